@@ -1,0 +1,108 @@
+// Every timeout, buffer size and limit of the transport, in one place. Defaults
+// are etcd 3.4's constants (the Go name is in the comment; PROTOCOL.md 9 lists
+// them); the few limits etcd lacks are ours, marked "beyond etcd".
+#pragma once
+
+#include <rafthttp/id.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace rafthttp {
+
+using namespace std::chrono_literals;
+using duration = std::chrono::nanoseconds;
+
+inline constexpr std::size_t kib = 1024;
+inline constexpr std::size_t mib = 1024 * kib;
+
+// Limits of the message codecs (PROTOCOL.md 6.1, 6.2, 3.4).
+struct codec_options {
+  // readBytesLimit: the largest message-stream frame and msgappv2 record.
+  std::size_t max_frame_bytes = 512 * mib;
+};
+
+// The HTTP server under the transport's handlers (PROTOCOL.md 2.7, 9).
+struct http_server_options {
+  // Go's http.DefaultMaxHeaderBytes (1 MiB) is generous; a request head of etcd's
+  // is a few hundred bytes. Beyond etcd: a tighter bound.
+  std::size_t max_header_bytes = 64 * kib;
+  // Largest request body buffered whole (POST /raft). Go has none; ours equals
+  // readBytesLimit, the largest message a stream accepts. Beyond etcd.
+  std::size_t max_body_bytes = 512 * mib;
+  // ConnReadTimeout: Go arms a 5 s deadline on every read of a peer connection,
+  // so a silent or trickling client loses its connection. We bound the whole
+  // request head by it, and every body read.
+  duration read_timeout = 5s;
+  // ConnWriteTimeout: every write to a peer connection.
+  duration write_timeout = 5s;
+  // An idle keep-alive connection is closed after this (Go: the 5 s read deadline).
+  duration idle_timeout = 5s;
+  // Beyond etcd: connections served at once; further ones are closed at accept.
+  std::size_t max_connections = 1024;
+};
+
+// The HTTP clients of streams, pipeline, snapshots and probes (PROTOCOL.md 6.5, 8.3).
+struct http_client_options {
+  // DialTimeout: etcd's server sets 1 s + election timeout (default 10 × 100 ms).
+  duration dial_timeout = 2s;
+  // ConnReadTimeout / ConnWriteTimeout: per read and write on stream connections
+  // (the pipeline client of Go has none; ours applies write_timeout to requests).
+  duration read_timeout = 5s;
+  duration write_timeout = 5s;
+  // Beyond etcd: largest response head accepted.
+  std::size_t max_header_bytes = 64 * kib;
+  // Beyond etcd: largest error-response body read (bodies of 4xx/5xx are short).
+  std::size_t max_error_body_bytes = 64 * kib;
+  // A pooled keep-alive connection idle longer than this is not reused: a Go peer
+  // closes idle connections after 5 s (PROTOCOL.md 2.7).
+  duration pool_idle_timeout = 4s;
+  // MaxIdleConnsPerHost of the pipeline client: 1024 in Go; 4 workers need 4.
+  std::size_t max_idle_connections = 8;
+};
+
+struct transport_options {
+  member_id id = 0;          // local member id
+  member_id cluster_id = 0;  // X-Etcd-Cluster-ID
+  url_list urls;             // advertised in X-PeerURLs; empty: header omitted
+
+  // X-Server-Version / X-Min-Cluster-Version we send, and against which we check
+  // peers' (PROTOCOL.md 2.5). Must be valid semver: Go crashes on anything else.
+  std::string server_version = "3.4.23";
+  std::string min_cluster_version = "3.0.0";  // MinClusterVersion
+
+  // DialRetryFrequency: a stream reader redials at most every 100 ms (10/s, burst 1).
+  duration dial_retry_interval = 100ms;
+  // ConnReadTimeout / 3: link heartbeats on each attached stream.
+  duration link_heartbeat_interval = 5000ms / 3;
+  // proberInterval: ConnReadTimeout - 1 s.
+  duration prober_interval = 4s;
+  // statusMonitoringInterval / statusErrorInterval of the prober monitor.
+  duration prober_monitor_interval = 30s;
+  duration prober_error_interval = 5s;
+  // Clock difference above which the prober logs "high clock drift".
+  duration clock_drift_threshold = 1s;
+  // snapResponseReadTimeout: the snapshot sender's wait for the response body.
+  duration snapshot_response_read_timeout = 5s;
+
+  std::size_t stream_buffer_size = 4096;     // streamBufSize: each stream writer's queue
+  std::size_t recv_buffer_size = 4096;       // recvBufSize: received messages per peer
+  std::size_t max_pending_proposals = 4096;  // maxPendingProposals: received MsgProps per peer
+  std::size_t pipeline_workers = 4;          // connPerPipeline
+  std::size_t pipeline_buffer_size = 64;     // pipelineBufSize
+
+  // Beyond etcd (etcd main caps at 50 MB): bytes of encoded messages queued per
+  // peer across its stream writers and pipeline; above it, send() drops.
+  std::size_t max_queued_bytes_per_peer = 64 * mib;
+  // Beyond etcd: the MsgSnap envelope of POST /raft/snapshot (3.4: 2^63;
+  // 3.6.14: 64 MiB). Bounded so that a peer cannot make us buffer without limit.
+  std::size_t max_snapshot_envelope_bytes = 512 * mib;
+
+  codec_options codec;
+  http_server_options server;
+  http_client_options client;
+};
+
+}  // namespace rafthttp

@@ -1,0 +1,402 @@
+package main
+
+// The recording Raft policy handed to rafthttp.Transport.
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/etcd/pkg/types"
+	"go.etcd.io/etcd/raft"
+	"go.etcd.io/etcd/raft/raftpb"
+)
+
+// removedMemberError is returned by Process for messages from a removed member.
+// Its method set matches rafthttp's unexported writerToResponse interface
+// (WriteTo(http.ResponseWriter) with no result), so the pipeline and snapshot
+// handlers let it write the response: 403, the status rafthttp clients map to
+// "member removed".
+type removedMemberError struct{ from types.ID }
+
+func (e removedMemberError) Error() string {
+	return "cannot process message from removed member " + e.from.String()
+}
+
+func (e removedMemberError) WriteTo(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusForbidden)
+	io.WriteString(w, `{"message":"cannot process message from removed member"}`)
+}
+
+type snapshotRecord struct {
+	From     string `json:"from"`
+	Index    uint64 `json:"index"`
+	Term     uint64 `json:"term"`
+	DBSize   int64  `json:"db_size"`
+	DBSha256 string `json:"db_sha256"`
+	DBPath   string `json:"db_path"`
+}
+
+type reportSnapshotRecord struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+}
+
+// messageHook runs after a message has been recorded (outside the lock), with
+// its arrival time. Used for echo replies and for matching acks.
+type messageHook func(m *raftpb.Message, arrival time.Time)
+
+type recorder struct {
+	self      types.ID
+	removed   map[uint64]bool
+	snapDir   string
+	snapTrack *snapshotPostTracker
+	hook      messageHook
+
+	logFile *os.File
+	log     *bufio.Writer
+
+	mu           sync.Mutex
+	frozen       bool
+	messages     uint64
+	byType       map[string]uint64
+	entries      uint64
+	entryBytes   uint64
+	messageBytes uint64
+	first, last  time.Time
+	senders      map[uint64]*messageDigest
+	snapshots    []snapshotRecord
+	rejected     map[uint64]uint64
+	unreachable  map[uint64]uint64
+	reportSnap   []reportSnapshotRecord
+	echoReplies  uint64
+
+	unreachableTotal uint64 // atomic
+	arrived          chan struct{}
+
+	// Drop detection for the send loop: rafthttp reports a full send queue by
+	// calling ReportUnreachable synchronously inside Transport.Send, on the
+	// caller's goroutine. The send loop registers its goroutine id here.
+	senderGoroutine int64 // atomic; 0 = none
+	dropSeen        int32 // atomic
+}
+
+func newRecorder(self types.ID, removed []uint64, snapDir string, track *snapshotPostTracker) *recorder {
+	r := &recorder{
+		self:        self,
+		removed:     map[uint64]bool{},
+		snapDir:     snapDir,
+		snapTrack:   track,
+		byType:      map[string]uint64{},
+		senders:     map[uint64]*messageDigest{},
+		rejected:    map[uint64]uint64{},
+		unreachable: map[uint64]uint64{},
+		arrived:     make(chan struct{}, 1),
+	}
+	for _, id := range removed {
+		r.removed[id] = true
+	}
+	return r
+}
+
+func (r *recorder) openLog(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	r.logFile = f
+	r.log = bufio.NewWriterSize(f, 1<<16)
+	return nil
+}
+
+// Process implements rafthttp.Raft.
+func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
+	arrival := time.Now()
+	encoding, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(encoding)
+	removed := r.removed[m.From]
+
+	var snapshot *snapshotRecord
+	if !removed && m.Type == raftpb.MsgSnap && r.snapTrack.inFlightFrom(m.From) {
+		snapshot = r.describeSavedDB(&m)
+	}
+	var line []byte
+	if r.log != nil {
+		line = logLine(&m, &sum, removed)
+	}
+
+	r.mu.Lock()
+	if r.frozen {
+		r.mu.Unlock()
+		if removed {
+			return removedMemberError{types.ID(m.From)}
+		}
+		return nil
+	}
+	if line != nil {
+		r.log.Write(line)
+	}
+	if removed {
+		r.rejected[m.From]++
+		r.mu.Unlock()
+		return removedMemberError{types.ID(m.From)}
+	}
+	r.messages++
+	r.byType[m.Type.String()]++
+	r.entries += uint64(len(m.Entries))
+	for i := range m.Entries {
+		r.entryBytes += uint64(len(m.Entries[i].Data))
+	}
+	r.messageBytes += uint64(len(encoding))
+	if r.first.IsZero() {
+		r.first = arrival
+	}
+	r.last = arrival
+	d := r.senders[m.From]
+	if d == nil {
+		d = newMessageDigest()
+		r.senders[m.From] = d
+	}
+	d.add(encoding, &sum)
+	if snapshot != nil {
+		r.snapshots = append(r.snapshots, *snapshot)
+	}
+	r.mu.Unlock()
+
+	select {
+	case r.arrived <- struct{}{}:
+	default:
+	}
+	if r.hook != nil {
+		r.hook(&m, arrival)
+	}
+	return nil
+}
+
+// describeSavedDB reads back the DB file the snapshot handler saved (it calls
+// Process only after the file is durable under its final name).
+func (r *recorder) describeSavedDB(m *raftpb.Message) *snapshotRecord {
+	path := filepath.Join(r.snapDir, fmt.Sprintf("%016x.snap.db", m.Snapshot.Metadata.Index))
+	rec := &snapshotRecord{
+		From:   types.ID(m.From).String(),
+		Index:  m.Snapshot.Metadata.Index,
+		Term:   m.Snapshot.Metadata.Term,
+		DBPath: path,
+		DBSize: -1,
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		warnf("cannot read received snapshot DB %s: %v", path, err)
+		return rec
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		warnf("cannot read received snapshot DB %s: %v", path, err)
+		return rec
+	}
+	rec.DBSize = n
+	rec.DBSha256 = hex.EncodeToString(h.Sum(nil))
+	return rec
+}
+
+// logLine formats the --log line of PEER_CLI.md.
+func logLine(m *raftpb.Message, sum *[sha256.Size]byte, removed bool) []byte {
+	b := make([]byte, 0, 160)
+	b = append(b, m.Type.String()...)
+	b = append(b, " from="...)
+	b = strconv.AppendUint(b, m.From, 16)
+	b = append(b, " to="...)
+	b = strconv.AppendUint(b, m.To, 16)
+	b = appendField(b, " term=", m.Term)
+	b = appendField(b, " index=", m.Index)
+	b = appendField(b, " logterm=", m.LogTerm)
+	b = appendField(b, " commit=", m.Commit)
+	b = appendField(b, " nent=", uint64(len(m.Entries)))
+	b = append(b, " esizes="...)
+	if len(m.Entries) == 0 {
+		b = append(b, '-')
+	}
+	for i := range m.Entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(len(m.Entries[i].Data)), 10)
+	}
+	b = append(b, " reject="...)
+	b = strconv.AppendBool(b, m.Reject)
+	b = appendField(b, " rejecthint=", m.RejectHint)
+	if len(m.Context) > 0 {
+		b = append(b, " ctx="...)
+		b = append(b, hex.EncodeToString(m.Context)...)
+	}
+	if m.Type == raftpb.MsgSnap {
+		b = appendField(b, " snap_index=", m.Snapshot.Metadata.Index)
+		b = appendField(b, " snap_term=", m.Snapshot.Metadata.Term)
+		b = appendField(b, " snap_data=", uint64(len(m.Snapshot.Data)))
+	}
+	b = append(b, " h="...)
+	b = append(b, hex.EncodeToString(sum[:8])...)
+	if removed {
+		b = append(b, " REJECTED-REMOVED"...)
+	}
+	return append(b, '\n')
+}
+
+func appendField(b []byte, name string, v uint64) []byte {
+	return strconv.AppendUint(append(b, name...), v, 10)
+}
+
+// IsIDRemoved implements rafthttp.Raft.
+func (r *recorder) IsIDRemoved(id uint64) bool { return r.removed[id] }
+
+// ReportUnreachable implements rafthttp.Raft.
+func (r *recorder) ReportUnreachable(id uint64) {
+	atomic.AddUint64(&r.unreachableTotal, 1)
+	if g := atomic.LoadInt64(&r.senderGoroutine); g != 0 && currentGoroutineID() == g {
+		atomic.StoreInt32(&r.dropSeen, 1)
+	}
+	r.mu.Lock()
+	r.unreachable[id]++
+	r.mu.Unlock()
+}
+
+// ReportSnapshot implements rafthttp.Raft.
+func (r *recorder) ReportSnapshot(id uint64, status raft.SnapshotStatus) {
+	s := "failure"
+	if status == raft.SnapshotFinish {
+		s = "finish"
+	}
+	r.mu.Lock()
+	r.reportSnap = append(r.reportSnap, reportSnapshotRecord{ID: types.ID(id).String(), Status: s})
+	r.mu.Unlock()
+}
+
+func (r *recorder) countEchoReply() {
+	r.mu.Lock()
+	r.echoReplies++
+	r.mu.Unlock()
+}
+
+func (r *recorder) accepted() (uint64, time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.messages, r.last
+}
+
+// freeze stops recording (later messages are still answered 204 but not
+// counted) and flushes the log, so that the JSON and the log agree.
+func (r *recorder) freeze() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.frozen = true
+	if r.log != nil {
+		r.log.Flush()
+		r.logFile.Close()
+	}
+}
+
+type senderJSON struct {
+	Messages        uint64 `json:"messages"`
+	Sha256          string `json:"sha256"`
+	DigestUnordered string `json:"digest_unordered"`
+}
+
+// receiverJSON holds the receiver-side keys of PEER_CLI.md.
+type receiverJSON struct {
+	Mode                string                 `json:"mode"`
+	ID                  string                 `json:"id"`
+	ClusterID           string                 `json:"cluster_id"`
+	Listen              string                 `json:"listen"`
+	Messages            uint64                 `json:"messages"`
+	ByType              map[string]uint64      `json:"by_type"`
+	Entries             uint64                 `json:"entries"`
+	EntryBytes          uint64                 `json:"entry_bytes"`
+	MessageBytes        uint64                 `json:"message_bytes"`
+	SpanS               float64                `json:"span_s"`
+	MsgsPerS            float64                `json:"msgs_per_s"`
+	MBPerS              float64                `json:"mb_per_s"`
+	Senders             map[string]senderJSON  `json:"senders"`
+	Snapshots           []snapshotRecord       `json:"snapshots"`
+	RejectedFromRemoved map[string]uint64      `json:"rejected_from_removed"`
+	ReportUnreachable   map[string]uint64      `json:"report_unreachable"`
+	ReportSnapshot      []reportSnapshotRecord `json:"report_snapshot"`
+	RecvDrops           uint64                 `json:"recv_drops"`
+	StopReason          string                 `json:"stop_reason"`
+	EchoReplies         *uint64                `json:"echo_replies,omitempty"`
+	CriticalErrors      []string               `json:"critical_errors"`
+	PeakRSSKB           int64                  `json:"peak_rss_kb"`
+}
+
+func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := receiverJSON{
+		Mode:                env.cfg.mode,
+		ID:                  env.cfg.id.String(),
+		ClusterID:           env.cfg.clusterID.String(),
+		Listen:              env.listenURL,
+		Messages:            r.messages,
+		ByType:              map[string]uint64{},
+		Entries:             r.entries,
+		EntryBytes:          r.entryBytes,
+		MessageBytes:        r.messageBytes,
+		Senders:             map[string]senderJSON{},
+		Snapshots:           append([]snapshotRecord{}, r.snapshots...),
+		RejectedFromRemoved: hexKeyed(r.rejected),
+		ReportUnreachable:   hexKeyed(r.unreachable),
+		ReportSnapshot:      append([]reportSnapshotRecord{}, r.reportSnap...),
+		RecvDrops:           receiveQueueDrops(),
+		StopReason:          stopReason,
+		CriticalErrors:      env.criticalErrors(),
+		PeakRSSKB:           peakRSSKB(),
+	}
+	for t, n := range r.byType {
+		out.ByType[t] = n
+	}
+	if !r.first.IsZero() {
+		out.SpanS = r.last.Sub(r.first).Seconds()
+	}
+	out.MsgsPerS = perSecond(float64(r.messages), out.SpanS)
+	out.MBPerS = perSecond(float64(r.messageBytes)/1e6, out.SpanS)
+	for id, d := range r.senders {
+		out.Senders[types.ID(id).String()] = senderJSON{
+			Messages: d.count, Sha256: d.orderedHex(), DigestUnordered: d.unorderedHex(),
+		}
+	}
+	if env.cfg.mode == "echo" {
+		n := r.echoReplies
+		out.EchoReplies = &n
+	}
+	return out
+}
+
+func hexKeyed(m map[uint64]uint64) map[string]uint64 {
+	out := make(map[string]uint64, len(m))
+	for id, n := range m {
+		out[types.ID(id).String()] = n
+	}
+	return out
+}
+
+func perSecond(amount, seconds float64) float64 {
+	if seconds <= 0 {
+		return 0
+	}
+	return amount / seconds
+}
