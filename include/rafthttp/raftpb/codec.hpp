@@ -266,6 +266,43 @@ inline bool encode_fields(pb_ostream_t* stream, const conf_change_v2& cc) {
 
 // ---------------------------------------------------------------- decoding --
 
+// Clears a value for decoding into it again while keeping the capacity of its
+// strings and vectors (entries are reused element by element, see repeated_target).
+inline void clear_for_reuse(std::vector<std::uint64_t>& list) { list.clear(); }
+inline void clear_for_reuse(bytes& b) { b.reset(); }
+inline void clear_for_reuse(conf_state& cs) {
+  clear_for_reuse(cs.voters);
+  clear_for_reuse(cs.learners);
+  clear_for_reuse(cs.voters_outgoing);
+  clear_for_reuse(cs.learners_next);
+  cs.auto_leave = false;
+}
+inline void clear_for_reuse(entry& e) {
+  e.type = entry_type::EntryNormal;
+  e.term = e.index = 0;
+  clear_for_reuse(e.data);
+}
+inline void clear_for_reuse(snapshot& s) {
+  clear_for_reuse(s.data);
+  clear_for_reuse(s.metadata.conf_state);
+  s.metadata.index = s.metadata.term = 0;
+}
+inline void clear_for_reuse(message& m) {
+  auto entries = std::move(m.entries);
+  auto snap = std::move(m.snapshot);
+  auto context = std::move(m.context);
+  m = message{};
+  m.entries = std::move(entries);
+  clear_for_reuse(snap);
+  m.snapshot = std::move(snap);
+  clear_for_reuse(context);
+  m.context = std::move(context);
+}
+template <class T>
+void clear_for_reuse(T& value) {
+  value = T{};
+}
+
 // The input being decoded. nanopb hands a callback field either a window of the
 // input (length-delimited wire type) or a copy of a scalar on its stack; the
 // window's position tells the two apart, which is how a callback rejects a
@@ -296,7 +333,7 @@ struct repeated_target {
 
   T& next() {
     if (used == values->size()) values->emplace_back();
-    else (*values)[used] = T{};
+    else clear_for_reuse((*values)[used]);
     return (*values)[used++];
   }
   void finish() { values->resize(used); }
@@ -469,38 +506,6 @@ inline bool decode_fields(pb_istream_t* stream, conf_change_v2& cc, const input_
   changes.finish();
   if (pb.has_transition) cc.transition = static_cast<conf_change_transition>(pb.transition);
   return true;
-}
-
-// Clears a value for decoding into it again while keeping the capacity of its
-// strings and vectors (entries are reused element by element, see repeated_target).
-inline void clear_for_reuse(std::vector<std::uint64_t>& list) { list.clear(); }
-inline void clear_for_reuse(bytes& b) { b.reset(); }
-inline void clear_for_reuse(conf_state& cs) {
-  clear_for_reuse(cs.voters);
-  clear_for_reuse(cs.learners);
-  clear_for_reuse(cs.voters_outgoing);
-  clear_for_reuse(cs.learners_next);
-  cs.auto_leave = false;
-}
-inline void clear_for_reuse(snapshot& s) {
-  clear_for_reuse(s.data);
-  clear_for_reuse(s.metadata.conf_state);
-  s.metadata.index = s.metadata.term = 0;
-}
-inline void clear_for_reuse(message& m) {
-  auto entries = std::move(m.entries);
-  auto snap = std::move(m.snapshot);
-  auto context = std::move(m.context);
-  m = message{};
-  m.entries = std::move(entries);
-  clear_for_reuse(snap);
-  m.snapshot = std::move(snap);
-  clear_for_reuse(context);
-  m.context = std::move(context);
-}
-template <class T>
-void clear_for_reuse(T& value) {
-  value = T{};
 }
 
 [[nodiscard]] inline std::error_code decode_error(const pb_istream_t& stream) {

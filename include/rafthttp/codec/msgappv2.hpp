@@ -1,0 +1,192 @@
+// The msgappv2 stream encoding (PROTOCOL.md 6.2): records of a type byte,
+//   0x00  link heartbeat
+//   0x01  AppEntries: count, count × (length, Entry), commit
+//   0x02  full message: length, Message
+// with every integer a uint64 big-endian. Both ends track (term, index) from
+// (0, 0) on each new connection; an AppEntries record continues the previous
+// MsgApp, so steady-state appends travel without their message envelope.
+#pragma once
+
+#include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/detail/record_assembler.hpp>
+#include <rafthttp/error.hpp>
+#include <rafthttp/id.hpp>
+#include <rafthttp/options.hpp>
+#include <rafthttp/raftpb/codec.hpp>
+
+#include <span>
+#include <system_error>
+
+namespace rafthttp::codec {
+
+enum class msgappv2_record : std::uint8_t { link_heartbeat = 0, app_entries = 1, full_message = 2 };
+
+// One per attached connection (a new connection starts from state (0, 0)).
+class msgappv2_encoder {
+ public:
+  // `local` sends to `remote`; an AppEntries record is only correct for a
+  // MsgApp the receiver can rebuild exactly, so the encoder checks the ids.
+  msgappv2_encoder(member_id local, member_id remote) : local_(local), remote_(remote) {}
+
+  // Appends the record for `m`; returns the protobuf bytes it carries (for
+  // etcd's sent-bytes metric: the message's size, whichever record is used).
+  std::size_t append(const message& m, detail::byte_buffer& out) {
+    if (raftpb::is_link_heartbeat(m)) {
+      *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::link_heartbeat);
+      return raftpb::encoded_size(m);
+    }
+    if (continues_state(m)) return append_entries(m, out);
+    return append_full(m, out);
+  }
+
+ private:
+  // Go's condition (index and log term continue the state, log term == term),
+  // plus what Go leaves implicit [HAZARD]: nothing the AppEntries record would
+  // drop — ids, reject fields, context, snapshot — may differ from what the
+  // decoder reconstructs.
+  [[nodiscard]] bool continues_state(const message& m) const {
+    return m.type == message_type::MsgApp && m.index == index_ && m.log_term == term_ && m.log_term == m.term &&
+           m.from == local_ && m.to == remote_ && !m.reject && m.reject_hint == 0 && !m.context.has_value() &&
+           m.snapshot == raftpb::snapshot{};
+  }
+
+  std::size_t append_entries(const message& m, detail::byte_buffer& out) {
+    *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::app_entries);
+    detail::append_be64(out, m.entries.size());
+    for (const auto& e : m.entries) {
+      const std::size_t n = raftpb::encoded_size(e);
+      std::uint8_t* at = out.grow(8 + n);
+      detail::store_be64(at, n);
+      raftpb::encode(e, std::span(at + 8, n));
+    }
+    detail::append_be64(out, m.commit);
+    index_ += m.entries.size();
+    return raftpb::encoded_size(m);
+  }
+
+  std::size_t append_full(const message& m, detail::byte_buffer& out) {
+    *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::full_message);
+    const std::size_t n = raftpb::encoded_size(m);
+    std::uint8_t* at = out.grow(8 + n);
+    detail::store_be64(at, n);
+    raftpb::encode(m, std::span(at + 8, n));
+    term_ = m.term;
+    index_ = m.entries.empty() ? m.index : m.entries.back().index;
+    return n;
+  }
+
+  member_id local_;
+  member_id remote_;
+  std::uint64_t term_ = 0;
+  std::uint64_t index_ = 0;
+};
+
+// One per dialled connection. Calls `on_message(message&)` for each record,
+// link heartbeats included (the stream reader discards them). Unlike Go's, it
+// fails cleanly on bad bytes: unknown record types, malformed protobuf, lengths
+// above the limit and entry counts the limit cannot hold are errors.
+class msgappv2_decoder {
+ public:
+  // `local` dialled `remote`; AppEntries records rebuild MsgApp{From: remote, To: local}.
+  msgappv2_decoder(member_id local, member_id remote,
+                   std::size_t max_record_bytes = codec_options{}.max_frame_bytes)
+      : local_(local), remote_(remote), max_record_bytes_(max_record_bytes) {}
+
+  template <class OnMessage>
+  [[nodiscard]] std::error_code feed(std::span<const std::uint8_t> input, OnMessage&& on_message) {
+    return assembler_.feed(input, [&](std::span<const std::uint8_t> bytes) {
+      auto step = parse(bytes);
+      if (step.consumed > 0) {
+        on_message(message_);
+        walk_ = {};
+      }
+      return step;
+    });
+  }
+
+  [[nodiscard]] bool at_boundary() const { return assembler_.at_boundary(); }
+
+ private:
+  using parse_step = detail::parse_step;
+  static constexpr std::size_t header = 1 + 8;  // type byte + count or length
+
+  parse_step parse(std::span<const std::uint8_t> bytes) {
+    switch (static_cast<msgappv2_record>(bytes[0])) {
+      case msgappv2_record::link_heartbeat:
+        message_ = raftpb::link_heartbeat();
+        return parse_step::done(1);
+      case msgappv2_record::app_entries: return parse_entries(bytes);
+      case msgappv2_record::full_message: return parse_full(bytes);
+    }
+    return parse_step::fail(errc::unknown_record_type);
+  }
+
+  parse_step parse_full(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < header) return parse_step::need(header);
+    const std::uint64_t length = detail::load_be64(bytes.data() + 1);
+    if (length > max_record_bytes_) return parse_step::fail(errc::frame_too_large);
+    const std::size_t total = header + static_cast<std::size_t>(length);
+    if (bytes.size() < total) return parse_step::need(total);
+    if (auto ec = raftpb::decode(bytes.subspan(header, length), message_)) return parse_step::fail(ec);
+    term_ = message_.term;
+    index_ = message_.entries.empty() ? message_.index : message_.entries.back().index;
+    return parse_step::done(total);
+  }
+
+  // First checks that the whole record is there, resuming where the previous
+  // call stopped (walk_), so a record cut into many pieces is walked once.
+  parse_step parse_entries(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < header) return parse_step::need(header);
+    const std::uint64_t count = detail::load_be64(bytes.data() + 1);
+    if (count > max_record_bytes_ / 8) return parse_step::fail(errc::too_many_entries);
+    if (walk_.offset == 0) walk_.offset = header;
+    for (; walk_.entries < count; ++walk_.entries) {
+      if (bytes.size() < walk_.offset + 8) return parse_step::need(walk_.offset + 8);
+      const std::uint64_t length = detail::load_be64(bytes.data() + walk_.offset);
+      if (length > max_record_bytes_ || walk_.offset + 8 + length > max_record_bytes_)
+        return parse_step::fail(errc::frame_too_large);
+      const std::size_t end = walk_.offset + 8 + static_cast<std::size_t>(length);
+      if (bytes.size() < end) return parse_step::need(end);
+      walk_.offset = end;
+    }
+    const std::size_t total = walk_.offset + 8;
+    if (bytes.size() < total) return parse_step::need(total);
+    if (auto ec = decode_entries(bytes, count)) return parse_step::fail(ec);
+    return parse_step::done(total);
+  }
+
+  std::error_code decode_entries(std::span<const std::uint8_t> bytes, std::uint64_t count) {
+    raftpb::detail::clear_for_reuse(message_);
+    message_.entries.resize(count);
+    std::size_t at = header;
+    for (auto& e : message_.entries) {
+      const std::uint64_t length = detail::load_be64(bytes.data() + at);
+      if (auto ec = raftpb::decode(bytes.subspan(at + 8, length), e)) return ec;
+      at += 8 + length;
+    }
+    message_.type = message_type::MsgApp;
+    message_.from = remote_;
+    message_.to = local_;
+    message_.term = message_.log_term = term_;
+    message_.index = index_;
+    message_.commit = detail::load_be64(bytes.data() + at);
+    index_ += count;
+    return {};
+  }
+
+  struct walk_state {
+    std::size_t offset = 0;   // bytes of the record checked so far
+    std::uint64_t entries = 0;  // entries whose bytes are all there
+  };
+
+  member_id local_;
+  member_id remote_;
+  std::size_t max_record_bytes_;
+  std::uint64_t term_ = 0;
+  std::uint64_t index_ = 0;
+  walk_state walk_;
+  detail::record_assembler assembler_;
+  message message_;
+};
+
+}  // namespace rafthttp::codec
