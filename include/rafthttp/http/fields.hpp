@@ -53,7 +53,14 @@ class fields {
   std::vector<std::pair<std::string, std::string>> list_;
 };
 
+// Request and response heads have constructors, not aggregate initialisation,
+// on purpose: GCC 12 destroys an aggregate temporary twice when it is created
+// in a full-expression that contains co_await (e.g. passed to a coroutine).
 struct request_head {
+  request_head() = default;
+  request_head(std::string m, std::string t, fields h = {})
+      : method(std::move(m)), target(std::move(t)), headers(std::move(h)) {}
+
   std::string method;  // "GET", "POST", ...
   std::string target;  // as sent: path and optional query
   fields headers;
@@ -67,6 +74,9 @@ struct request_head {
 };
 
 struct response_head {
+  response_head() = default;
+  response_head(int s, fields h, bool k) : status(s), headers(std::move(h)), keep_alive(k) {}
+
   int status = 0;
   fields headers;
   bool keep_alive = true;
@@ -92,9 +102,11 @@ struct response_head {
   }
 }
 
-namespace detail {
+}  // namespace rafthttp::http
 
-inline void append_fields(std::string& out, const fields& headers) {
+namespace rafthttp::detail {
+
+inline void append_fields(std::string& out, const http::fields& headers) {
   for (const auto& [name, value] : headers) {
     out += name;
     out += ": ";
@@ -104,7 +116,25 @@ inline void append_fields(std::string& out, const fields& headers) {
   out += "\r\n";
 }
 
-}  // namespace detail
+// Writes "<hex size>\r\n", the line that starts a chunk; returns its length
+// (at most 18).
+inline std::size_t chunk_size_line(char* out, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  char reversed[16];
+  std::size_t length = 0;
+  do {
+    reversed[length++] = digits[n & 15];
+    n >>= 4;
+  } while (n != 0);
+  for (std::size_t i = 0; i < length; ++i) out[i] = reversed[length - 1 - i];
+  out[length] = '\r';
+  out[length + 1] = '\n';
+  return length + 2;
+}
+
+}  // namespace rafthttp::detail
+
+namespace rafthttp::http {
 
 // "HTTP/1.1 204 No Content\r\n" + fields + "\r\n"
 [[nodiscard]] inline std::string serialize(const response_head& head) {

@@ -1,0 +1,215 @@
+// The HTTP/1.1 client of streams, pipeline, snapshots and probes: dialling
+// with the dial timeout, requests with Content-Length or chunked bodies,
+// responses read whole or piece by piece (stream bodies never end), and a
+// keep-alive pool for pipeline POSTs.
+#pragma once
+
+#include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/http/connection.hpp>
+#include <rafthttp/http/fields.hpp>
+#include <rafthttp/http/message_reader.hpp>
+#include <rafthttp/http/parser.hpp>
+#include <rafthttp/id.hpp>
+#include <rafthttp/options.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/ip/address.hpp>
+
+#include <array>
+#include <deque>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace rafthttp::http {
+
+// Opens a connection to a peer URL, resolving its host, within `deadline`.
+inline asio::awaitable<std::shared_ptr<connection>> dial(asio::any_io_executor ex, const peer_url& url,
+                                                         clock::time_point deadline, std::error_code& ec) {
+  ec = {};
+  if (url.is_unix() || url.uses_tls()) {
+    ec = errc::invalid_url;  // unix sockets and TLS arrive with peer TLS support
+    co_return nullptr;
+  }
+  unsigned short port = 0;
+  std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
+  tcp::resolver::results_type endpoints;
+  std::error_code parse_error;
+  const auto address = asio::ip::make_address(url.host, parse_error);
+  if (!parse_error) {
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, port), url.host, url.port);
+  } else {
+    tcp::resolver resolver(ex);
+    auto [resolve_error, results] = co_await resolver.async_resolve(url.host, url.port, use_tuple);
+    if ((ec = resolve_error)) co_return nullptr;
+    endpoints = std::move(results);
+  }
+  auto conn = connection::make(ex);
+  if ((ec = co_await conn->connect(endpoints, deadline))) co_return nullptr;
+  co_return conn;
+}
+
+// One request and its response on a client connection.
+class client_exchange {
+ public:
+  client_exchange(std::shared_ptr<connection> conn, const http_client_options& options)
+      : conn_(std::move(conn)),
+        options_(options),
+        parser_(parser::kind::response, options.max_header_bytes),
+        reader_(*conn_, parser_, buffer_) {}
+  client_exchange(const client_exchange&) = delete;
+
+  // ----------------------------------------------------------------- request --
+
+  asio::awaitable<std::error_code> send(const request_head& head, std::span<const std::uint8_t> body) {
+    head_text_ = serialize(head);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_), asio::buffer(body.data(), body.size())};
+    co_return co_await write(buffers);
+  }
+
+  // Sends a head announcing a chunked body (the body follows with send_chunk).
+  asio::awaitable<std::error_code> send_chunked_head(request_head head) {
+    head.headers.set("Transfer-Encoding", "chunked");
+    head_text_ = serialize(head);
+    co_return co_await write(asio::buffer(head_text_));
+  }
+
+  asio::awaitable<std::error_code> send_chunk(std::span<const std::uint8_t> data) {
+    if (data.empty()) co_return std::error_code{};
+    char size_line[20];
+    const auto size_length = detail::chunk_size_line(size_line, data.size());
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length), asio::buffer(data.data(), data.size()),
+                             asio::buffer("\r\n", 2)};
+    co_return co_await write(buffers);
+  }
+
+  asio::awaitable<std::error_code> finish_chunks() { co_return co_await write(asio::buffer("0\r\n\r\n", 5)); }
+
+  // ---------------------------------------------------------------- response --
+
+  asio::awaitable<std::error_code> read_head(clock::time_point deadline) {
+    co_return co_await reader_.read_head(deadline);
+  }
+
+  [[nodiscard]] const response_head& response() const { return parser_.response(); }
+
+  asio::awaitable<std::span<const std::uint8_t>> read_body_some(duration read_timeout, std::error_code& ec) {
+    co_return co_await reader_.read_body_some(read_timeout, ec);
+  }
+
+  asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit, duration read_timeout) {
+    co_return co_await reader_.read_body(out, limit, read_timeout);
+  }
+
+  // The connection can carry another request: the response is complete and
+  // neither side asked to close.
+  [[nodiscard]] bool reusable() const {
+    return reader_.body_done() && parser_.response().keep_alive && conn_->is_open() && buffer_.empty();
+  }
+
+  [[nodiscard]] const std::shared_ptr<connection>& conn() const { return conn_; }
+
+ private:
+  template <class Buffers>
+  asio::awaitable<std::error_code> write(const Buffers& buffers) {
+    co_return co_await conn_->write(buffers, deadline_after(options_.write_timeout));
+  }
+
+  std::shared_ptr<connection> conn_;
+  const http_client_options& options_;
+  parser parser_;
+  detail::byte_buffer buffer_;
+  message_reader reader_;
+  std::string head_text_;
+};
+
+// Idle keep-alive connections per peer URL. A connection idle longer than the
+// pool's idle timeout is closed rather than reused: a Go peer closes idle
+// connections after about 5 s (PROTOCOL.md 2.7).
+class connection_pool {
+ public:
+  explicit connection_pool(const http_client_options& options) : options_(options) {}
+
+  // A pooled connection to `url`, or null.
+  [[nodiscard]] std::shared_ptr<connection> take(const std::string& url) {
+    auto it = idle_.find(url);
+    if (it == idle_.end()) return nullptr;
+    const auto fresh_after = clock::now() - options_.pool_idle_timeout;
+    while (!it->second.empty()) {
+      auto [conn, since] = std::move(it->second.back());
+      it->second.pop_back();
+      if (since >= fresh_after && conn->is_open()) return conn;
+      conn->close();
+    }
+    return nullptr;
+  }
+
+  void put(const std::string& url, std::shared_ptr<connection> conn) {
+    auto& list = idle_[url];
+    if (list.size() >= options_.max_idle_connections) {
+      list.front().first->close();
+      list.pop_front();
+    }
+    list.emplace_back(std::move(conn), clock::now());
+  }
+
+  void clear() {
+    for (auto& [url, list] : idle_)
+      for (auto& [conn, since] : list) conn->close();
+    idle_.clear();
+  }
+
+ private:
+  const http_client_options& options_;
+  std::map<std::string, std::deque<std::pair<std::shared_ptr<connection>, clock::time_point>>, std::less<>> idle_;
+};
+
+// The response of a request read whole (pipeline, snapshot, probe).
+struct simple_response {
+  int status = 0;
+  fields headers;
+  std::string body;
+};
+
+// POSTs or GETs `body` to `url` + `head.target` over a pooled connection and
+// reads the whole response (at most `max_body` bytes). A reused connection the
+// peer closed before answering is retried once on a fresh one; raft tolerates
+// the duplicate that could, rarely, result.
+inline asio::awaitable<simple_response> round_trip(asio::any_io_executor ex, connection_pool& pool,
+                                                   const peer_url& url, request_head head,
+                                                   std::span<const std::uint8_t> body,
+                                                   const http_client_options& options, std::size_t max_body,
+                                                   std::error_code& ec) {
+  if (!body.empty() || head.method == "POST") head.headers.set("Content-Length", std::to_string(body.size()));
+  head.headers.set("Host", url.host.find(':') != std::string::npos ? "[" + url.host + "]:" + url.port
+                                                                   : url.host + ":" + url.port);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto conn = attempt == 0 ? pool.take(url.text) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      conn = co_await dial(ex, url, deadline_after(options.dial_timeout), ec);
+      if (ec) co_return simple_response();
+    }
+    client_exchange exchange(conn, options);
+    ec = co_await exchange.send(head, body);
+    if (!ec) ec = co_await exchange.read_head(clock::time_point::max());
+    if (ec) {
+      conn->close();
+      if (reused && (ec == errc::connection_closed || ec == asio::error::broken_pipe)) continue;
+      co_return simple_response();
+    }
+    simple_response response;
+    response.status = exchange.response().status;
+    response.headers = exchange.response().headers;
+    detail::byte_buffer response_body;
+    ec = co_await exchange.read_body(response_body, max_body, options.read_timeout);
+    response.body.assign(reinterpret_cast<const char*>(response_body.data()), response_body.size());
+    if (!ec && exchange.reusable()) pool.put(url.text, conn);
+    else conn->close();
+    co_return response;
+  }
+  co_return simple_response();
+}
+
+}  // namespace rafthttp::http

@@ -1,0 +1,166 @@
+// A TCP connection whose reads, writes and connect carry deadlines, as every
+// I/O on a Go peer connection does (PROTOCOL.md 6.5, 9).
+//
+// Deadlines cost nothing per operation beyond reading the clock: one watchdog
+// coroutine per connection sleeps until the earliest deadline of the pending
+// operations and closes the socket when it passes; the operation then fails
+// with errc::timeout.
+#pragma once
+
+#include <rafthttp/error.hpp>
+#include <rafthttp/options.hpp>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace rafthttp::http {
+
+using clock = std::chrono::steady_clock;
+using tcp = asio::ip::tcp;
+inline constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// A deadline `timeout` from now; a zero or negative timeout means none.
+[[nodiscard]] inline clock::time_point deadline_after(duration timeout) {
+  return timeout > duration::zero() ? clock::now() + timeout : clock::time_point::max();
+}
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  explicit connection(tcp::socket socket) : socket_(std::move(socket)), watchdog_(socket_.get_executor()) {}
+
+  [[nodiscard]] static std::shared_ptr<connection> make(asio::any_io_executor ex) {
+    return std::make_shared<connection>(tcp::socket(ex));
+  }
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  [[nodiscard]] asio::any_io_executor get_executor() { return socket_.get_executor(); }
+  [[nodiscard]] tcp::socket& socket() { return socket_; }
+  [[nodiscard]] bool is_open() const { return socket_.is_open(); }
+
+  // "ip:port" of the other side (etcd labels some failure metrics with it).
+  [[nodiscard]] std::string remote_address() const {
+    std::error_code ec;
+    const auto ep = socket_.remote_endpoint(ec);
+    if (ec) return "unknown";
+    const auto ip = ep.address().to_string();
+    return (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
+  }
+
+  asio::awaitable<std::error_code> connect(const tcp::resolver::results_type& endpoints,
+                                           clock::time_point deadline) {
+    auto guard = arm(deadline, slot::read);
+    auto [ec, endpoint] = co_await asio::async_connect(socket_, endpoints, use_tuple);
+    if (!ec) {
+      std::error_code ignored;
+      socket_.set_option(tcp::no_delay(true), ignored);
+      socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+    }
+    co_return guard.result(ec);
+  }
+
+  // Reads what is available (at least one byte) into `buffer`.
+  asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
+                                         std::error_code& error) {
+    auto guard = arm(deadline, slot::read);
+    auto [ec, n] = co_await socket_.async_read_some(buffer, use_tuple);
+    error = guard.result(ec);
+    co_return n;
+  }
+
+  template <class ConstBufferSequence>
+  asio::awaitable<std::error_code> write(const ConstBufferSequence& buffers, clock::time_point deadline) {
+    auto guard = arm(deadline, slot::write);
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+    co_return guard.result(ec);
+  }
+
+  // Ends the connection; pending operations complete with operation_aborted.
+  void close() {
+    closed_ = true;
+    std::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    watchdog_.cancel();
+  }
+
+ private:
+  enum class slot { read, write };
+
+  // Marks an operation pending with its deadline until it completes, and maps
+  // the abort the watchdog caused to errc::timeout.
+  class armed {
+   public:
+    armed(connection& c, slot s) : c_(c), s_(s) {}
+    armed(const armed&) = delete;
+    ~armed() { c_.deadline(s_) = clock::time_point::max(); }
+    [[nodiscard]] std::error_code result(std::error_code ec) const {
+      if (ec && c_.timed_out_) return errc::timeout;
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) return errc::connection_closed;
+      return ec;
+    }
+
+   private:
+    connection& c_;
+    slot s_;
+  };
+
+  clock::time_point& deadline(slot s) { return s == slot::read ? read_deadline_ : write_deadline_; }
+
+  [[nodiscard]] armed arm(clock::time_point at, slot s) {
+    deadline(s) = at;
+    if (at != clock::time_point::max()) {
+      last_timeout_ = at - clock::now();
+      if (!watching_) {
+        watching_ = true;
+        asio::co_spawn(socket_.get_executor(), watch(shared_from_this()), asio::detached);
+      } else if (at < watchdog_wakes_at_) {
+        watchdog_.cancel();  // sleeping too long for this one: re-arm sooner
+      }
+    }
+    return armed(*this, s);
+  }
+
+  static asio::awaitable<void> watch(std::shared_ptr<connection> self) {
+    while (!self->closed_) {
+      const auto next = std::min(self->read_deadline_, self->write_deadline_);
+      const auto now = clock::now();
+      if (next <= now) {
+        self->timed_out_ = true;
+        self->close();
+        break;
+      }
+      // Nothing pending: look again one timeout later rather than waiting for
+      // a cancel from the next operation, whose deadline (with the same
+      // timeout) lies beyond that.
+      self->watchdog_wakes_at_ = next == clock::time_point::max() ? now + self->last_timeout_ : next;
+      self->watchdog_.expires_at(self->watchdog_wakes_at_);
+      co_await self->watchdog_.async_wait(use_tuple);
+    }
+    self->watching_ = false;
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer watchdog_;
+  clock::time_point read_deadline_ = clock::time_point::max();
+  clock::time_point write_deadline_ = clock::time_point::max();
+  clock::time_point watchdog_wakes_at_ = clock::time_point::max();
+  clock::duration last_timeout_ = std::chrono::seconds(5);
+  bool watching_ = false;
+  bool timed_out_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace rafthttp::http

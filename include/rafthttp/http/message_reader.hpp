@@ -1,0 +1,124 @@
+// Reads one HTTP message from a connection: its head, then its body piece by
+// piece as views into the connection's read buffer (no copy), whatever the
+// framing (Content-Length, chunked, until EOF). Shared by the server (requests)
+// and the client (responses).
+#pragma once
+
+#include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/http/connection.hpp>
+#include <rafthttp/http/parser.hpp>
+
+#include <asio/awaitable.hpp>
+#include <asio/buffer.hpp>
+
+#include <span>
+#include <system_error>
+#include <vector>
+
+namespace rafthttp::http {
+
+class message_reader {
+ public:
+  // The buffer may hold bytes already read (a pipelined request); after the
+  // message it holds whatever followed it.
+  message_reader(connection& conn, parser& p, detail::byte_buffer& buffer)
+      : conn_(conn), parser_(p), buffer_(buffer) {}
+  message_reader(const message_reader&) = delete;
+
+  // Reads until the head is complete, all of it before `deadline`.
+  asio::awaitable<std::error_code> read_head(clock::time_point deadline) {
+    for (;;) {
+      if (!buffer_.empty()) {
+        const auto result = parser_.parse(buffer_.bytes());
+        if (result.error) co_return result.error;
+        buffer_.consume(result.consumed);
+        if (result.event == parse_event::head) co_return std::error_code{};
+        if (result.event == parse_event::message_done) co_return errc::http_parse_error;
+      }
+      std::error_code ec;
+      const bool eof = co_await fill(deadline, ec);
+      if (ec) co_return ec;
+      if (eof) co_return errc::connection_closed;
+    }
+  }
+
+  // The next piece of the body; an empty span without error at its end. Each
+  // socket read must complete within `read_timeout`.
+  asio::awaitable<std::span<const std::uint8_t>> read_body_some(duration read_timeout, std::error_code& ec) {
+    ec = {};
+    for (;;) {
+      if (next_piece_ < pieces_.size()) co_return pieces_[next_piece_++];
+      if (body_done_) co_return std::span<const std::uint8_t>{};
+      buffer_.consume(parsed_);
+      parsed_ = 0;
+      // Parse even an empty buffer: that is how llhttp completes a message
+      // without a body right after its head.
+      const auto result = parser_.parse(buffer_.bytes());
+      if ((ec = result.error)) co_return std::span<const std::uint8_t>{};
+      take_pieces(result);
+      if (!pieces_.empty() || body_done_) continue;
+      buffer_.consume(parsed_);
+      parsed_ = 0;
+      const bool eof = co_await fill(deadline_after(read_timeout), ec);
+      if (ec) co_return std::span<const std::uint8_t>{};
+      if (eof) {
+        // The connection ended: that completes a body that runs until EOF.
+        const auto end = parser_.finish();
+        if ((ec = end.error)) co_return std::span<const std::uint8_t>{};
+        take_pieces(end);
+      }
+    }
+  }
+
+  // The whole body appended to `out`; more than `limit` bytes is an error.
+  asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit, duration read_timeout) {
+    std::error_code ec;
+    for (;;) {
+      const auto piece = co_await read_body_some(read_timeout, ec);
+      if (ec) co_return ec;
+      if (piece.empty()) co_return std::error_code{};
+      if (out.size() + piece.size() > limit) co_return errc::body_too_large;
+      out.append(piece);
+    }
+  }
+
+  [[nodiscard]] bool body_done() const { return body_done_; }
+
+  // After the body: leaves in the buffer only what follows the message.
+  void release_parsed() {
+    buffer_.consume(parsed_);
+    parsed_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t read_chunk = 64 * kib;
+
+  // Reads more bytes; returns true at EOF (no error then).
+  asio::awaitable<bool> fill(clock::time_point deadline, std::error_code& ec) {
+    std::uint8_t* at = buffer_.grow(read_chunk);
+    const std::size_t n = co_await conn_.read_some(asio::buffer(at, read_chunk), deadline, ec);
+    buffer_.shrink_back(read_chunk - n);
+    if (ec == errc::connection_closed && n == 0) {
+      ec = {};
+      co_return true;
+    }
+    co_return false;
+  }
+
+  void take_pieces(const parse_result& result) {
+    pieces_.assign(parser_.body_pieces().begin(), parser_.body_pieces().end());
+    next_piece_ = 0;
+    parsed_ = result.consumed;
+    if (result.event == parse_event::message_done) body_done_ = true;
+  }
+
+  connection& conn_;
+  parser& parser_;
+  detail::byte_buffer& buffer_;
+  std::vector<std::span<const std::uint8_t>> pieces_;
+  std::size_t next_piece_ = 0;
+  std::size_t parsed_ = 0;  // buffer bytes behind the pieces held
+  bool body_done_ = false;
+};
+
+}  // namespace rafthttp::http

@@ -1,0 +1,307 @@
+// The HTTP/1.1 server under the transport's handlers: an accept loop, one
+// coroutine per connection, keep-alive, request head and body limits, a read
+// deadline on the whole request head (a silent or trickling client cannot hold
+// a connection), chunked response bodies for streams, and a router with Go
+// ServeMux-style patterns on which the transport and users mount handlers.
+#pragma once
+
+#include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/http/connection.hpp>
+#include <rafthttp/http/fields.hpp>
+#include <rafthttp/http/message_reader.hpp>
+#include <rafthttp/http/parser.hpp>
+#include <rafthttp/options.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <array>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace rafthttp::http {
+
+class exchange;
+using handler = std::function<asio::awaitable<void>(exchange&)>;
+
+// Patterns as Go's ServeMux: one ending in '/' matches its whole subtree, any
+// other only that exact path; the longest matching pattern wins.
+class router {
+ public:
+  void mount(std::string pattern, handler h) { routes_[std::move(pattern)] = std::move(h); }
+  void unmount(const std::string& pattern) { routes_.erase(pattern); }
+
+  [[nodiscard]] const handler* find(std::string_view path) const {
+    const handler* best = nullptr;
+    std::size_t best_length = 0;
+    for (const auto& [pattern, h] : routes_) {
+      const bool subtree = pattern.ends_with('/');
+      const bool match = subtree ? path.starts_with(pattern) : path == pattern;
+      if (match && pattern.size() >= best_length) {
+        best = &h;
+        best_length = pattern.size();
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::map<std::string, handler, std::less<>> routes_;
+};
+
+// One request and its response on a server connection.
+class exchange {
+ public:
+  exchange(connection& conn, message_reader& reader, const request_head& request,
+           const http_server_options& options)
+      : conn_(conn), reader_(reader), request_(request), options_(options) {}
+  exchange(const exchange&) = delete;
+
+  [[nodiscard]] const request_head& request() const { return request_; }
+  [[nodiscard]] std::string remote_address() const { return conn_.remote_address(); }
+  [[nodiscard]] connection& conn() { return conn_; }
+  [[nodiscard]] const http_server_options& options() const { return options_; }
+
+  // ------------------------------------------------------------------ body --
+
+  // The next piece of the request body (a view valid until the next call); an
+  // empty span without error at its end. Each socket read has the read timeout.
+  asio::awaitable<std::span<const std::uint8_t>> read_body_some(std::error_code& ec) {
+    co_await send_continue_if_expected();
+    co_return co_await reader_.read_body_some(options_.read_timeout, ec);
+  }
+
+  // The whole body into `out`, refusing more than `limit` bytes.
+  asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit) {
+    co_await send_continue_if_expected();
+    co_return co_await reader_.read_body(out, limit, options_.read_timeout);
+  }
+
+  // -------------------------------------------------------------- response --
+
+  // A complete response with Content-Length.
+  asio::awaitable<std::error_code> respond(int status, fields headers, std::string_view body = {}) {
+    response_head head{status, std::move(headers), keep_alive()};
+    if (status != 204 && status != 304) head.headers.set("Content-Length", std::to_string(body.size()));
+    if (!head.keep_alive) head.headers.set("Connection", "close");
+    head_text_ = serialize(head);
+    responded_ = true;
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_), asio::buffer(body.data(), body.size())};
+    co_return co_await write(buffers);
+  }
+
+  // As Go's http.Error: text/plain, the message plus a newline.
+  asio::awaitable<std::error_code> respond_error(int status, std::string_view message, fields headers = {}) {
+    headers.set("Content-Type", "text/plain; charset=utf-8");
+    headers.set("X-Content-Type-Options", "nosniff");
+    co_return co_await respond(status, std::move(headers), std::string(message) + "\n");
+  }
+
+  // Starts a chunked body and sends the head at once (streams flush their
+  // 200 immediately, PROTOCOL.md 3.3 step 9).
+  asio::awaitable<std::error_code> start_chunked(int status, fields headers) {
+    headers.set("Transfer-Encoding", "chunked");
+    head_text_ = serialize(response_head{status, std::move(headers), true});
+    responded_ = chunked_ = true;
+    co_return co_await write(asio::buffer(head_text_));
+  }
+
+  // One chunk of a chunked body; empty data writes nothing (an empty chunk
+  // would end the body).
+  asio::awaitable<std::error_code> write_chunk(std::span<const std::uint8_t> data) {
+    if (data.empty()) co_return std::error_code{};
+    char size_line[20];
+    const auto size_length = detail::chunk_size_line(size_line, data.size());
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length), asio::buffer(data.data(), data.size()),
+                             asio::buffer("\r\n", 2)};
+    co_return co_await write(buffers);
+  }
+
+  asio::awaitable<std::error_code> finish_chunked() {
+    chunked_ = false;
+    co_return co_await write(asio::buffer("0\r\n\r\n", 5));
+  }
+
+  // The connection ends after this exchange, without finishing a chunked body
+  // (Go aborts a pipeline request whose Process failed this way).
+  void abort() { aborted_ = true; }
+  void close_after() { close_after_ = true; }
+
+  [[nodiscard]] bool responded() const { return responded_; }
+  [[nodiscard]] bool keep_alive() const { return request_.keep_alive && !close_after_ && !aborted_; }
+
+  // After the handler: completes what it left open and tells whether the
+  // connection can carry the next request.
+  asio::awaitable<bool> finish() {
+    if (aborted_) co_return false;
+    if (!responded_) {
+      close_after_ = true;
+      (void)co_await respond_error(500, "Internal Server Error");
+    } else if (chunked_) {
+      const auto ec = co_await finish_chunked();
+      if (ec) co_return false;
+    }
+    if (!keep_alive() || !conn_.is_open()) co_return false;
+    co_return co_await drain_body();
+  }
+
+ private:
+  // Bytes of a request body left unread that we still read to keep the
+  // connection; beyond that, closing is cheaper.
+  static constexpr std::size_t drain_budget = 256 * kib;
+
+  template <class Buffers>
+  asio::awaitable<std::error_code> write(const Buffers& buffers) {
+    co_return co_await conn_.write(buffers, deadline_after(options_.write_timeout));
+  }
+
+  // Go clients never send it; curl does for larger bodies.
+  asio::awaitable<void> send_continue_if_expected() {
+    if (continue_sent_ || responded_ || !iequals(request_.headers.get("Expect"), "100-continue")) co_return;
+    continue_sent_ = true;
+    (void)co_await write(asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25));
+  }
+
+  asio::awaitable<bool> drain_body() {
+    std::size_t drained = 0;
+    std::error_code ec;
+    while (!reader_.body_done()) {
+      const auto piece = co_await reader_.read_body_some(options_.read_timeout, ec);
+      drained += piece.size();
+      if (ec || drained > drain_budget) co_return false;
+    }
+    reader_.release_parsed();  // what remains is the start of the next request
+    co_return true;
+  }
+
+  connection& conn_;
+  message_reader& reader_;
+  const request_head& request_;
+  const http_server_options& options_;
+  bool responded_ = false;
+  bool chunked_ = false;
+  bool aborted_ = false;
+  bool close_after_ = false;
+  bool continue_sent_ = false;
+  std::string head_text_;
+};
+
+class server {
+ public:
+  server(asio::any_io_executor ex, const http::router& routes, http_server_options options = {})
+      : executor_(std::move(ex)), router_(routes), options_(options), state_(std::make_shared<shared_state>()) {}
+  server(const server&) = delete;
+  ~server() { stop(); }
+
+  // Binds and starts accepting. Port 0 picks a free port (see local_endpoint).
+  [[nodiscard]] std::error_code listen(const tcp::endpoint& endpoint) {
+    auto acceptor = std::make_shared<tcp::acceptor>(executor_);
+    std::error_code ec;
+    if (acceptor->open(endpoint.protocol(), ec)) return ec;
+    if (acceptor->set_option(tcp::acceptor::reuse_address(true), ec)) return ec;
+    if (acceptor->bind(endpoint, ec)) return ec;
+    if (acceptor->listen(asio::socket_base::max_listen_connections, ec)) return ec;
+    acceptors_.push_back(acceptor);
+    asio::co_spawn(executor_, accept_loop(acceptor, state_, router_, options_), asio::detached);
+    return {};
+  }
+
+  [[nodiscard]] tcp::endpoint local_endpoint() const {
+    std::error_code ec;
+    return acceptors_.empty() ? tcp::endpoint{} : acceptors_.front()->local_endpoint(ec);
+  }
+
+  [[nodiscard]] std::size_t connection_count() const { return state_->connections.size(); }
+
+  // Stops accepting and closes every connection; handlers see their I/O fail.
+  void stop() {
+    state_->stopped = true;
+    for (auto& acceptor : acceptors_) {
+      std::error_code ignored;
+      acceptor->close(ignored);
+    }
+    for (auto& c : state_->connections) c->close();
+  }
+
+ private:
+  // What the connection coroutines share with the server; outlives it.
+  struct shared_state {
+    std::list<std::shared_ptr<connection>> connections;
+    bool stopped = false;
+  };
+
+  static asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
+                                           std::shared_ptr<shared_state> state, const http::router& routes,
+                                           http_server_options options) {
+    while (!state->stopped) {
+      auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
+      if (state->stopped) break;
+      if (ec) {
+        if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
+        continue;  // e.g. too many open files: try again
+      }
+      if (state->connections.size() >= options.max_connections) continue;  // socket closes here
+      std::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      state->connections.push_front(std::make_shared<connection>(std::move(socket)));
+      asio::co_spawn(acceptor->get_executor(), serve(state->connections.begin(), state, routes, options),
+                     asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> serve(std::list<std::shared_ptr<connection>>::iterator self,
+                                     std::shared_ptr<shared_state> state, const http::router& routes,
+                                     http_server_options options) {
+    const std::shared_ptr<connection> conn = *self;
+    parser request_parser(parser::kind::request, options.max_header_bytes);
+    detail::byte_buffer buffer;
+    while (conn->is_open() && !state->stopped) {
+      message_reader reader(*conn, request_parser, buffer);
+      // The whole head, the idle wait of a keep-alive connection included,
+      // must arrive within one read timeout.
+      const auto ec = co_await reader.read_head(deadline_after(options.read_timeout));
+      if (state->stopped) break;
+      if (ec) {
+        co_await reject_head(*conn, ec, options);
+        break;
+      }
+      exchange ex(*conn, reader, request_parser.request(), options);
+      if (const handler* h = routes.find(ex.request().path())) {
+        co_await (*h)(ex);
+      } else {
+        (void)co_await ex.respond_error(404, "404 page not found");
+      }
+      // (co_await stays out of || and &&: GCC 12 miscompiles it there.)
+      const bool reusable = co_await ex.finish();
+      if (state->stopped || !reusable) break;
+    }
+    conn->close();
+    state->connections.erase(self);
+  }
+
+  // Answers a malformed or oversized head with 400 / 431; a timeout or a
+  // closed connection gets nothing.
+  static asio::awaitable<void> reject_head(connection& conn, std::error_code ec, const http_server_options& options) {
+    if (ec != errc::header_too_large && ec != errc::http_parse_error) co_return;
+    const std::string_view status = ec == errc::header_too_large ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const std::string response = "HTTP/1.1 " + std::string(status) +
+                                 "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+                                 "Content-Length: 0\r\n\r\n";
+    (void)co_await conn.write(asio::buffer(response), deadline_after(options.write_timeout));
+  }
+
+  asio::any_io_executor executor_;
+  const http::router& router_;
+  http_server_options options_;
+  std::shared_ptr<shared_state> state_;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
+};
+
+}  // namespace rafthttp::http
