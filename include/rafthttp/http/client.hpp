@@ -24,14 +24,10 @@
 
 namespace rafthttp::http {
 
-// Opens a connection to a peer URL, resolving its host, within `deadline`.
-inline asio::awaitable<std::shared_ptr<connection>> dial(asio::any_io_executor ex, const peer_url& url,
-                                                         clock::time_point deadline, std::error_code& ec) {
-  ec = {};
-  if (url.is_unix() || url.uses_tls()) {
-    ec = errc::invalid_url;  // unix sockets and TLS arrive with peer TLS support
-    co_return nullptr;
-  }
+// Connects `conn` to a peer URL, resolving its host, within `deadline`. The
+// caller makes the connection first so that it can close it to cancel the dial.
+inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& url, clock::time_point deadline) {
+  if (url.is_unix() || url.uses_tls()) co_return errc::invalid_url;  // with peer TLS support
   unsigned short port = 0;
   std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
   tcp::resolver::results_type endpoints;
@@ -40,14 +36,17 @@ inline asio::awaitable<std::shared_ptr<connection>> dial(asio::any_io_executor e
   if (!parse_error) {
     endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, port), url.host, url.port);
   } else {
-    tcp::resolver resolver(ex);
+    tcp::resolver resolver(conn.get_executor());
     auto [resolve_error, results] = co_await resolver.async_resolve(url.host, url.port, use_tuple);
-    if ((ec = resolve_error)) co_return nullptr;
+    if (resolve_error) co_return resolve_error;
     endpoints = std::move(results);
   }
-  auto conn = connection::make(ex);
-  if ((ec = co_await conn->connect(endpoints, deadline))) co_return nullptr;
-  co_return conn;
+  co_return co_await conn.connect(endpoints, deadline);
+}
+
+// The Host header for a URL.
+[[nodiscard]] inline std::string host_header(const peer_url& url) {
+  return url.host.find(':') != std::string::npos ? "[" + url.host + "]:" + url.port : url.host + ":" + url.port;
 }
 
 // One request and its response on a client connection.
@@ -173,27 +172,32 @@ struct simple_response {
 };
 
 // POSTs or GETs `body` to `url` + `head.target` over a pooled connection and
-// reads the whole response (at most `max_body` bytes). A reused connection the
-// peer closed before answering is retried once on a fresh one; raft tolerates
-// the duplicate that could, rarely, result.
+// reads the whole response (at most `max_body` bytes), its head before
+// `head_deadline` (etcd's pipeline has none: raft may take its time). A reused
+// connection the peer closed before answering is retried once on a fresh one;
+// raft tolerates the duplicate that could, rarely, result. `in_flight`, when
+// given, holds the connection in use, so that the caller can cancel.
 inline asio::awaitable<simple_response> round_trip(asio::any_io_executor ex, connection_pool& pool,
                                                    const peer_url& url, request_head head,
                                                    std::span<const std::uint8_t> body,
                                                    const http_client_options& options, std::size_t max_body,
-                                                   std::error_code& ec) {
+                                                   std::error_code& ec,
+                                                   std::shared_ptr<connection>* in_flight = nullptr,
+                                                   clock::time_point head_deadline = clock::time_point::max()) {
   if (!body.empty() || head.method == "POST") head.headers.set("Content-Length", std::to_string(body.size()));
-  head.headers.set("Host", url.host.find(':') != std::string::npos ? "[" + url.host + "]:" + url.port
-                                                                   : url.host + ":" + url.port);
+  head.headers.set("Host", host_header(url));
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto conn = attempt == 0 ? pool.take(url.text) : nullptr;
     const bool reused = conn != nullptr;
-    if (!conn) {
-      conn = co_await dial(ex, url, deadline_after(options.dial_timeout), ec);
+    if (!conn) conn = connection::make(ex);
+    if (in_flight) *in_flight = conn;  // lets the caller cancel the request by closing it
+    if (!reused) {
+      ec = co_await dial(*conn, url, deadline_after(options.dial_timeout));
       if (ec) co_return simple_response();
     }
     client_exchange exchange(conn, options);
     ec = co_await exchange.send(head, body);
-    if (!ec) ec = co_await exchange.read_head(clock::time_point::max());
+    if (!ec) ec = co_await exchange.read_head(head_deadline);
     if (ec) {
       conn->close();
       if (reused && (ec == errc::connection_closed || ec == asio::error::broken_pipe)) continue;

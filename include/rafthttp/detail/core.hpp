@@ -1,0 +1,99 @@
+// What every part of a transport shares: options, the Raft policy behind
+// function pointers, the logger, the client connection pool, the headers we
+// send, and a count of running coroutines. Coroutines hold it by shared_ptr,
+// so it outlives the transport object; `stopped` tells them to touch nothing
+// of the user's (the Raft policy) any more.
+#pragma once
+
+#include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/detail/version.hpp>
+#include <rafthttp/http/client.hpp>
+#include <rafthttp/http/fields.hpp>
+#include <rafthttp/log.hpp>
+#include <rafthttp/options.hpp>
+#include <rafthttp/policy.hpp>
+
+#include <asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+
+namespace rafthttp::detail {
+
+// Counts running coroutines so that a stop can be awaited to completion.
+class task_tracker {
+ public:
+  explicit task_tracker(asio::any_io_executor ex) : idle_(std::move(ex)) {}
+
+  class guard {
+   public:
+    explicit guard(task_tracker& t) : t_(&t) { ++t_->running_; }
+    guard(guard&& other) noexcept : t_(std::exchange(other.t_, nullptr)) {}
+    guard(const guard&) = delete;
+    ~guard() {
+      if (t_ && --t_->running_ == 0) t_->idle_.notify();
+    }
+
+   private:
+    task_tracker* t_;
+  };
+
+  [[nodiscard]] guard track() { return guard(*this); }
+  [[nodiscard]] std::size_t running() const { return running_; }
+
+  asio::awaitable<void> wait_idle() {
+    while (running_ > 0) co_await idle_.wait();
+  }
+
+ private:
+  notifier idle_;
+  std::size_t running_ = 0;
+};
+
+struct core {
+  core(asio::any_io_executor ex, transport_options opts, raft_callbacks raft_policy,
+       snapshotter_callbacks snapshotter_policy, log_sink sink)
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        raft(raft_policy),
+        snapshotter(snapshotter_policy),
+        log(std::move(sink)),
+        pool(options.client),
+        tasks(executor),
+        local_id(format_id(options.id)),
+        cluster_id(format_id(options.cluster_id)),
+        server_version(parse_semver(options.server_version).value_or(semver{3, 4, 0})),
+        min_cluster_version(parse_semver(options.min_cluster_version).value_or(semver{3, 0, 0})) {}
+
+  // The headers of every request to a peer (PROTOCOL.md 2.3).
+  [[nodiscard]] http::fields request_headers() const {
+    http::fields h;
+    h.add("X-Server-From", local_id);
+    h.add("X-Server-Version", options.server_version);
+    h.add("X-Min-Cluster-Version", options.min_cluster_version);
+    h.add("X-Etcd-Cluster-ID", cluster_id);
+    if (!options.urls.empty()) h.add("X-PeerURLs", options.urls.joined());
+    return h;
+  }
+
+  // etcd's ErrorC: this member was removed from the cluster.
+  void report_critical(std::error_code ec) {
+    log(log_level::error, "critical error", {{"error", ec.message()}});
+    if (!stopped && raft.critical_error) raft.critical_error(raft.self, ec);
+  }
+
+  asio::any_io_executor executor;
+  transport_options options;
+  raft_callbacks raft;
+  snapshotter_callbacks snapshotter;
+  logger log;
+  http::connection_pool pool;
+  task_tracker tasks;
+  std::string local_id;    // canonical hex
+  std::string cluster_id;  // canonical hex
+  semver server_version;
+  semver min_cluster_version;
+  bool stopped = false;
+};
+
+}  // namespace rafthttp::detail

@@ -1,0 +1,53 @@
+// The transport's members: peers and remotes by id, shared with the handlers
+// (which add remotes from X-PeerURLs and hand stream connections to peers).
+#pragma once
+
+#include <rafthttp/detail/core.hpp>
+#include <rafthttp/http/fields.hpp>
+#include <rafthttp/peer.hpp>
+#include <rafthttp/remote.hpp>
+
+#include <map>
+#include <memory>
+
+namespace rafthttp::detail {
+
+struct registry {
+  explicit registry(std::shared_ptr<detail::core> c) : core(std::move(c)) {}
+
+  [[nodiscard]] std::shared_ptr<peer> find_peer(member_id id) const {
+    const auto it = peers.find(id);
+    return it == peers.end() ? nullptr : it->second;
+  }
+
+  // etcd's AddRemote: a no-op once stopped, for a peer, or for a known remote.
+  void add_remote(member_id id, const url_list& urls) {
+    if (core->stopped || peers.contains(id) || remotes.contains(id)) return;
+    auto r = std::make_shared<remote>(core, id, urls);
+    remotes.emplace(id, r);
+    r->start();
+    core->log(log_level::info, "added new remote peer",
+              {{"local-member-id", core->local_id}, {"remote-peer-id", format_id(id)},
+               {"remote-peer-urls", urls.joined()}});
+  }
+
+  // The handlers' "add remote from request" (PROTOCOL.md 3.2 step 4). An
+  // invalid X-PeerURLs is ignored (a Go node would panic on it [HAZARD]).
+  void add_remote_from_request(const http::request_head& request) {
+    const auto from = parse_id(request.headers.get("X-Server-From"));
+    const auto urls_header = request.headers.get("X-PeerURLs");
+    if (!from || urls_header.empty()) return;
+    if (const auto urls = url_list::parse(urls_header)) {
+      add_remote(*from, *urls);
+    } else {
+      core->log(log_level::warn, "ignored invalid X-PeerURLs", {{"remote-peer-id", format_id(*from)},
+                                                                 {"urls", std::string(urls_header)}});
+    }
+  }
+
+  std::shared_ptr<detail::core> core;
+  std::map<member_id, std::shared_ptr<peer>> peers;
+  std::map<member_id, std::shared_ptr<remote>> remotes;
+};
+
+}  // namespace rafthttp::detail

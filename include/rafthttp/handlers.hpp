@@ -1,0 +1,309 @@
+// The four HTTP endpoints of a transport (PROTOCOL.md 3), with every check,
+// header and status code of etcd 3.4, in etcd's order:
+//
+//   POST /raft                 pipeline: one message, processed before the 204
+//   GET  /raft/stream/<type>/  a peer dials a stream; its writer takes the response
+//   POST /raft/snapshot        MsgSnap envelope + DB body; DB saved, then processed
+//   *    /raft/probing         {"OK":true,"Now":"..."}
+//
+// [HAZARD] notes honoured: 403 and 410 only for a member that really was
+// removed; a valid X-Server-Version on every stream response.
+#pragma once
+
+#include <rafthttp/codec/message_stream.hpp>
+#include <rafthttp/detail/registry.hpp>
+#include <rafthttp/detail/rfc3339.hpp>
+#include <rafthttp/detail/version.hpp>
+#include <rafthttp/http/server.hpp>
+#include <rafthttp/raftpb/codec.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rafthttp {
+
+namespace detail {
+
+struct rejection {
+  int status;
+  std::string_view text;
+};
+
+// Version compatibility, then cluster id (PROTOCOL.md 2.5, 2.6). A version
+// header that is not semver is incompatible here (Go would drop the request).
+[[nodiscard]] inline std::optional<rejection> check_compatibility(const core& c, const http::request_head& request) {
+  const auto server = header_version(request.headers.get("X-Server-Version"));
+  const auto min_cluster = header_version(request.headers.get("X-Min-Cluster-Version"));
+  if (!server || !min_cluster || !compatible(c.server_version, c.min_cluster_version, *server, *min_cluster))
+    return rejection{412, "incompatible version"};
+  if (request.headers.get("X-Etcd-Cluster-ID") != c.cluster_id) return rejection{412, "cluster ID mismatch"};
+  return std::nullopt;
+}
+
+inline asio::awaitable<void> reject_method(http::exchange& ex, std::string_view allowed) {
+  http::fields headers;
+  headers.add("Allow", std::string(allowed));
+  (void)co_await ex.respond_error(405, "Method Not Allowed", std::move(headers));
+}
+
+// What Raft::process returned, as the answer to a POST: 403 for a sender
+// raft says was removed (etcd's "write yourself" errors), else 500.
+inline asio::awaitable<void> answer_process_error(http::exchange& ex, http::fields headers, std::error_code ec,
+                                                  std::string text) {
+  if (ec == errc::member_removed) {
+    (void)co_await ex.respond_error(403, "cannot process message from removed member", std::move(headers));
+    co_return;
+  }
+  (void)co_await ex.respond_error(500, text, std::move(headers));
+}
+
+// ------------------------------------------------------------ POST /raft ---
+
+inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, http::exchange& ex) {
+  auto& c = *members->core;
+  if (ex.request().method != "POST") {
+    co_await reject_method(ex, "POST");
+    co_return;
+  }
+  http::fields headers;
+  headers.add("X-Etcd-Cluster-ID", c.cluster_id);
+  if (const auto r = check_compatibility(c, ex.request())) {
+    (void)co_await ex.respond_error(r->status, r->text, std::move(headers));
+    co_return;
+  }
+  members->add_remote_from_request(ex.request());
+  byte_buffer body;
+  const auto read_error = co_await ex.read_body(body, c.options.server.max_body_bytes);
+  if (read_error) {
+    c.log(log_level::warn, "failed to read Raft message", {{"remote-addr", ex.remote_address()},
+                                                           {"error", read_error.message()}});
+    const int status = read_error == errc::body_too_large ? 413 : 400;
+    (void)co_await ex.respond_error(status, "error reading raft message", std::move(headers));
+    co_return;
+  }
+  message m;
+  if (const auto ec = raftpb::decode(body.bytes(), m)) {
+    c.log(log_level::warn, "failed to unmarshal Raft message", {{"remote-addr", ex.remote_address()},
+                                                                {"error", ec.message()}});
+    (void)co_await ex.respond_error(400, "error unmarshalling raft message", std::move(headers));
+    co_return;
+  }
+  if (c.stopped) {
+    (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
+    co_return;
+  }
+  const auto ec = co_await c.raft.process(m);
+  if (!ec) {
+    (void)co_await ex.respond(204, std::move(headers));
+    co_return;
+  }
+  c.log(log_level::warn, "failed to process Raft message", {{"error", ec.message()}});
+  if (ec != errc::member_removed) ex.abort();  // Go aborts the connection after its 500
+  co_await answer_process_error(ex, std::move(headers), ec, "error processing raft message");
+}
+
+// ----------------------------------------------------- GET /raft/stream/ ---
+
+// The stream type and dialler id of a stream path, or the 404 text.
+struct stream_target {
+  stream_type type = stream_type::message;
+  member_id from = 0;
+  std::string_view error;
+};
+
+[[nodiscard]] inline stream_target parse_stream_path(std::string_view path) {
+  const auto slash = path.rfind('/');
+  const auto dir = path.substr(0, slash);
+  stream_target t;
+  if (dir == "/raft/stream/message") {
+    t.type = stream_type::message;
+  } else if (dir == "/raft/stream/msgapp") {
+    t.type = stream_type::msgapp;
+  } else {
+    t.error = "invalid path";
+    return t;
+  }
+  const auto from = parse_id(path.substr(slash + 1));
+  if (from) t.from = *from;
+  else t.error = "invalid from";
+  return t;
+}
+
+inline asio::awaitable<void> serve_stream(std::shared_ptr<registry> members, http::exchange& ex) {
+  auto& c = *members->core;
+  if (ex.request().method != "GET") {
+    co_await reject_method(ex, "GET");
+    co_return;
+  }
+  http::fields headers;
+  headers.add("X-Server-Version", c.options.server_version);
+  headers.add("X-Etcd-Cluster-ID", c.cluster_id);
+  auto reject = [&](int status, std::string_view text) { return ex.respond_error(status, text, headers); };
+  if (const auto r = check_compatibility(c, ex.request())) {
+    (void)co_await reject(r->status, r->text);
+    co_return;
+  }
+  const auto target = parse_stream_path(ex.request().path());
+  if (!target.error.empty()) {
+    (void)co_await reject(404, target.error);
+    co_return;
+  }
+  if (c.stopped || c.raft.is_id_removed(c.raft.self, target.from)) {
+    (void)co_await reject(c.stopped ? 404 : 410, c.stopped ? "error sender not found" : "removed member");
+    co_return;
+  }
+  const auto p = members->find_peer(target.from);
+  if (!p) {
+    members->add_remote_from_request(ex.request());
+    c.log(log_level::warn, "failed to find remote peer in cluster", {{"remote-peer-id", format_id(target.from)}});
+    (void)co_await reject(404, "error sender not found");
+    co_return;
+  }
+  if (ex.request().headers.get("X-Raft-To") != c.local_id) {
+    (void)co_await reject(412, "to field mismatch");
+    co_return;
+  }
+  const auto ec = co_await ex.start_chunked(200, headers);
+  ex.close_after();  // stream connections are never reused
+  if (ec) co_return;
+  co_await p->writer(target.type).serve(ex);
+}
+
+// ----------------------------------------------------- POST /raft/snapshot ---
+
+// The DB bytes after the envelope: first what arrived with the envelope, then
+// the rest of the body.
+class exchange_db_reader final : public db_reader {
+ public:
+  exchange_db_reader(http::exchange& ex, std::span<const std::uint8_t> leftover) : ex_(ex), leftover_(leftover) {}
+
+  asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) override {
+    ec = {};
+    if (!leftover_.empty()) co_return std::exchange(leftover_, {});
+    co_return co_await ex_.read_body_some(ec);
+  }
+
+ private:
+  http::exchange& ex_;
+  std::span<const std::uint8_t> leftover_;
+};
+
+// Reads the length-prefixed MsgSnap at the start of the body. Returns the bytes
+// of the last piece read that lie beyond it (the DB's first bytes).
+inline asio::awaitable<std::span<const std::uint8_t>> read_envelope(http::exchange& ex, std::size_t limit,
+                                                                     message& m, std::error_code& ec) {
+  byte_buffer envelope;
+  std::size_t needed = codec::frame_header_bytes;
+  for (;;) {
+    const auto piece = co_await ex.read_body_some(ec);
+    if (ec) co_return std::span<const std::uint8_t>{};
+    if (piece.empty()) {
+      ec = errc::truncated;
+      co_return std::span<const std::uint8_t>{};
+    }
+    const std::size_t take = std::min(piece.size(), needed - envelope.size());
+    envelope.append(piece.first(take));
+    if (envelope.size() == codec::frame_header_bytes && needed == codec::frame_header_bytes) {
+      const std::uint64_t length = load_be64(envelope.data());
+      if (length > limit) {
+        ec = errc::frame_too_large;
+        co_return std::span<const std::uint8_t>{};
+      }
+      needed += static_cast<std::size_t>(length);
+      const std::size_t more = std::min(piece.size() - take, needed - envelope.size());
+      envelope.append(piece.subspan(take, more));
+      if (envelope.size() == needed) {
+        ec = raftpb::decode(envelope.bytes().subspan(codec::frame_header_bytes), m);
+        co_return piece.subspan(take + more);
+      }
+      continue;
+    }
+    if (envelope.size() == needed) {
+      ec = raftpb::decode(envelope.bytes().subspan(codec::frame_header_bytes), m);
+      co_return piece.subspan(take);
+    }
+  }
+}
+
+inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, http::exchange& ex) {
+  auto& c = *members->core;
+  if (ex.request().method != "POST") {
+    co_await reject_method(ex, "POST");
+    co_return;
+  }
+  http::fields headers;
+  headers.add("X-Etcd-Cluster-ID", c.cluster_id);
+  if (const auto r = check_compatibility(c, ex.request())) {
+    (void)co_await ex.respond_error(r->status, r->text, std::move(headers));
+    co_return;
+  }
+  members->add_remote_from_request(ex.request());
+  message m;
+  std::error_code ec;
+  const auto leftover = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes, m, ec);
+  if (ec) {
+    c.log(log_level::warn, "failed to decode Raft message", {{"remote-addr", ex.remote_address()},
+                                                             {"error", ec.message()}});
+    (void)co_await ex.respond_error(400, "failed to decode raft message (" + ec.message() + ")", std::move(headers));
+    co_return;
+  }
+  if (m.type != message_type::MsgSnap) {
+    (void)co_await ex.respond_error(400, "wrong raft message type", std::move(headers));
+    co_return;
+  }
+  if (c.stopped) {
+    (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
+    co_return;
+  }
+  c.log(log_level::info, "receiving database snapshot",
+        {{"remote-snapshot-sender-id", format_id(m.from)},
+         {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)}});
+  exchange_db_reader body(ex, leftover);
+  ec = co_await c.snapshotter.save_db(c.snapshotter.self, m, body);
+  if (ec) {
+    c.log(log_level::warn, "failed to save KV snapshot", {{"error", ec.message()}});
+    (void)co_await ex.respond_error(500, "failed to save KV snapshot (" + ec.message() + ")", std::move(headers));
+    co_return;
+  }
+  if (c.stopped) {
+    (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
+    co_return;
+  }
+  ec = co_await c.raft.process(m);
+  if (ec) {
+    co_await answer_process_error(ex, std::move(headers), ec, "failed to process raft message (" + ec.message() + ")");
+    co_return;
+  }
+  c.log(log_level::info, "received and saved database snapshot",
+        {{"remote-snapshot-sender-id", format_id(m.from)},
+         {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)}});
+  (void)co_await ex.respond(204, std::move(headers));
+}
+
+// ------------------------------------------------------- /raft/probing ---
+
+inline asio::awaitable<void> serve_probing(http::exchange& ex) {
+  http::fields headers;
+  headers.add("Content-Type", "application/json");
+  const std::string body =
+      "{\"OK\":true,\"Now\":\"" + format_rfc3339_nano(std::chrono::system_clock::now()) + "\"}\n";
+  (void)co_await ex.respond(200, std::move(headers), body);
+}
+
+}  // namespace detail
+
+// The four routes as Go's mux registers them (PROTOCOL.md 3.1).
+inline void mount_handlers(http::router& router, const std::shared_ptr<detail::registry>& members) {
+  router.mount("/raft", [members](http::exchange& ex) { return detail::serve_pipeline(members, ex); });
+  router.mount("/raft/stream/", [members](http::exchange& ex) { return detail::serve_stream(members, ex); });
+  router.mount("/raft/snapshot", [members](http::exchange& ex) { return detail::serve_snapshot(members, ex); });
+  router.mount("/raft/probing", [](http::exchange& ex) { return detail::serve_probing(ex); });
+}
+
+inline void unmount_handlers(http::router& router) {
+  for (const char* route : {"/raft", "/raft/stream/", "/raft/snapshot", "/raft/probing"}) router.unmount(route);
+}
+
+}  // namespace rafthttp

@@ -1,0 +1,125 @@
+// A peer (PROTOCOL.md 8.1): everything one cluster member keeps for another —
+// two stream writers, two stream readers, a pipeline, the inbox raft is fed
+// from, a prober, and the status and URL picker they share.
+#pragma once
+
+#include <rafthttp/detail/inbox.hpp>
+#include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/pipeline.hpp>
+#include <rafthttp/prober.hpp>
+#include <rafthttp/stream.hpp>
+
+#include <memory>
+
+namespace rafthttp {
+
+class peer : public std::enable_shared_from_this<peer> {
+ public:
+  peer(std::shared_ptr<detail::core> core, member_id id, url_list urls)
+      : context_(std::move(core), id, std::move(urls)),
+        inbox_(context_),
+        message_writer_(context_, stream_type::message),
+        msgapp_writer_(context_, stream_type::msgapp),
+        message_reader_(context_, inbox_, stream_type::message),
+        msgapp_reader_(context_, inbox_, stream_type::msgapp),
+        pipeline_(std::make_shared<rafthttp::pipeline>(context_)),
+        prober_(context_) {}
+  peer(const peer&) = delete;
+
+  void start() {
+    const auto self = shared_from_this();
+    inbox_.start(self);
+    pipeline_->start(self);
+    message_reader_.start(self);
+    msgapp_reader_.start(self);
+    prober_.start(self);
+  }
+
+  // etcd's peer.send (PROTOCOL.md 8.2): picks a path and never blocks. A full
+  // queue drops the message and tells raft (unreachable; snapshot failure for
+  // MsgSnap). A paused peer drops silently.
+  void send(const message& m) {
+    if (context_.paused || context_.stopped()) return;
+    if (enqueue(m)) return;
+    context_.report_unreachable();
+    if (m.type == message_type::MsgSnap) context_.report_snapshot(snapshot_status::failure);
+    context_.core->log(log_level::warn, "dropped internal Raft message since sending buffer is full",
+                       {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text},
+                        {"remote-peer-active", context_.status.active() ? "true" : "false"}});
+  }
+
+  // Beyond etcd: waits for room instead of dropping. Completes with no error
+  // once queued; errc::paused or errc::stopped when the message was dropped.
+  asio::awaitable<std::error_code> async_send(const message& m) {
+    for (;;) {
+      if (context_.stopped()) co_return errc::stopped;
+      if (context_.paused) co_return errc::paused;
+      if (enqueue(m)) co_return std::error_code{};
+      co_await context_.room.wait();
+    }
+  }
+
+  // The writer a stream handler hands an incoming connection of `type` to.
+  [[nodiscard]] stream_writer& writer(stream_type type) {
+    return type == stream_type::message ? message_writer_ : msgapp_writer_;
+  }
+
+  void pause() { context_.paused = true; }
+  void resume() { context_.paused = false; }
+
+  // New URLs take effect on the next dial; existing connections stay.
+  void update(url_list urls) {
+    context_.picker.update(std::move(urls));
+    prober_.reset();
+  }
+
+  // etcd's stop order: receive side, writers, pipeline, readers. Nothing
+  // reaches raft afterwards.
+  void stop() {
+    context_.peer_stopped = true;
+    inbox_.stop();
+    message_writer_.stop();
+    msgapp_writer_.stop();
+    pipeline_->stop();
+    message_reader_.stop();
+    msgapp_reader_.stop();
+    prober_.stop();
+    context_.room.notify();
+  }
+
+  [[nodiscard]] member_id id() const { return context_.id; }
+  [[nodiscard]] const peer_status& status() const { return context_.status; }
+  [[nodiscard]] const url_list& urls() const { return context_.picker.urls(); }
+  [[nodiscard]] const probe_status& probe() const { return prober_.status(); }
+  [[nodiscard]] bool paused() const { return context_.paused; }
+  [[nodiscard]] std::size_t queued_bytes() const { return context_.queued_bytes; }
+  // Both directions of both stream types are up.
+  [[nodiscard]] bool streams_attached(stream_type type) const {
+    return type == stream_type::message ? message_writer_.working() : msgapp_writer_.working();
+  }
+  [[nodiscard]] bool reader_attached(stream_type type) const {
+    return type == stream_type::message ? message_reader_.attached() : msgapp_reader_.attached();
+  }
+
+  // The snapshot sender and its handler need the peer's shared parts.
+  [[nodiscard]] detail::peer_context& context() { return context_; }
+
+ private:
+  bool enqueue(const message& m) {
+    if (m.type == message_type::MsgSnap) return pipeline_->try_enqueue(m);
+    if (m.type == message_type::MsgApp && msgapp_writer_.working()) return msgapp_writer_.try_enqueue(m);
+    if (message_writer_.working()) return message_writer_.try_enqueue(m);
+    return pipeline_->try_enqueue(m);
+  }
+
+  detail::peer_context context_;
+  detail::inbox inbox_;
+  stream_writer message_writer_;
+  stream_writer msgapp_writer_;
+  stream_reader message_reader_;
+  stream_reader msgapp_reader_;
+  std::shared_ptr<rafthttp::pipeline> pipeline_;
+  prober prober_;
+};
+
+}  // namespace rafthttp

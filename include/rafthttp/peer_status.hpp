@@ -1,0 +1,46 @@
+// Whether a peer is reachable and since when (PROTOCOL.md 8.4). etcd uses
+// active_since for reconfiguration safety checks and leader transfer, so the
+// status changes only on the events etcd changes it on.
+#pragma once
+
+#include <rafthttp/detail/core.hpp>
+#include <rafthttp/id.hpp>
+
+#include <chrono>
+#include <string_view>
+
+namespace rafthttp {
+
+class peer_status {
+ public:
+  using time_point = std::chrono::system_clock::time_point;
+
+  peer_status(const detail::core& core, member_id id) : core_(core), id_(id) {}
+
+  void activate() {
+    if (active_) return;
+    active_ = true;
+    since_ = std::chrono::system_clock::now();
+    core_.log(log_level::info, "peer became active", {{"peer-id", format_id(id_)}});
+  }
+
+  void deactivate(std::string_view reason) {
+    if (!active_) return;
+    active_ = false;
+    since_ = {};
+    core_.log(log_level::warn, "peer became inactive (message send to peer failed)",
+              {{"peer-id", format_id(id_)}, {"error", std::string(reason)}});
+  }
+
+  [[nodiscard]] bool active() const { return active_; }
+  // The time it became active; the epoch (zero) while inactive.
+  [[nodiscard]] time_point since() const { return since_; }
+
+ private:
+  const detail::core& core_;
+  member_id id_;
+  bool active_ = false;
+  time_point since_{};
+};
+
+}  // namespace rafthttp

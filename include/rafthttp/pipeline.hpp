@@ -1,0 +1,130 @@
+// The pipeline (PROTOCOL.md 8.3): one POST /raft per message, from a bounded
+// queue (64) drained by 4 concurrent workers over keep-alive connections. It
+// carries everything while the streams are down, and MsgSnap sent with send().
+// A 204 also tells that raft accepted the message.
+#pragma once
+
+#include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/http/client.hpp>
+#include <rafthttp/raftpb/codec.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace rafthttp {
+
+// Started once and stopped once; a remote that resumes makes a new one (as
+// etcd does), which is why workers keep their pipeline alive by shared_ptr.
+class pipeline : public std::enable_shared_from_this<pipeline> {
+ public:
+  explicit pipeline(detail::peer_context& peer)
+      : peer_(peer),
+        jobs_(peer.core->options.pipeline_buffer_size),
+        ready_(peer.core->executor),
+        in_flight_(peer.core->options.pipeline_workers) {}
+  pipeline(const pipeline&) = delete;
+
+  // `owner` keeps the peer (or remote) that owns the peer_context alive.
+  void start(const std::shared_ptr<void>& owner) {
+    for (std::size_t i = 0; i < in_flight_.size(); ++i)
+      asio::co_spawn(peer_.core->executor, work(shared_from_this(), owner, i), asio::detached);
+  }
+
+  // Ends the workers; queued messages are dropped silently (as etcd does).
+  // In-flight requests are cancelled.
+  void stop() {
+    stopped_ = true;
+    release(queued_bytes_);
+    queued_bytes_ = 0;
+    head_ = size_ = 0;
+    for (auto& conn : in_flight_)
+      if (conn) conn->close();
+    ready_.notify();
+  }
+
+  // Encodes `m` into the queue; false when it is full (the caller reports).
+  bool try_enqueue(const message& m) {
+    if (stopped_ || size_ == jobs_.size()) return false;
+    const std::size_t n = raftpb::encoded_size(m);
+    if (!peer_.has_room_for(n)) return false;
+    job& j = jobs_[(head_ + size_) % jobs_.size()];
+    j.type = m.type;
+    j.body.clear();
+    raftpb::encode(m, std::span(j.body.grow(n), n));
+    ++size_;
+    queued_bytes_ += n;
+    peer_.queued_bytes += n;
+    ready_.notify();
+    return true;
+  }
+
+  [[nodiscard]] std::size_t queued() const { return size_; }
+
+ private:
+  struct job {
+    message_type type = message_type::MsgHup;
+    detail::byte_buffer body;
+  };
+
+  [[nodiscard]] bool stopped() const { return stopped_ || peer_.stopped(); }
+
+  asio::awaitable<void> work([[maybe_unused]] std::shared_ptr<pipeline> self, [[maybe_unused]] std::shared_ptr<void> owner,
+                             std::size_t slot) {
+    auto running = peer_.core->tasks.track();
+    job current;
+    while (!stopped()) {
+      if (size_ == 0) {
+        co_await ready_.wait();
+        continue;
+      }
+      std::swap(current, jobs_[head_]);
+      head_ = (head_ + 1) % jobs_.size();
+      --size_;
+      queued_bytes_ -= current.body.size();
+      release(current.body.size());
+      co_await post(current, in_flight_[slot]);
+    }
+  }
+
+  asio::awaitable<void> post(const job& j, std::shared_ptr<http::connection>& in_flight) {
+    auto& core = *peer_.core;
+    const peer_url url = peer_.picker.pick();
+    http::request_head head("POST", "/raft", core.request_headers());
+    head.headers.add("Content-Type", "application/protobuf");
+    std::error_code ec;
+    const auto response = co_await http::round_trip(core.executor, core.pool, url, head, j.body.bytes(),
+                                                    core.options.client, core.options.client.max_error_body_bytes,
+                                                    ec, &in_flight);
+    in_flight = nullptr;
+    if (stopped()) co_return;
+    if (!ec && response.status == 204) {
+      peer_.status.activate();
+      if (j.type == message_type::MsgSnap) peer_.report_snapshot(snapshot_status::finish);
+      co_return;
+    }
+    if (!ec && response.status == 403) core.report_critical(errc::member_removed);
+    const std::string reason = ec ? ec.message() : "unexpected http status " + std::to_string(response.status);
+    peer_.status.deactivate("failed to write " + raftpb::to_string(j.type) + " on pipeline: " + reason);
+    peer_.picker.unreachable(url);
+    peer_.report_unreachable();
+    if (j.type == message_type::MsgSnap) peer_.report_snapshot(snapshot_status::failure);
+  }
+
+  void release(std::size_t bytes) { peer_.release(bytes); }
+
+  detail::peer_context& peer_;
+  std::vector<job> jobs_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+  std::size_t queued_bytes_ = 0;
+  detail::notifier ready_;
+  std::vector<std::shared_ptr<http::connection>> in_flight_;  // one per worker, to cancel on stop
+  bool stopped_ = false;
+};
+
+}  // namespace rafthttp

@@ -1,0 +1,168 @@
+// The two policies a transport is built on (DESIGN.md), checked by concepts:
+//
+//   Raft (what etcd calls the Raft interface of rafthttp):
+//     process(message&)            -> void | std::error_code |
+//                                     asio::awaitable<void> | asio::awaitable<std::error_code>
+//     is_id_removed(member_id)     -> bool
+//     report_unreachable(member_id)
+//     report_snapshot(member_id, snapshot_status)
+//     on_critical_error(std::error_code)   optional; etcd's ErrorC: called with
+//                                          errc::member_removed when a peer answers
+//                                          403 or 410 (this member was removed)
+//
+//   Snapshotter:
+//     save_db(const message& msnap, db_reader& body) -> asio::awaitable<std::error_code>
+//
+// process may take the message by value, const& or &; it receives the
+// transport's object, which it may move from. An error from process answers a
+// POST with 500 and aborts the connection as Go does, except errc::member_removed,
+// which answers 403 (the sender was removed: what etcd's "write yourself" errors
+// do). A synchronous process runs inline when a stream delivers; an awaitable one
+// runs from per-peer queues (etcd's recvc/propc) so that a slow proposal holds
+// up nothing else.
+#pragma once
+
+#include <rafthttp/error.hpp>
+#include <rafthttp/id.hpp>
+#include <rafthttp/raftpb/types.hpp>
+
+#include <asio/awaitable.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace rafthttp {
+
+// raft.SnapshotStatus.
+enum class snapshot_status { finish = 1, failure = 2 };
+
+[[nodiscard]] inline std::string_view to_string(snapshot_status s) {
+  return s == snapshot_status::finish ? "finish" : "failure";
+}
+
+// The database bytes that follow the MsgSnap envelope of a POST /raft/snapshot,
+// read piece by piece (a view valid until the next call; empty at the end).
+class db_reader {
+ public:
+  virtual ~db_reader() = default;
+  virtual asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) = 0;
+};
+
+namespace detail {
+
+template <class T>
+struct is_awaitable : std::false_type {};
+template <class T, class E>
+struct is_awaitable<asio::awaitable<T, E>> : std::true_type {
+  using value_type = T;
+};
+
+template <class T>
+concept process_value = std::same_as<T, void> || std::same_as<T, std::error_code>;
+
+template <class T>
+concept process_result = process_value<T> || (is_awaitable<T>::value && process_value<typename is_awaitable<T>::value_type>);
+
+}  // namespace detail
+
+// Snapshotter: persists the DB of a received snapshot before raft sees the
+// MsgSnap (PROTOCOL.md 7.3); an error answers the POST with 500.
+template <class S>
+concept snapshotter_policy = requires(S& snapshotter, const message& msnap, db_reader& body) {
+  { snapshotter.save_db(msnap, body) } -> std::same_as<asio::awaitable<std::error_code>>;
+};
+
+template <class R>
+concept raft_policy = requires(R& raft, message& m, member_id id, snapshot_status status) {
+  { raft.is_id_removed(id) } -> std::convertible_to<bool>;
+  raft.report_unreachable(id);
+  raft.report_snapshot(id, status);
+  requires detail::process_result<decltype(raft.process(m))>;
+};
+
+namespace detail {
+
+// The Raft policy behind function pointers, so that the machinery underneath
+// is compiled once rather than once per policy type.
+struct raft_callbacks {
+  void* self = nullptr;
+  // Exactly one of the two is set, as the policy's process is plain or awaitable.
+  std::error_code (*process_now)(void*, message&) = nullptr;
+  asio::awaitable<std::error_code> (*process_async)(void*, message&) = nullptr;
+  bool (*is_id_removed)(void*, member_id) = nullptr;
+  void (*report_unreachable)(void*, member_id) = nullptr;
+  void (*report_snapshot)(void*, member_id, snapshot_status) = nullptr;
+  // Optional (etcd's ErrorC): errors after which the member should stop.
+  void (*critical_error)(void*, std::error_code) = nullptr;
+
+  [[nodiscard]] bool synchronous() const { return process_now != nullptr; }
+
+  asio::awaitable<std::error_code> process(message& m) const {
+    if (process_now) co_return process_now(self, m);
+    co_return co_await process_async(self, m);
+  }
+};
+
+template <raft_policy R>
+struct raft_adapter {
+  using result = decltype(std::declval<R&>().process(std::declval<message&>()));
+
+  static std::error_code process_now(void* self, message& m) {
+    if constexpr (std::same_as<result, void>) {
+      static_cast<R*>(self)->process(m);
+      return {};
+    } else {
+      return static_cast<R*>(self)->process(m);
+    }
+  }
+  static asio::awaitable<std::error_code> process_async(void* self, message& m) {
+    if constexpr (std::same_as<typename is_awaitable<result>::value_type, void>) {
+      co_await static_cast<R*>(self)->process(m);
+      co_return std::error_code{};
+    } else {
+      co_return co_await static_cast<R*>(self)->process(m);
+    }
+  }
+  static bool is_id_removed(void* self, member_id id) { return static_cast<R*>(self)->is_id_removed(id); }
+  static void report_unreachable(void* self, member_id id) { static_cast<R*>(self)->report_unreachable(id); }
+  static void report_snapshot(void* self, member_id id, snapshot_status s) {
+    static_cast<R*>(self)->report_snapshot(id, s);
+  }
+  static void critical_error(void* self, std::error_code ec) { static_cast<R*>(self)->on_critical_error(ec); }
+};
+
+template <raft_policy R>
+raft_callbacks make_raft_callbacks(R& raft) {
+  using adapter = raft_adapter<R>;
+  raft_callbacks c;
+  c.self = &raft;
+  if constexpr (is_awaitable<typename adapter::result>::value) c.process_async = &adapter::process_async;
+  else c.process_now = &adapter::process_now;
+  c.is_id_removed = &adapter::is_id_removed;
+  c.report_unreachable = &adapter::report_unreachable;
+  c.report_snapshot = &adapter::report_snapshot;
+  if constexpr (requires(R& r, std::error_code ec) { r.on_critical_error(ec); })
+    c.critical_error = &adapter::critical_error;
+  return c;
+}
+
+// The Snapshotter policy behind a function pointer, as the Raft policy.
+struct snapshotter_callbacks {
+  void* self = nullptr;
+  asio::awaitable<std::error_code> (*save_db)(void*, const message&, db_reader&) = nullptr;
+};
+
+template <snapshotter_policy S>
+snapshotter_callbacks make_snapshotter_callbacks(S& snapshotter) {
+  snapshotter_callbacks c;
+  c.self = &snapshotter;
+  c.save_db = [](void* self, const message& m, db_reader& body) { return static_cast<S*>(self)->save_db(m, body); };
+  return c;
+}
+
+}  // namespace detail
+}  // namespace rafthttp

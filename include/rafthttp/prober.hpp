@@ -1,0 +1,145 @@
+// Probing (PROTOCOL.md 8.10): GET /raft/probing on each peer every 4 s, a
+// smoothed round-trip time and the clock difference, and a monitor that logs
+// an unhealthy peer or a drifting clock. Probing never affects delivery.
+#pragma once
+
+#include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/detail/rfc3339.hpp>
+#include <rafthttp/http/client.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace rafthttp {
+
+struct probe_status {
+  bool healthy = false;
+  std::uint64_t total = 0;  // probes sent
+  std::uint64_t loss = 0;   // probes failed
+  std::chrono::nanoseconds srtt{0};              // 7/8 srtt + 1/8 rtt, from 0
+  std::chrono::nanoseconds clock_difference{0};  // local now − remote Now − srtt/2
+};
+
+namespace detail {
+
+// What Go's prober accepts: a JSON object with OK true and Now an RFC 3339
+// time; names match case-insensitively, as Go's JSON decoding does.
+struct probe_body {
+  bool ok = false;
+  std::optional<system_time> now;
+};
+
+inline std::size_t find_json_key(std::string_view body, std::string_view key) {
+  for (std::size_t at = body.find('"'); at != std::string_view::npos; at = body.find('"', at + 1)) {
+    const auto candidate = body.substr(at + 1, key.size());
+    if (body.substr(at + 1 + key.size(), 1) == "\"" && http::iequals(candidate, key)) {
+      auto colon = body.find_first_not_of(" \t\r\n", at + key.size() + 2);
+      if (colon != std::string_view::npos && body[colon] == ':')
+        return body.find_first_not_of(" \t\r\n", colon + 1);
+    }
+  }
+  return std::string_view::npos;
+}
+
+[[nodiscard]] inline probe_body parse_probe_body(std::string_view body) {
+  probe_body out;
+  const auto ok = find_json_key(body, "OK");
+  out.ok = ok != std::string_view::npos && body.substr(ok, 4) == "true";
+  const auto now = find_json_key(body, "Now");
+  if (now != std::string_view::npos && body[now] == '"') {
+    const auto end = body.find('"', now + 1);
+    if (end != std::string_view::npos) out.now = parse_rfc3339(body.substr(now + 1, end - now - 1));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+class prober {
+ public:
+  explicit prober(detail::peer_context& peer) : peer_(peer), wakeup_(peer.core->executor) {}
+
+  void start(const std::shared_ptr<void>& keep_alive) {
+    asio::co_spawn(peer_.core->executor, run(keep_alive), asio::detached);
+  }
+
+  void stop() {
+    if (in_flight_) in_flight_->close();
+    wakeup_.notify();
+  }
+
+  // A URL update restarts the statistics (etcd re-registers its probers).
+  void reset() { status_ = {}; }
+
+  [[nodiscard]] const probe_status& status() const { return status_; }
+
+ private:
+  asio::awaitable<void> run([[maybe_unused]] std::shared_ptr<void> keep_alive) {
+    auto running = peer_.core->tasks.track();
+    const auto& options = peer_.core->options;
+    auto next_report = http::clock::now() + options.prober_error_interval;
+    while (!peer_.stopped()) {
+      co_await probe();
+      if (peer_.stopped()) break;
+      if (http::clock::now() >= next_report) {
+        report();
+        next_report = http::clock::now() +
+                      (status_.healthy ? options.prober_monitor_interval : options.prober_error_interval);
+      }
+      co_await wakeup_.wait_until(http::clock::now() + options.prober_interval);
+    }
+  }
+
+  asio::awaitable<void> probe() {
+    auto& core = *peer_.core;
+    const peer_url url = peer_.picker.urls()[url_index_ % peer_.picker.urls().size()];
+    const http::request_head head("GET", "/raft/probing");
+    std::error_code ec;
+    const auto sent = http::clock::now();
+    const auto response =
+        co_await http::round_trip(core.executor, core.pool, url, head, {}, core.options.client,
+                                  core.options.client.max_error_body_bytes, ec, &in_flight_,
+                                  http::deadline_after(core.options.client.read_timeout));
+    in_flight_ = nullptr;
+    const auto rtt = http::clock::now() - sent;
+    ++status_.total;
+    const auto body = ec || response.status != 200 ? detail::probe_body{} : detail::parse_probe_body(response.body);
+    if (!body.ok || !body.now) {
+      ++status_.loss;
+      status_.healthy = false;
+      ++url_index_;  // stay on a URL until a probe on it fails
+      co_return;
+    }
+    status_.healthy = true;
+    status_.srtt = status_.srtt * 7 / 8 + std::chrono::duration_cast<std::chrono::nanoseconds>(rtt) / 8;
+    status_.clock_difference = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now() - *body.now - status_.srtt / 2);
+  }
+
+  void report() const {
+    auto& core = *peer_.core;
+    if (!status_.healthy) {
+      core.log(log_level::warn, "prober detected unhealthy status",
+               {{"remote-peer-id", peer_.id_text}, {"rtt", std::to_string(status_.srtt.count()) + "ns"}});
+    } else if (std::chrono::abs(status_.clock_difference) > core.options.clock_drift_threshold) {
+      core.log(log_level::warn, "prober found high clock drift",
+               {{"remote-peer-id", peer_.id_text},
+                {"clock-drift", std::to_string(status_.clock_difference.count()) + "ns"},
+                {"rtt", std::to_string(status_.srtt.count()) + "ns"}});
+    }
+  }
+
+  detail::peer_context& peer_;
+  detail::notifier wakeup_;
+  std::shared_ptr<http::connection> in_flight_;
+  std::size_t url_index_ = 0;
+  probe_status status_;
+};
+
+}  // namespace rafthttp

@@ -1,0 +1,58 @@
+// A remote (PROTOCOL.md 8.7): a pipeline-only helper that lets a newly joined
+// member reach members it does not know as peers yet.
+#pragma once
+
+#include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/pipeline.hpp>
+
+#include <memory>
+
+namespace rafthttp {
+
+class remote : public std::enable_shared_from_this<remote> {
+ public:
+  remote(std::shared_ptr<detail::core> core, member_id id, url_list urls)
+      : context_(std::move(core), id, std::move(urls)) {}
+
+  void start() { start_pipeline(); }
+
+  // Queues `m` for the pipeline. A full queue drops it with a log line and no
+  // report to raft, as etcd does.
+  void send(const message& m) {
+    if (pipeline_->try_enqueue(m)) return;
+    context_.core->log(log_level::warn, "dropped internal Raft message to remote peer since sending buffer is full",
+                       {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text}});
+  }
+
+  // Stops the pipeline; what is sent meanwhile is lost. resume() starts a new one.
+  void pause() {
+    if (paused_) return;
+    paused_ = true;
+    pipeline_->stop();
+  }
+  void resume() {
+    if (!paused_) return;
+    paused_ = false;
+    start_pipeline();
+  }
+
+  void stop() {
+    context_.peer_stopped = true;
+    pipeline_->stop();
+  }
+
+  [[nodiscard]] const peer_status& status() const { return context_.status; }
+  [[nodiscard]] member_id id() const { return context_.id; }
+
+ private:
+  void start_pipeline() {
+    pipeline_ = std::make_shared<pipeline>(context_);
+    pipeline_->start(shared_from_this());
+  }
+
+  detail::peer_context context_;
+  std::shared_ptr<pipeline> pipeline_;
+  bool paused_ = false;
+};
+
+}  // namespace rafthttp

@@ -1,0 +1,306 @@
+// The two long-lived streams per peer and direction (PROTOCOL.md 6): a stream
+// is dialled by the receiver (GET /raft/stream/<type>/<its id>) and the sender
+// writes into the response body.
+//
+// stream_writer: the sending end. Messages are encoded straight into a pending
+// buffer when send() picks the stream, and the attached connection's coroutine
+// writes everything pending as one chunk: natural batching, no copy, no
+// allocation in steady state. Link heartbeats keep the stream alive.
+//
+// stream_reader: the receiving end. Dials the peer, checks its answer as Go
+// does, decodes frames as they arrive and hands messages to the peer's inbox;
+// redials at most every dial_retry_interval.
+#pragma once
+
+#include <rafthttp/codec/message_stream.hpp>
+#include <rafthttp/codec/msgappv2.hpp>
+#include <rafthttp/detail/inbox.hpp>
+#include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/detail/version.hpp>
+#include <rafthttp/http/client.hpp>
+#include <rafthttp/http/server.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+namespace rafthttp {
+
+enum class stream_type { message, msgapp };
+
+// The path segment: "msgapp" is the msgappv2 stream (PROTOCOL.md 3.3).
+[[nodiscard]] inline std::string_view path_segment(stream_type t) {
+  return t == stream_type::message ? "message" : "msgapp";
+}
+
+// The name etcd logs.
+[[nodiscard]] inline std::string_view stream_name(stream_type t) {
+  return t == stream_type::message ? "stream Message" : "stream MsgApp v2";
+}
+
+class stream_writer {
+ public:
+  stream_writer(detail::peer_context& peer, stream_type type)
+      : peer_(peer), type_(type), wakeup_(peer.core->executor) {}
+  stream_writer(const stream_writer&) = delete;
+
+  [[nodiscard]] bool working() const { return current_ != nullptr; }
+  [[nodiscard]] std::size_t queued() const { return queued_; }
+
+  // Encodes `m` for the attached connection. False when not working or full
+  // (etcd's 4096-message queue, or the peer's byte cap); the caller reports.
+  bool try_enqueue(const message& m) {
+    if (!working() || queued_ >= peer_.core->options.stream_buffer_size) return false;
+    if (!peer_.has_room_for(codec::frame_size(m))) return false;
+    const std::size_t before = pending_.size();
+    append(m, pending_);
+    peer_.queued_bytes += pending_.size() - before;
+    ++queued_;
+    wakeup_.notify();
+    return true;
+  }
+
+  // Serves a connection that the stream handler has answered with 200 until
+  // another one replaces it, a write fails or the writer stops.
+  asio::awaitable<void> serve(http::exchange& ex) {
+    const std::uint64_t generation = attach(ex);
+    auto next_heartbeat = http::clock::now();  // a first heartbeat at once
+    const auto interval = peer_.core->options.link_heartbeat_interval;
+    while (generation_ == generation && !peer_.stopped()) {
+      const auto now = http::clock::now();
+      if (pending_.empty() && now < next_heartbeat) {
+        co_await wakeup_.wait_until(next_heartbeat);
+        continue;
+      }
+      if (now >= next_heartbeat) {
+        append(raftpb::link_heartbeat(), pending_);
+        next_heartbeat = now + interval;
+      }
+      const std::size_t batch = queued_;
+      writing_.swap(pending_);
+      release_queued(writing_.size());
+      const auto ec = co_await ex.write_chunk(writing_.bytes());
+      writing_.clear();
+      if (generation_ != generation) break;  // replaced: the queue is the new connection's
+      if (ec) {
+        fail(ec, batch);
+        break;
+      }
+    }
+    if (generation_ == generation) detach();
+  }
+
+  // Ends the attached connection; the writer stays unusable.
+  void stop() {
+    if (current_) current_->conn().close();
+    detach();
+    wakeup_.notify();
+  }
+
+ private:
+  void append(const message& m, detail::byte_buffer& out) {
+    if (type_ == stream_type::message) codec::append_frame(m, out);
+    else msgapp_encoder_->append(m, out);
+  }
+
+  std::uint64_t attach(http::exchange& ex) {
+    if (current_) {
+      peer_.core->log(log_level::warn, "closed an existing TCP streaming connection with a peer",
+                      {{"stream-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text}});
+    }
+    drop_queue();
+    current_ = &ex;
+    msgapp_encoder_.emplace(peer_.core->options.id, peer_.id);
+    peer_.status.activate();
+    peer_.core->log(log_level::info, "established TCP streaming connection with remote peer",
+                    {{"stream-writer-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text}});
+    wakeup_.notify();  // the replaced connection's coroutine returns
+    return ++generation_;
+  }
+
+  void detach() {
+    current_ = nullptr;
+    ++generation_;
+    drop_queue();
+  }
+
+  // Queued messages belong to the connection they were encoded for; a new or
+  // lost connection drops them, and raft hears that the peer is unreachable.
+  void drop_queue() {
+    const bool had_messages = queued_ > 0;
+    release_queued(pending_.size());
+    pending_.clear();
+    if (had_messages) peer_.report_unreachable();
+  }
+
+  void release_queued(std::size_t bytes) {
+    queued_ = 0;
+    peer_.release(bytes);
+  }
+
+  void fail(std::error_code ec, std::size_t lost_messages) {
+    peer_.status.deactivate(std::string("failed to write ") + std::string(stream_name(type_)) + ": " + ec.message());
+    if (current_) current_->conn().close();
+    detach();
+    if (lost_messages > 0) peer_.report_unreachable();
+  }
+
+  detail::peer_context& peer_;
+  stream_type type_;
+  detail::notifier wakeup_;
+  http::exchange* current_ = nullptr;
+  std::uint64_t generation_ = 0;  // which attached connection is current
+  std::optional<codec::msgappv2_encoder> msgapp_encoder_;
+  detail::byte_buffer pending_;   // encoded, waiting for the connection
+  detail::byte_buffer writing_;   // being written
+  std::size_t queued_ = 0;        // messages in pending_
+};
+
+class stream_reader {
+ public:
+  stream_reader(detail::peer_context& peer, detail::inbox& inbox, stream_type type)
+      : peer_(peer), inbox_(inbox), type_(type), pacing_(peer.core->executor) {}
+  stream_reader(const stream_reader&) = delete;
+
+  void start(const std::shared_ptr<void>& keep_alive) {
+    asio::co_spawn(peer_.core->executor, run(keep_alive), asio::detached);
+  }
+
+  void stop() {
+    if (connection_) connection_->close();
+    pacing_.notify();
+  }
+
+  // A dialled stream is attached (the peer answered 200 and it still reads).
+  [[nodiscard]] bool attached() const { return attached_; }
+
+ private:
+  asio::awaitable<void> run([[maybe_unused]] std::shared_ptr<void> keep_alive) {
+    auto running = peer_.core->tasks.track();
+    auto last_dial = http::clock::time_point{};
+    while (!peer_.stopped()) {
+      // DialRetryFrequency: at most one dial per interval.
+      const auto next = last_dial + peer_.core->options.dial_retry_interval;
+      if (http::clock::now() < next) {
+        co_await pacing_.wait_until(next);
+        continue;
+      }
+      last_dial = http::clock::now();
+      co_await dial_and_read();
+    }
+  }
+
+  asio::awaitable<void> dial_and_read() {
+    const peer_url url = peer_.picker.pick();
+    auto& core = *peer_.core;
+    auto conn = http::connection::make(core.executor);
+    connection_ = conn;
+    const auto ec = co_await http::dial(*conn, url, http::deadline_after(core.options.client.dial_timeout));
+    if (peer_.stopped()) co_return;
+    if (ec) {
+      connection_ = nullptr;
+      fail(url, "failed to dial " + url.text + ": " + ec.message());
+      co_return;
+    }
+    http::client_exchange exchange(conn, core.options.client);
+    co_await read_stream(exchange, url);
+    conn->close();
+    connection_ = nullptr;
+    attached_ = false;
+  }
+
+  asio::awaitable<void> read_stream(http::client_exchange& exchange, const peer_url& url) {
+    auto& core = *peer_.core;
+    http::request_head head("GET", "/raft/stream/" + std::string(path_segment(type_)) + "/" + core.local_id,
+                            core.request_headers());
+    head.headers.add("X-Raft-To", peer_.id_text);
+    head.headers.add("Host", http::host_header(url));
+    auto ec = co_await exchange.send(head, {});
+    if (!ec) ec = co_await exchange.read_head(http::deadline_after(core.options.client.read_timeout));
+    if (peer_.stopped()) co_return;
+    if (ec) {
+      fail(url, "failed to read stream response: " + ec.message());
+      co_return;
+    }
+    if (!check_response(exchange.response(), url)) co_return;
+    peer_.status.activate();
+    attached_ = true;
+    core.log(log_level::info, "established TCP streaming connection with remote peer",
+             {{"stream-reader-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text}});
+    if (type_ == stream_type::message) {
+      codec::message_stream_decoder decoder(core.options.codec.max_frame_bytes);
+      ec = co_await decode_body(exchange, decoder);
+    } else {
+      codec::msgappv2_decoder decoder(core.options.id, peer_.id, core.options.codec.max_frame_bytes);
+      ec = co_await decode_body(exchange, decoder);
+    }
+    if (peer_.stopped()) co_return;
+    // The server ending the body (EOF) is no failure (PROTOCOL.md 6.5 step 3).
+    if (ec && ec != errc::connection_closed) {
+      peer_.status.deactivate("lost " + std::string(stream_name(type_)) + ": " + ec.message());
+    }
+    core.log(log_level::warn, "lost TCP streaming connection with remote peer",
+             {{"stream-reader-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text},
+              {"error", ec ? ec.message() : "EOF"}});
+  }
+
+  // PROTOCOL.md 4.2: the version header is checked before the status code.
+  bool check_response(const http::response_head& response, const peer_url& url) {
+    auto& core = *peer_.core;
+    const auto server = detail::header_version(response.headers.get("X-Server-Version"));
+    if (!server || (detail::minor_less(*server, core.server_version) && !detail::supports_streams(*server))) {
+      peer_.picker.unreachable(url);  // no status change: an old peer, not a failure
+      core.log(log_level::warn, "peer does not support this stream type",
+               {{"stream-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text}});
+      return false;
+    }
+    switch (response.status) {
+      case 200: return true;
+      case 410:
+        core.report_critical(errc::member_removed);
+        break;
+      case 404: fail(url, "peer failed to find local node"); return false;
+      case 412: fail(url, "precondition failed (cluster ID or version mismatch)"); return false;
+      default: break;
+    }
+    fail(url, "unhandled http status " + std::to_string(response.status));
+    return false;
+  }
+
+  template <class Decoder>
+  asio::awaitable<std::error_code> decode_body(http::client_exchange& exchange, Decoder& decoder) {
+    const auto read_timeout = peer_.core->options.client.read_timeout;
+    std::error_code ec;
+    for (;;) {
+      const auto piece = co_await exchange.read_body_some(read_timeout, ec);
+      if (ec || peer_.stopped()) co_return ec;
+      if (piece.empty()) co_return errc::connection_closed;  // the server ended the body
+      ec = decoder.feed(piece, [this](message& m) { receive(m); });
+      if (ec) co_return ec;
+    }
+  }
+
+  void receive(message& m) {
+    if (peer_.paused || raftpb::is_link_heartbeat(m)) return;
+    (void)inbox_.deliver(m);
+  }
+
+  void fail(const peer_url& url, const std::string& reason) {
+    peer_.status.deactivate(reason);
+    peer_.picker.unreachable(url);
+  }
+
+  detail::peer_context& peer_;
+  detail::inbox& inbox_;
+  stream_type type_;
+  detail::notifier pacing_;
+  std::shared_ptr<http::connection> connection_;
+  bool attached_ = false;
+};
+
+}  // namespace rafthttp

@@ -1,0 +1,229 @@
+// rafthttp::transport — etcd's Transporter (PROTOCOL.md 8.9) on one Asio
+// executor.
+//
+//   my_raft raft;                       // Raft policy (policy.hpp)
+//   rafthttp::file_snapshotter snaps("/var/lib/member/snap");
+//   rafthttp::transport_options options;
+//   options.id = 1; options.cluster_id = 0x1000;
+//   options.urls = *rafthttp::url_list::parse("http://127.0.0.1:2380");
+//   rafthttp::transport t(io.get_executor(), raft, snaps, options);
+//   t.listen();                          // or t.mount(router) on your own server
+//   t.add_peer(2, *rafthttp::url_list::parse("http://127.0.0.1:2381"));
+//   t.send(msg);
+//
+// Thread safety: a transport belongs to its executor's thread. Call it from
+// there (e.g. from within Raft::process, or any coroutine on that executor),
+// or from elsewhere through post(): t.post([m](auto& t) { t.send(m); }).
+// Nothing is locked, nothing on the hot path allocates in steady state.
+#pragma once
+
+#include <rafthttp/detail/core.hpp>
+#include <rafthttp/detail/registry.hpp>
+#include <rafthttp/handlers.hpp>
+#include <rafthttp/http/server.hpp>
+#include <rafthttp/options.hpp>
+#include <rafthttp/policy.hpp>
+
+#include <asio/post.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace rafthttp {
+
+template <raft_policy Raft, snapshotter_policy Snapshotter>
+class transport {
+ public:
+  using time_point = std::chrono::system_clock::time_point;
+
+  transport(asio::any_io_executor executor, Raft& raft, Snapshotter& snapshotter, transport_options options,
+            log_sink log = {})
+      : members_(std::make_shared<detail::registry>(std::make_shared<detail::core>(
+            std::move(executor), std::move(options), detail::make_raft_callbacks(raft),
+            detail::make_snapshotter_callbacks(snapshotter), std::move(log)))) {}
+  transport(const transport&) = delete;
+  transport& operator=(const transport&) = delete;
+  ~transport() { stop(); }
+
+  [[nodiscard]] asio::any_io_executor get_executor() const { return core().executor; }
+  [[nodiscard]] const transport_options& options() const { return core().options; }
+
+  // Runs `f(*this)` on the transport's thread: the way in from other threads.
+  template <class F>
+  void post(F&& f) {
+    asio::post(core().executor, [this, f = std::forward<F>(f)]() mutable { f(*this); });
+  }
+
+  // ------------------------------------------------------------- serving ---
+
+  // etcd's Handler(): mounts /raft, /raft/stream/, /raft/snapshot and
+  // /raft/probing on a router of yours (which must outlive the transport's use).
+  void mount(http::router& router) { mount_handlers(router, members_); }
+
+  // The common case: serves the handlers on our own server at `endpoint`
+  // (port 0 picks one; see local_endpoint()).
+  [[nodiscard]] std::error_code listen(const http::tcp::endpoint& endpoint) {
+    if (!server_) {
+      router_ = std::make_unique<http::router>();
+      mount(*router_);
+      server_ = std::make_unique<http::server>(core().executor, *router_, core().options.server);
+    }
+    return server_->listen(endpoint);
+  }
+
+  // Listens on the host and port of the first advertised URL.
+  [[nodiscard]] std::error_code listen() {
+    if (core().options.urls.empty()) return errc::invalid_url;
+    const auto& url = core().options.urls[0];
+    std::error_code ec;
+    const auto address = asio::ip::make_address(url.host, ec);
+    if (ec) return errc::invalid_url;
+    unsigned short port = 0;
+    std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
+    return listen(http::tcp::endpoint(address, port));
+  }
+
+  [[nodiscard]] http::tcp::endpoint local_endpoint() const {
+    return server_ ? server_->local_endpoint() : http::tcp::endpoint{};
+  }
+
+  // The server, for its statistics and to mount further routes beside ours.
+  [[nodiscard]] http::router* router() { return router_.get(); }
+
+  // ------------------------------------------------------------- sending ---
+
+  // etcd's Send: to the peer named by m.to, else the remote, else dropped;
+  // To == 0 is how raft drops a message. Never blocks.
+  void send(const message& m) {
+    if (m.to == 0 || core().stopped) return;
+    if (const auto p = members_->find_peer(m.to)) {
+      p->send(m);
+    } else if (const auto r = members_->remotes.find(m.to); r != members_->remotes.end()) {
+      r->second->send(m);
+    } else {
+      core().log(log_level::debug, "ignored message send request; unknown remote peer target",
+                 {{"type", raftpb::to_string(m.type)}, {"unknown-target-peer-id", format_id(m.to)}});
+    }
+  }
+
+  void send(std::span<const message> messages) {
+    for (const auto& m : messages) send(m);
+  }
+
+  // Beyond etcd: waits for room in the peer's queues instead of dropping, so
+  // that raft can apply back-pressure. Completes with no error once queued;
+  // errc::unknown_peer, errc::paused or errc::stopped when not sent.
+  asio::awaitable<std::error_code> async_send(const message& m) {
+    const auto p = members_->find_peer(m.to);
+    if (!p) co_return core().stopped ? errc::stopped : errc::unknown_peer;
+    co_return co_await p->async_send(m);
+  }
+
+  // ------------------------------------------------------------- members ---
+
+  // etcd's AddPeer: a no-op for a known peer, or once stopped.
+  void add_peer(member_id id, const url_list& urls) {
+    if (core().stopped || members_->peers.contains(id) || urls.empty()) return;
+    auto p = std::make_shared<peer>(members_->core, id, urls);
+    members_->peers.emplace(id, p);
+    p->start();
+    core().log(log_level::info, "added remote peer", {{"local-member-id", core().local_id},
+                                                      {"remote-peer-id", format_id(id)},
+                                                      {"remote-peer-urls", urls.joined()}});
+  }
+
+  // etcd's AddRemote (pipeline only, for members not yet known as peers).
+  void add_remote(member_id id, const url_list& urls) {
+    if (!urls.empty()) members_->add_remote(id, urls);
+  }
+
+  // etcd 3.6's RemovePeer: stops and forgets the peer; unknown ids are a no-op.
+  void remove_peer(member_id id) {
+    const auto it = members_->peers.find(id);
+    if (it == members_->peers.end()) return;
+    it->second->stop();
+    members_->peers.erase(it);
+    core().log(log_level::info, "removed remote peer", {{"local-member-id", core().local_id},
+                                                        {"removed-remote-peer-id", format_id(id)}});
+  }
+
+  void remove_all_peers() {
+    while (!members_->peers.empty()) remove_peer(members_->peers.begin()->first);
+  }
+
+  // New URLs for a peer's next connections; unknown ids are a no-op.
+  void update_peer(member_id id, const url_list& urls) {
+    if (const auto p = members_->find_peer(id); p && !urls.empty()) p->update(urls);
+  }
+
+  // When the peer became active; the epoch (zero) if inactive or unknown.
+  [[nodiscard]] time_point active_since(member_id id) const {
+    const auto p = members_->find_peer(id);
+    return p ? p->status().since() : time_point{};
+  }
+
+  [[nodiscard]] std::size_t active_peers() const {
+    std::size_t n = 0;
+    for (const auto& [id, p] : members_->peers) n += p->status().active() ? 1 : 0;
+    return n;
+  }
+
+  [[nodiscard]] std::shared_ptr<const peer> find_peer(member_id id) const { return members_->find_peer(id); }
+  [[nodiscard]] bool has_remote(member_id id) const { return members_->remotes.contains(id); }
+
+  // ------------------------------------------------------ test helpers ---
+
+  // Every peer drops what it sends and what its streams receive; POSTs still
+  // reach raft (PROTOCOL.md 8.8).
+  void pause() {
+    for (auto& [id, p] : members_->peers) p->pause();
+  }
+  void resume() {
+    for (auto& [id, p] : members_->peers) p->resume();
+  }
+  // The peer and the remote with this id stop carrying traffic / carry it again.
+  void cut_peer(member_id id) {
+    if (const auto p = members_->find_peer(id)) p->pause();
+    if (const auto r = members_->remotes.find(id); r != members_->remotes.end()) r->second->pause();
+  }
+  void mend_peer(member_id id) {
+    if (const auto p = members_->find_peer(id)) p->resume();
+    if (const auto r = members_->remotes.find(id); r != members_->remotes.end()) r->second->resume();
+  }
+
+  // ---------------------------------------------------------------- stop ---
+
+  // Stops every peer and remote and the server; ends every connection. From
+  // here on nothing reaches the policies. Coroutines finish as the executor
+  // runs; async_stop() waits for that.
+  void stop() {
+    if (core().stopped) return;
+    core().stopped = true;
+    for (auto& [id, r] : members_->remotes) r->stop();
+    members_->remotes.clear();
+    for (auto& [id, p] : members_->peers) p->stop();
+    members_->peers.clear();
+    if (server_) server_->stop();
+    core().pool.clear();
+  }
+
+  asio::awaitable<void> async_stop() {
+    stop();
+    const auto c = members_->core;  // the transport may go while we wait
+    co_await c->tasks.wait_idle();
+  }
+
+  // Coroutines of this transport still running (0 after async_stop()).
+  [[nodiscard]] std::size_t running_tasks() const { return core().tasks.running(); }
+
+ private:
+  [[nodiscard]] detail::core& core() const { return *members_->core; }
+
+  std::shared_ptr<detail::registry> members_;
+  std::unique_ptr<http::router> router_;
+  std::unique_ptr<http::server> server_;
+};
+
+}  // namespace rafthttp
