@@ -96,6 +96,9 @@ struct transport_options {
   // Beyond etcd (etcd main caps at 50 MB): bytes of encoded messages queued per
   // peer across its stream writers and pipeline; above it, send() drops.
   std::size_t max_queued_bytes_per_peer = 64 * mib;
+  // Beyond etcd: a bandwidth limit for sending snapshots, bytes per second
+  // per snapshot (0: none).
+  std::uint64_t snapshot_bytes_per_second = 0;
   // Beyond etcd: the MsgSnap envelope of POST /raft/snapshot (3.4: 2^63;
   // 3.6.14: 64 MiB). Bounded so that a peer cannot make us buffer without limit.
   std::size_t max_snapshot_envelope_bytes = 512 * mib;

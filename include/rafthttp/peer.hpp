@@ -7,8 +7,10 @@
 #include <rafthttp/detail/peer_context.hpp>
 #include <rafthttp/pipeline.hpp>
 #include <rafthttp/prober.hpp>
+#include <rafthttp/snapshot.hpp>
 #include <rafthttp/stream.hpp>
 
+#include <list>
 #include <memory>
 
 namespace rafthttp {
@@ -59,6 +61,12 @@ class peer : public std::enable_shared_from_this<peer> {
     }
   }
 
+  // etcd's snapshot sender: an independent POST per snapshot; on_done gets
+  // the outcome (errc::stopped if the peer stops first).
+  void send_snapshot(snapshot_message sm) {
+    asio::co_spawn(context_.core->executor, run_snapshot(shared_from_this(), std::move(sm)), asio::detached);
+  }
+
   // The writer a stream handler hands an incoming connection of `type` to.
   [[nodiscard]] stream_writer& writer(stream_type type) {
     return type == stream_type::message ? message_writer_ : msgapp_writer_;
@@ -84,6 +92,8 @@ class peer : public std::enable_shared_from_this<peer> {
     message_reader_.stop();
     msgapp_reader_.stop();
     prober_.stop();
+    for (auto* sender : snapshots_)
+      if (sender->connection()) sender->connection()->close();
     context_.room.notify();
   }
 
@@ -105,6 +115,18 @@ class peer : public std::enable_shared_from_this<peer> {
   [[nodiscard]] detail::peer_context& context() { return context_; }
 
  private:
+  asio::awaitable<void> run_snapshot([[maybe_unused]] std::shared_ptr<peer> self, snapshot_message sm) {
+    auto running = context_.core->tasks.track();
+    std::error_code ec = errc::stopped;
+    if (!context_.stopped()) {
+      detail::snapshot_sender sender(context_, sm);
+      const auto it = snapshots_.insert(snapshots_.end(), &sender);
+      ec = co_await sender.run();
+      snapshots_.erase(it);
+    }
+    if (sm.on_done) sm.on_done(ec);
+  }
+
   bool enqueue(const message& m) {
     if (m.type == message_type::MsgSnap) return pipeline_->try_enqueue(m);
     if (m.type == message_type::MsgApp && msgapp_writer_.working()) return msgapp_writer_.try_enqueue(m);
@@ -120,6 +142,7 @@ class peer : public std::enable_shared_from_this<peer> {
   stream_reader msgapp_reader_;
   std::shared_ptr<rafthttp::pipeline> pipeline_;
   prober prober_;
+  std::list<detail::snapshot_sender*> snapshots_;  // in flight, to abort on stop
 };
 
 }  // namespace rafthttp

@@ -12,4 +12,5 @@
 #include <rafthttp/policy.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 #include <rafthttp/raftpb/types.hpp>
+#include <rafthttp/snapshot.hpp>
 #include <rafthttp/transport.hpp>

@@ -121,6 +121,35 @@ class transport {
     co_return co_await p->async_send(m);
   }
 
+  // etcd's SendSnapshot: to a peer (not a remote); an unknown one completes
+  // with errc::unknown_peer and no report to raft.
+  void send_snapshot(snapshot_message sm) {
+    if (const auto p = members_->find_peer(sm.msg.to); p && !core().stopped) {
+      p->send_snapshot(std::move(sm));
+    } else if (sm.on_done) {
+      sm.on_done(core().stopped ? errc::stopped : errc::unknown_peer);
+    }
+  }
+
+  // send_snapshot, completing when the transfer has ended (no error: the peer
+  // answered 204, the DB is saved and raft has the MsgSnap).
+  asio::awaitable<std::error_code> async_send_snapshot(snapshot_message sm) {
+    struct outcome {
+      explicit outcome(asio::any_io_executor ex) : done(std::move(ex)) {}
+      std::optional<std::error_code> result;
+      detail::notifier done;
+    };
+    auto state = std::make_shared<outcome>(core().executor);
+    sm.on_done = [state, user = std::move(sm.on_done)](std::error_code ec) {
+      if (user) user(ec);
+      state->result = ec;
+      state->done.notify();
+    };
+    send_snapshot(std::move(sm));
+    while (!state->result) co_await state->done.wait();
+    co_return *state->result;
+  }
+
   // ------------------------------------------------------------- members ---
 
   // etcd's AddPeer: a no-op for a known peer, or once stopped.

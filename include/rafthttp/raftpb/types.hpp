@@ -143,7 +143,12 @@ struct snapshot {
   friend bool operator==(const snapshot&, const snapshot&) = default;
 };
 
+// Not an aggregate on purpose: GCC 12 destroys an aggregate temporary twice
+// when it is created in a full-expression that contains co_await, which
+// `co_await t.async_send(message{...})` would be. Build messages field by field.
 struct message {
+  message() = default;
+
   message_type type = message_type::MsgHup;
   std::uint64_t to = 0;
   std::uint64_t from = 0;

@@ -1,0 +1,314 @@
+// Snapshots end to end (PROTOCOL.md 7): a MsgSnap travels as one POST
+// /raft/snapshot, the length-prefixed message followed by the database bytes,
+// streamed from a source in chunks and never held in memory whole.
+//
+//   Sending:   snapshot_message{MsgSnap, a db_source, its size, on_done}
+//              → transport::send_snapshot / async_send_snapshot
+//   Receiving: the Snapshotter policy; file_snapshotter is etcd's
+//              (%016x.snap.db, temp file, fsync, rename).
+#pragma once
+
+#include <rafthttp/codec/message_stream.hpp>
+#include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/http/client.hpp>
+#include <rafthttp/policy.hpp>
+
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+
+namespace rafthttp {
+
+// ------------------------------------------------------------ DB sources ---
+
+// Where the database bytes of an outgoing snapshot come from: read_some fills
+// `into` and returns how many bytes it wrote, 0 at the end.
+class db_source {
+ public:
+  virtual ~db_source() = default;
+  virtual asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) = 0;
+};
+
+// A DB in memory (the caller keeps the bytes alive until the send ends).
+class memory_db_source final : public db_source {
+ public:
+  explicit memory_db_source(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
+    ec = {};
+    const std::size_t n = std::min(into.size(), bytes_.size());
+    std::copy_n(bytes_.begin(), n, into.begin());
+    bytes_ = bytes_.subspan(n);
+    co_return n;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+};
+
+// A DB in a file, read sequentially.
+class file_db_source final : public db_source {
+ public:
+  explicit file_db_source(const std::filesystem::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~file_db_source() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  file_db_source(const file_db_source&) = delete;
+
+  [[nodiscard]] bool is_open() const { return fd_ >= 0; }
+
+  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
+    ec = {};
+    if (fd_ < 0) {
+      ec = std::error_code(ENOENT, std::generic_category());
+      co_return 0;
+    }
+    ssize_t n;
+    do n = ::read(fd_, into.data(), into.size());
+    while (n < 0 && errno == EINTR);
+    if (n < 0) ec = std::error_code(errno, std::generic_category());
+    co_return n < 0 ? 0 : static_cast<std::size_t>(n);
+  }
+
+ private:
+  int fd_;
+};
+
+// etcd's snap.Message: the merged snapshot message to send. (Constructed, not
+// aggregate-initialised: see raftpb::message on GCC 12.)
+struct snapshot_message {
+  snapshot_message() = default;
+  snapshot_message(message m, std::unique_ptr<db_source> source, std::uint64_t size,
+                   std::function<void(std::error_code)> done = {})
+      : msg(std::move(m)), db(std::move(source)), db_size(size), on_done(std::move(done)) {}
+
+  message msg;                       // a MsgSnap to a peer
+  std::unique_ptr<db_source> db;     // the database bytes
+  std::uint64_t db_size = 0;         // exactly this many bytes must come from db
+  // Called once when sending ended: no error once the peer answered 204.
+  std::function<void(std::error_code)> on_done;
+
+  // Bytes the whole transfer carries (etcd's TotalSize).
+  [[nodiscard]] std::uint64_t total_size() const { return raftpb::encoded_size(msg) + db_size; }
+};
+
+namespace detail {
+
+// A bandwidth limit for snapshot sending (beyond etcd): waits so that the
+// bytes sent so far stay within `bytes_per_second` since the start.
+class send_pacer {
+ public:
+  send_pacer(asio::any_io_executor ex, std::uint64_t bytes_per_second)
+      : timer_(std::move(ex)), rate_(bytes_per_second), start_(http::clock::now()) {}
+
+  asio::awaitable<void> account(std::size_t bytes) {
+    if (rate_ == 0) co_return;
+    sent_ += bytes;
+    const auto due = start_ + std::chrono::duration_cast<http::clock::duration>(
+                                  std::chrono::duration<double>(static_cast<double>(sent_) / rate_));
+    if (due <= http::clock::now()) co_return;
+    timer_.expires_at(due);
+    co_await timer_.async_wait(http::use_tuple);
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::uint64_t rate_;
+  std::uint64_t sent_ = 0;
+  http::clock::time_point start_;
+};
+
+// One snapshot's POST (PROTOCOL.md 7.4). Reports to raft at etcd's moments;
+// returns what on_done receives.
+class snapshot_sender {
+ public:
+  static constexpr std::size_t chunk_bytes = 256 * kib;
+
+  snapshot_sender(peer_context& peer, snapshot_message& sm) : peer_(peer), sm_(sm) {}
+
+  // Closing the connection aborts the transfer (peer stop).
+  [[nodiscard]] const std::shared_ptr<http::connection>& connection() const { return conn_; }
+
+  asio::awaitable<std::error_code> run() {
+    const peer_url url = peer_.picker.pick();
+    auto& core = *peer_.core;
+    core.log(log_level::info, "sending database snapshot",
+             {{"snapshot-index", std::to_string(sm_.msg.snapshot.metadata.index)},
+              {"remote-peer-id", peer_.id_text}, {"bytes", std::to_string(sm_.total_size())}});
+    int status = 0;
+    auto ec = co_await post(url, status);
+    if (peer_.stopped()) co_return errc::stopped;
+    if (!ec && status == 204) {
+      peer_.status.activate();
+      peer_.report_snapshot(snapshot_status::finish);
+      core.log(log_level::info, "sent database snapshot",
+               {{"snapshot-index", std::to_string(sm_.msg.snapshot.metadata.index)},
+                {"remote-peer-id", peer_.id_text}});
+      co_return std::error_code{};
+    }
+    if (!ec) ec = status == 403 ? errc::member_removed : errc::unexpected_status;
+    if (ec == errc::member_removed) core.report_critical(ec);
+    const std::string reason = ec == errc::unexpected_status ? "unexpected http status " + std::to_string(status)
+                                                             : ec.message();
+    core.log(log_level::warn, "failed to send database snapshot",
+             {{"remote-peer-id", peer_.id_text}, {"error", reason}});
+    peer_.picker.unreachable(url);
+    peer_.status.deactivate("failed to send database snapshot: " + reason);
+    peer_.report_unreachable();
+    peer_.report_snapshot(snapshot_status::failure);
+    co_return ec;
+  }
+
+ private:
+  asio::awaitable<std::error_code> post(const peer_url& url, int& status) {
+    auto& core = *peer_.core;
+    conn_ = http::connection::make(core.executor);
+    auto ec = co_await http::dial(*conn_, url, http::deadline_after(core.options.client.dial_timeout));
+    if (ec) co_return ec;
+    http::client_exchange exchange(conn_, core.options.client);
+    http::request_head head("POST", "/raft/snapshot", core.request_headers());
+    head.headers.add("Content-Type", "application/octet-stream");
+    head.headers.add("Host", http::host_header(url));
+    ec = co_await exchange.send_chunked_head(head);
+    if (!ec) ec = co_await send_body(exchange);
+    if (!ec) ec = co_await exchange.finish_chunks();
+    // No deadline for the answer (etcd has none: raft applies the snapshot
+    // first); then snapResponseReadTimeout for the body.
+    if (!ec) ec = co_await exchange.read_head(http::clock::time_point::max());
+    if (ec) co_return ec;
+    status = exchange.response().status;
+    byte_buffer body;
+    ec = co_await exchange.read_body(body, core.options.client.max_error_body_bytes,
+                                     core.options.snapshot_response_read_timeout);
+    conn_->close();
+    co_return status == 204 ? ec : std::error_code{};
+  }
+
+  asio::awaitable<std::error_code> send_body(http::client_exchange& exchange) {
+    byte_buffer chunk;
+    codec::append_frame(sm_.msg, chunk);
+    auto ec = co_await exchange.send_chunk(chunk.bytes());
+    send_pacer pacer(peer_.core->executor, peer_.core->options.snapshot_bytes_per_second);
+    std::uint64_t sent = 0;
+    chunk.clear();
+    std::uint8_t* buffer = chunk.grow(chunk_bytes);
+    while (!ec && !peer_.stopped()) {
+      const std::size_t n = co_await sm_.db->read_some(std::span(buffer, chunk_bytes), ec);
+      if (ec) co_return errc::snapshot_source_failed;
+      sent += n;
+      // etcd's exact-size reader: more or fewer bytes than declared abort.
+      if (sent > sm_.db_size || (n == 0 && sent != sm_.db_size)) co_return errc::snapshot_source_failed;
+      if (n == 0) co_return std::error_code{};
+      ec = co_await exchange.send_chunk(std::span<const std::uint8_t>(buffer, n));
+      co_await pacer.account(n);
+    }
+    co_return peer_.stopped() ? errc::stopped : ec;
+  }
+
+  peer_context& peer_;
+  snapshot_message& sm_;
+  std::shared_ptr<http::connection> conn_;
+};
+
+}  // namespace detail
+
+// ------------------------------------------------------- file_snapshotter ---
+
+// etcd's snapshotter for received databases (PROTOCOL.md 7.3): the DB of
+// index i becomes <dir>/<i as %016x>.snap.db, written to a temporary file,
+// fsynced, then renamed; the directory is fsynced after the rename (etcd does
+// not, we do: a crash must not lose a file raft was told about). If the file
+// exists already, the received bytes are discarded and the save succeeds.
+class file_snapshotter {
+ public:
+  explicit file_snapshotter(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+  [[nodiscard]] std::filesystem::path db_path(std::uint64_t index) const {
+    char name[32];
+    std::snprintf(name, sizeof name, "%016llx.snap.db", static_cast<unsigned long long>(index));
+    return dir_ / name;
+  }
+
+  asio::awaitable<std::error_code> save_db(const message& msnap, db_reader& body) {
+    const auto target = db_path(msnap.snapshot.metadata.index);
+    const auto temp = dir_ / ("tmp" + std::to_string(std::random_device{}()));
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) co_return std::error_code(errno, std::generic_category());
+    auto ec = co_await copy(body, fd);
+    if (!ec) ec = sync(fd);
+    if (::close(fd) != 0 && !ec) ec = std::error_code(errno, std::generic_category());
+    std::error_code ignored;
+    if (ec) {
+      std::filesystem::remove(temp, ignored);
+      co_return ec;
+    }
+    if (std::filesystem::exists(target, ignored)) {
+      std::filesystem::remove(temp, ignored);
+      co_return std::error_code{};
+    }
+    std::filesystem::rename(temp, target, ec);
+    if (ec) {
+      std::filesystem::remove(temp, ignored);
+      co_return ec;
+    }
+    co_return sync_directory(dir_);
+  }
+
+ private:
+  // Starting write-back as the file grows keeps the final fsync short: it
+  // runs on the event loop, where a long stall would cost every peer its
+  // heartbeats.
+  static constexpr std::size_t writeback_bytes = 8 * mib;
+
+  static asio::awaitable<std::error_code> copy(db_reader& body, int fd) {
+    std::error_code ec;
+    std::uint64_t written = 0, written_back = 0;
+    for (;;) {
+      const auto piece = co_await body.read_some(ec);
+      if (ec) co_return ec;
+      if (piece.empty()) co_return std::error_code{};
+      for (std::size_t at = 0; at < piece.size();) {
+        const ssize_t n = ::write(fd, piece.data() + at, piece.size() - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) co_return std::error_code(errno, std::generic_category());
+        at += static_cast<std::size_t>(n);
+      }
+      written += piece.size();
+      if (written - written_back >= writeback_bytes) {
+        ::sync_file_range(fd, static_cast<off_t>(written_back), static_cast<off_t>(written - written_back),
+                          SYNC_FILE_RANGE_WRITE);
+        written_back = written;
+      }
+    }
+  }
+
+  static std::error_code sync(int fd) {
+    return ::fsync(fd) == 0 ? std::error_code{} : std::error_code(errno, std::generic_category());
+  }
+
+  static std::error_code sync_directory(const std::filesystem::path& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return std::error_code(errno, std::generic_category());
+    const auto ec = sync(fd);
+    ::close(fd);
+    return ec;
+  }
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace rafthttp
