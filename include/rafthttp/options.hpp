@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rafthttp/id.hpp>
+#include <rafthttp/log.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -106,6 +107,10 @@ struct transport_options {
   codec_options codec;
   http_server_options server;
   http_client_options client;
+
+  // Where the transport logs (etcd's zap logger); silent when empty.
+  log_sink log;
+  log_level min_log_level = log_level::info;
 };
 
 }  // namespace rafthttp

@@ -38,11 +38,10 @@ class transport {
  public:
   using time_point = std::chrono::system_clock::time_point;
 
-  transport(asio::any_io_executor executor, Raft& raft, Snapshotter& snapshotter, transport_options options,
-            log_sink log = {})
+  transport(asio::any_io_executor executor, Raft& raft, Snapshotter& snapshotter, transport_options options)
       : members_(std::make_shared<detail::registry>(std::make_shared<detail::core>(
             std::move(executor), std::move(options), detail::make_raft_callbacks(raft),
-            detail::make_snapshotter_callbacks(snapshotter), std::move(log)))) {}
+            detail::make_snapshotter_callbacks(snapshotter)))) {}
   transport(const transport&) = delete;
   transport& operator=(const transport&) = delete;
   ~transport() { stop(); }
@@ -84,6 +83,10 @@ class transport {
     std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
     return listen(http::tcp::endpoint(address, port));
   }
+
+  // Sets the URLs we advertise in X-PeerURLs (e.g. once listen() on port 0
+  // has picked the port).
+  void advertise(const url_list& urls) { core().options.urls = urls; }
 
   [[nodiscard]] http::tcp::endpoint local_endpoint() const {
     return server_ ? server_->local_endpoint() : http::tcp::endpoint{};

@@ -108,3 +108,26 @@ TEST_CASE("garbage is a parse error") {
   CHECK(run(q, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 1000).error ==
         errc::http_parse_error);
 }
+
+TEST_CASE("a chunk cut by a buffer boundary never yields an empty body piece") {
+  // As a stream reader sees it: the head in one read, then a chunk cut at
+  // every possible place, with an empty parse between the two parts.
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk = "40\r\n" + std::string(64, 'a') + "\r\n" + "1\r\nb\r\n";
+  for (std::size_t cut = 0; cut <= chunk.size(); ++cut) {
+    CAPTURE(cut);
+    parser p(parser::kind::response, 4096);
+    REQUIRE(p.parse(as_bytes(head)).event == parse_event::head);
+    std::size_t total = 0;
+    // An empty parse in between is what a reader does before it reads more.
+    for (auto part : {std::string_view(chunk).substr(0, cut), std::string_view(), std::string_view(chunk).substr(cut)}) {
+      const auto r = p.parse(as_bytes(part));
+      REQUIRE_FALSE(r.error);
+      for (auto piece : p.body_pieces()) {
+        CHECK_FALSE(piece.empty());
+        total += piece.size();
+      }
+    }
+    CHECK(total == 65);
+  }
+}

@@ -52,12 +52,12 @@ class task_tracker {
 
 struct core {
   core(asio::any_io_executor ex, transport_options opts, raft_callbacks raft_policy,
-       snapshotter_callbacks snapshotter_policy, log_sink sink)
+       snapshotter_callbacks snapshotter_policy)
       : executor(std::move(ex)),
         options(std::move(opts)),
         raft(raft_policy),
         snapshotter(snapshotter_policy),
-        log(std::move(sink)),
+        log(options.log, options.min_log_level),
         pool(options.client),
         tasks(executor),
         local_id(format_id(options.id)),

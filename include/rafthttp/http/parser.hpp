@@ -49,7 +49,9 @@ class parser {
       paused_ = false;
     }
     llhttp_.data = this;
-    const auto* begin = reinterpret_cast<const char*>(input.data());
+    // Never a null pointer, even for no input: llhttp moves a partial span's
+    // start to the new buffer and would lose it.
+    const auto* begin = input.empty() ? "" : reinterpret_cast<const char*>(input.data());
     const llhttp_errno_t err = llhttp_execute(&llhttp_, begin, input.size());
     if (err == HPE_OK) return {parse_event::need_more, input.size(), {}};
     if (err == HPE_PAUSED) {
@@ -154,8 +156,10 @@ class parser {
     s.event_ = parse_event::head;
     return HPE_PAUSED;
   }
+  // llhttp may report an empty span at a buffer boundary; an empty piece
+  // would read as the end of the body.
   static int on_body(llhttp_t* p, const char* at, std::size_t n) {
-    self(p).body_pieces_.emplace_back(reinterpret_cast<const std::uint8_t*>(at), n);
+    if (n > 0) self(p).body_pieces_.emplace_back(reinterpret_cast<const std::uint8_t*>(at), n);
     return 0;
   }
   static int on_message_complete(llhttp_t* p) {
