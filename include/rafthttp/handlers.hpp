@@ -156,7 +156,7 @@ inline asio::awaitable<void> serve_stream(std::shared_ptr<registry> members, htt
   }
   const auto p = members->find_peer(target.from);
   if (!p) {
-    members->add_remote_from_request(ex.request());
+    members->add_remote_from_header(target.from, ex.request());
     c.log(log_level::warn, "failed to find remote peer in cluster", {{"remote-peer-id", format_id(target.from)}});
     (void)co_await reject(404, "error sender not found");
     co_return;

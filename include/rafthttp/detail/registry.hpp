@@ -34,14 +34,18 @@ struct registry {
   // The handlers' "add remote from request" (PROTOCOL.md 3.2 step 4). An
   // invalid X-PeerURLs is ignored (a Go node would panic on it [HAZARD]).
   void add_remote_from_request(const http::request_head& request) {
-    const auto from = parse_id(request.headers.get("X-Server-From"));
+    if (const auto from = parse_id(request.headers.get("X-Server-From"))) add_remote_from_header(*from, request);
+  }
+
+  // The stream handler's variant: the id is the dialler's, from the path.
+  void add_remote_from_header(member_id id, const http::request_head& request) {
     const auto urls_header = request.headers.get("X-PeerURLs");
-    if (!from || urls_header.empty()) return;
+    if (urls_header.empty()) return;
     if (const auto urls = url_list::parse(urls_header)) {
-      add_remote(*from, *urls);
+      add_remote(id, *urls);
     } else {
-      core->log(log_level::warn, "ignored invalid X-PeerURLs", {{"remote-peer-id", format_id(*from)},
-                                                                 {"urls", std::string(urls_header)}});
+      core->log(log_level::warn, "ignored invalid X-PeerURLs",
+                {{"remote-peer-id", format_id(id)}, {"urls", std::string(urls_header)}});
     }
   }
 

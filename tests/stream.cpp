@@ -1,0 +1,322 @@
+// Stream writers and readers against hand-made peers (PROTOCOL.md 4.2, 6).
+// Go: TestStreamWriterAttachOutgoingConn, TestStreamWriterAttachBadOutgoingConn,
+// TestStreamReaderDialRequest, TestStreamReaderDialResult,
+// TestStreamReaderStopOnDial, TestStreamReaderDialDetectUnsupport, TestStream.
+#include <rafthttp/stream.hpp>
+
+#include "support/coro.hpp"
+#include "support/raw_http.hpp"
+#include "support/recording_raft.hpp"
+
+#include <rafthttp/codec/message_stream.hpp>
+#include <rafthttp/transport.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace rafthttp;
+using namespace std::chrono_literals;
+using test::elapse;
+
+namespace {
+
+using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
+
+transport_options fast_options(member_id id) {
+  transport_options o;
+  o.id = id;
+  o.cluster_id = 0x7b;
+  o.dial_retry_interval = 20ms;
+  o.link_heartbeat_interval = 50ms;
+  o.client.read_timeout = 300ms;
+  return o;
+}
+
+http::tcp::endpoint loopback() { return {asio::ip::make_address("127.0.0.1"), 0}; }
+
+url_list url_of(http::tcp::endpoint e) { return *url_list::parse("http://127.0.0.1:" + std::to_string(e.port())); }
+
+// A peer of our own making: answers stream dials as `answer` says and records them.
+struct fake_peer {
+  using answer_fn = std::function<asio::awaitable<void>(http::exchange&)>;
+
+  fake_peer(asio::io_context& ctx, answer_fn a) : answer(std::move(a)), server(ctx.get_executor(), routes) {
+    routes.mount("/raft/stream/", [this](http::exchange& ex) -> asio::awaitable<void> {
+      requests.push_back(ex.request());
+      co_await answer(ex);
+    });
+    REQUIRE_FALSE(server.listen(loopback()));
+  }
+
+  answer_fn answer;
+  http::router routes;
+  http::server server;
+  std::vector<http::request_head> requests;
+};
+
+http::fields version_headers() {
+  http::fields h;
+  h.add("X-Server-Version", "3.4.23");
+  return h;
+}
+
+asio::awaitable<void> answer_status(http::exchange& ex, int status) {
+  (void)co_await ex.respond_error(status, "nope", version_headers());
+}
+
+}  // namespace
+
+CORO_TEST_CASE("the reader dials GET /raft/stream/<type>/<local id> with etcd's headers") {
+  fake_peer peer(ctx, [](http::exchange& ex) { return answer_status(ex, 404); });
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  auto options = fast_options(1);
+  options.urls = *url_list::parse("http://127.0.0.1:7");
+  test_transport t(ctx.get_executor(), raft, snaps, options);
+  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  while (peer.requests.size() < 2) co_await elapse(ctx, 1ms);
+  std::set<std::string> targets;
+  for (const auto& r : peer.requests) {
+    targets.insert(r.target);
+    CHECK(r.method == "GET");
+    CHECK(r.headers.get("X-Raft-To") == "2");
+    CHECK(r.headers.get("X-Server-From") == "1");
+    CHECK(r.headers.get("X-Etcd-Cluster-ID") == "7b");
+    CHECK(r.headers.get("X-Server-Version") == "3.4.23");
+    CHECK(r.headers.get("X-Min-Cluster-Version") == "3.0.0");
+    CHECK(r.headers.get("X-PeerURLs") == "http://127.0.0.1:7");
+  }
+  CHECK(targets.contains("/raft/stream/message/1"));
+  CHECK(targets.contains("/raft/stream/msgapp/1"));
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 410 is critical") {
+  int status = 412;
+  fake_peer peer(ctx, [&status](http::exchange& ex) { return answer_status(ex, status); });
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  co_await elapse(ctx, 300ms);
+  // Two readers, one dial each per 20 ms at most.
+  const auto dials = peer.requests.size();
+  CHECK(dials >= 6);
+  CHECK(dials <= 2 * (300 / 20 + 2));
+  CHECK_FALSE(t.find_peer(2)->status().active());
+  status = 410;
+  while (raft.critical_errors.empty()) co_await elapse(ctx, 1ms);
+  CHECK(raft.critical_errors[0] == errc::member_removed);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support streams; status stays") {
+  fake_peer peer(ctx, [](http::exchange& ex) -> asio::awaitable<void> {
+    (void)co_await ex.respond_error(404, "404 page not found");
+  });
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  // A successful pipeline POST would activate; no stream answer may deactivate afterwards.
+  while (peer.requests.size() < 4) co_await elapse(ctx, 1ms);
+  CHECK_FALSE(t.find_peer(2)->reader_attached(stream_type::message));
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("a stream that falls silent times out, deactivates and is redialled; EOF is no failure") {
+  int served = 0;
+  bool silent = true;
+  fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
+    ++served;
+    (void)co_await ex.start_chunked(200, version_headers());
+    if (silent) co_await elapse(ctx, 2s);  // no bytes: the reader's 300 ms read timeout fires
+  });
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  while (!t.find_peer(2)->status().active()) co_await elapse(ctx, 1ms);
+  while (t.find_peer(2)->status().active()) co_await elapse(ctx, 10ms);  // the read timeout
+  const auto since_silent = served;
+  while (served < since_silent + 2) co_await elapse(ctx, 5ms);  // redialled
+  silent = false;  // now the server ends each body at once: EOF
+  while (!t.find_peer(2)->status().active()) co_await elapse(ctx, 5ms);
+  const auto after_eof = served;
+  while (served < after_eof + 4) co_await elapse(ctx, 5ms);
+  CHECK(t.find_peer(2)->status().active());  // EOFs did not deactivate
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches raft") {
+  for (const auto type : {stream_type::message, stream_type::msgapp}) {
+    int served = 0;
+    fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
+      ++served;
+      (void)co_await ex.start_chunked(200, version_headers());
+      const std::string garbage("\x00\x00\x00\x00\x00\x00\x00\x04\xff\xff\xff\xff\x07", 13);
+      (void)co_await ex.write_chunk({reinterpret_cast<const std::uint8_t*>(garbage.data()), garbage.size()});
+      co_await elapse(ctx, 1s);
+    });
+    test::recording_raft raft;
+    test::memory_snapshotter snaps;
+    test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+    t.add_peer(2, url_of(peer.server.local_endpoint()));
+    while (served < 6) co_await elapse(ctx, 5ms);  // each stream dropped and redialled
+    CHECK(raft.processed.empty());
+    CHECK_FALSE(t.find_peer(2)->reader_attached(type));
+    co_await t.async_stop();
+  }
+}
+
+CORO_TEST_CASE("the writer: a new connection replaces the old one, whose response ends cleanly") {
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  const auto& p = *t.find_peer(2);
+  CHECK_FALSE(p.streams_attached(stream_type::message));
+
+  http::fields headers;
+  headers.add("X-Server-From", "2");
+  headers.add("X-Server-Version", "3.4.23");
+  headers.add("X-Min-Cluster-Version", "3.0.0");
+  headers.add("X-Etcd-Cluster-ID", "7b");
+  headers.add("X-Raft-To", "1");
+  const auto dial = test::request_text("GET", "/raft/stream/message/2", headers);
+
+  // First connection: read its stream until it ends.
+  bool first_ended = false;
+  std::string first_body;
+  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+    const auto r = co_await test::raw_round_trip(ctx, t.local_endpoint(), dial);
+    first_body = r.body;
+    first_ended = r.status == 200 && r.body_complete;
+  }, asio::detached);
+  while (!p.streams_attached(stream_type::message)) co_await elapse(ctx, 1ms);
+
+  // Sent while the first connection is attached: it carries them.
+  message m;
+  m.type = message_type::MsgHeartbeat;
+  m.from = 1;
+  m.to = 2;
+  for (int i = 0; i < 3; ++i) t.send(m);
+
+  auto second = http::connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await second->connect(
+      http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""), http::deadline_after(1s)));
+  REQUIRE_FALSE(co_await second->write(asio::buffer(dial), http::deadline_after(1s)));
+  while (!first_ended) co_await elapse(ctx, 1ms);
+  CHECK(first_ended);  // a clean end of the chunked body
+  std::vector<message> on_first;
+  codec::message_stream_decoder first_decoder;
+  REQUIRE_FALSE(first_decoder.feed({reinterpret_cast<const std::uint8_t*>(first_body.data()), first_body.size()},
+                                   [&](message& x) { on_first.push_back(x); }));
+  CHECK(std::ranges::count(on_first, m) == 3);
+  CHECK(raft.unreachable.empty());
+  CHECK(p.streams_attached(stream_type::message));
+
+  // The second connection carries what is sent now, framed as on the message stream.
+  t.send(m);
+  detail::byte_buffer received;
+  codec::message_stream_decoder decoder;
+  http::parser parser(http::parser::kind::response, 4096);
+  http::message_reader reader(*second, parser, received);
+  REQUIRE_FALSE(co_await reader.read_head(http::deadline_after(1s)));
+  std::vector<message> got;
+  while (std::ranges::count(got, m) == 0) {
+    std::error_code ec;
+    const auto piece = co_await reader.read_body_some(1s, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE_FALSE(decoder.feed(piece, [&](message& x) { got.push_back(x); }));
+  }
+  CHECK(raftpb::is_link_heartbeat(got.front()));  // a heartbeat first, at attach
+
+  // Removing the peer stops the writer and ends the connection.
+  t.remove_peer(2);
+  std::error_code ec;
+  for (;;) {
+    const auto piece = co_await reader.read_body_some(1s, ec);
+    if (ec || piece.empty()) break;
+  }
+  CHECK((ec == errc::connection_closed || !ec));
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("link heartbeats keep an idle stream alive at the configured cadence") {
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  http::fields headers;
+  headers.add("X-Server-From", "2");
+  headers.add("X-Server-Version", "3.4.23");
+  headers.add("X-Min-Cluster-Version", "3.0.0");
+  headers.add("X-Etcd-Cluster-ID", "7b");
+  headers.add("X-Raft-To", "1");
+  auto conn = http::connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await conn->connect(http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""),
+                                       http::deadline_after(1s)));
+  const auto dial = test::request_text("GET", "/raft/stream/msgapp/2", headers);
+  REQUIRE_FALSE(co_await conn->write(asio::buffer(dial), http::deadline_after(1s)));
+  http::parser parser(http::parser::kind::response, 4096);
+  detail::byte_buffer buffer;
+  http::message_reader reader(*conn, parser, buffer);
+  REQUIRE_FALSE(co_await reader.read_head(http::deadline_after(1s)));
+  codec::msgappv2_decoder decoder(2, 1);
+  int heartbeats = 0;
+  const auto start = http::clock::now();
+  while (heartbeats < 6) {
+    std::error_code ec;
+    const auto piece = co_await reader.read_body_some(1s, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE_FALSE(decoder.feed(piece, [&](message& m) { heartbeats += raftpb::is_link_heartbeat(m); }));
+  }
+  const auto elapsed = http::clock::now() - start;
+  CHECK(elapsed >= 5 * 50ms - 10ms);  // the first comes at attach
+  CHECK(elapsed < 6 * 50ms + 200ms);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("the writer: messages queued behind a stuck connection are dropped and reported at reattach") {
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  auto options = fast_options(1);
+  options.server.write_timeout = 300ms;
+  test_transport t(ctx.get_executor(), raft, snaps, options);
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  http::fields headers;
+  headers.add("X-Server-From", "2");
+  headers.add("X-Server-Version", "3.4.23");
+  headers.add("X-Min-Cluster-Version", "3.0.0");
+  headers.add("X-Etcd-Cluster-ID", "7b");
+  headers.add("X-Raft-To", "1");
+  const auto dial = test::request_text("GET", "/raft/stream/message/2", headers);
+  auto connect = [&]() -> asio::awaitable<std::shared_ptr<http::connection>> {
+    auto conn = http::connection::make(ctx.get_executor());
+    REQUIRE_FALSE(co_await conn->connect(http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""),
+                                         http::deadline_after(1s)));
+    REQUIRE_FALSE(co_await conn->write(asio::buffer(dial), http::deadline_after(1s)));
+    co_return conn;
+  };
+  const auto stuck = co_await connect();  // never reads: the socket buffers fill up
+  while (!t.find_peer(2)->streams_attached(stream_type::message)) co_await elapse(ctx, 1ms);
+  message big;
+  big.type = message_type::MsgHeartbeat;
+  big.from = 1;
+  big.to = 2;
+  big.context = std::string(256 * 1024, 'x');
+  // Keep sending until a write is stuck and messages wait behind it.
+  for (int round = 0; round < 200 && t.find_peer(2)->queued_bytes() == 0; ++round) {
+    for (int i = 0; i < 8; ++i) t.send(big);
+    co_await elapse(ctx, 1ms);
+  }
+  REQUIRE(t.find_peer(2)->queued_bytes() > 0);
+  const auto fresh = co_await connect();
+  while (raft.unreachable[2] == 0) co_await elapse(ctx, 1ms);
+  CHECK(raft.unreachable[2] == 1);
+  CHECK(t.find_peer(2)->queued_bytes() == 0);
+  co_await t.async_stop();
+}
