@@ -77,6 +77,7 @@ class bytes {
   bytes() = default;
   bytes(std::string_view value) : value_(value), present_(true) {}  // NOLINT: implicit, like a string
   bytes(const char* value) : bytes(std::string_view(value)) {}      // NOLINT
+  bytes(std::string value) : value_(std::move(value)), present_(true) {}  // NOLINT
 
   bytes& operator=(std::string_view value) {
     value_.assign(value);
@@ -85,6 +86,11 @@ class bytes {
   }
 
   bytes& operator=(const char* value) { return *this = std::string_view(value); }
+  bytes& operator=(std::string value) {
+    value_ = std::move(value);
+    present_ = true;
+    return *this;
+  }
 
   [[nodiscard]] bool has_value() const { return present_; }
   explicit operator bool() const { return present_; }

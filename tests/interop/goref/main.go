@@ -53,13 +53,17 @@ type peerEnv struct {
 	tempSnap  bool
 
 	errMu    sync.Mutex
-	critical []string
+	critical map[string]uint64 // ErrorC messages and how often each came
 }
 
-func (e *peerEnv) criticalErrors() []string {
+func (e *peerEnv) criticalErrors() map[string]uint64 {
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
-	return append([]string{}, e.critical...)
+	out := make(map[string]uint64, len(e.critical))
+	for msg, n := range e.critical {
+		out[msg] = n
+	}
+	return out
 }
 
 func main() {
@@ -135,7 +139,7 @@ func newLogger() *zap.Logger {
 }
 
 func setup(cfg *config) (*peerEnv, error) {
-	env := &peerEnv{cfg: cfg, logger: newLogger(), streams: newStreamObserver()}
+	env := &peerEnv{cfg: cfg, logger: newLogger(), streams: newStreamObserver(), critical: map[string]uint64{}}
 
 	env.snapDir = cfg.snapDir
 	if env.snapDir == "" {
@@ -215,10 +219,14 @@ func setup(cfg *config) (*peerEnv, error) {
 
 func (e *peerEnv) collectCriticalErrors(errorC <-chan error) {
 	for err := range errorC {
-		warnf("critical transport error: %v", err)
+		msg := err.Error()
 		e.errMu.Lock()
-		e.critical = append(e.critical, err.Error())
+		e.critical[msg]++
+		first := e.critical[msg] == 1
 		e.errMu.Unlock()
+		if first { // stream readers redial at 10/s and may repeat it
+			warnf("critical transport error: %v", err)
+		}
 	}
 }
 
@@ -306,7 +314,7 @@ func waitReceiveStop(ctx context.Context, env *peerEnv) string {
 		case <-env.rec.arrived:
 		case <-tick.C:
 		}
-		n, last := env.rec.accepted()
+		n, last := env.rec.progress()
 		if cfg.expect > 0 && n >= cfg.expect {
 			return "expect"
 		}

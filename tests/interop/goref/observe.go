@@ -91,6 +91,7 @@ type observingHandler struct {
 }
 
 func (h *observingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	dropForeignPeerURLs(r)
 	switch {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, rafthttp.RaftStreamPrefix+"/"):
 		kind := path.Base(path.Dir(r.URL.Path))
@@ -116,6 +117,28 @@ func (h *observingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.inner.ServeHTTP(w, r)
 	default:
 		h.inner.ServeHTTP(w, r)
+	}
+}
+
+// dropForeignPeerURLs removes an X-PeerURLs header that is a valid URL list
+// naming a non-loopback host: rafthttp would add the sender as a remote with
+// those URLs and later dial them, and this program only dials loopback. Lists
+// that are not valid are left alone, so the Go reference keeps etcd's
+// behaviour for them (rafthttp panics in the handler; the connection drops).
+func dropForeignPeerURLs(r *http.Request) {
+	v := r.Header.Get("X-PeerURLs")
+	if v == "" {
+		return
+	}
+	us, err := types.NewURLs(strings.Split(v, ","))
+	if err != nil {
+		return
+	}
+	for _, u := range us {
+		if !isLoopbackHost(u.Hostname()) {
+			r.Header.Del("X-PeerURLs")
+			return
+		}
 	}
 }
 

@@ -53,10 +53,14 @@ type reportSnapshotRecord struct {
 	Status string `json:"status"`
 }
 
-// messageHook runs after a message has been recorded (outside the lock), with
-// its arrival time. Used for echo replies and for matching acks.
+// messageHook runs inside Process for every accepted message, after it has
+// been recorded, with its arrival time. Used for echo replies and for
+// matching acks.
 type messageHook func(m *raftpb.Message, arrival time.Time)
 
+// recorder is the Raft policy: Process records every message synchronously
+// (a queue handing the hashing to another goroutine was tried and cost more
+// CPU on a small machine), so the record order is the arrival order.
 type recorder struct {
 	self      types.ID
 	removed   map[uint64]bool
@@ -74,7 +78,8 @@ type recorder struct {
 	entries      uint64
 	entryBytes   uint64
 	messageBytes uint64
-	first, last  time.Time
+	first, last  time.Time // accepted messages
+	lastAny      time.Time // any message reaching Process, rejected ones included
 	senders      map[uint64]*messageDigest
 	snapshots    []snapshotRecord
 	rejected     map[uint64]uint64
@@ -123,14 +128,15 @@ func (r *recorder) openLog(path string) error {
 // Process implements rafthttp.Raft.
 func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
 	arrival := time.Now()
+	removed := r.removed[m.From]
 	encoding, err := m.Marshal()
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(encoding)
-	removed := r.removed[m.From]
 
 	var snapshot *snapshotRecord
+	// The snapshot handler calls Process inside the POST, after the DB is saved.
 	if !removed && m.Type == raftpb.MsgSnap && r.snapTrack.inFlightFrom(m.From) {
 		snapshot = r.describeSavedDB(&m)
 	}
@@ -140,20 +146,37 @@ func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
 	}
 
 	r.mu.Lock()
-	if r.frozen {
-		r.mu.Unlock()
-		if removed {
-			return removedMemberError{types.ID(m.From)}
-		}
-		return nil
+	recorded := !r.frozen
+	if recorded {
+		r.record(&m, encoding, &sum, arrival, removed, snapshot, line)
 	}
+	r.mu.Unlock()
+
+	if removed {
+		return removedMemberError{types.ID(m.From)}
+	}
+	if recorded {
+		select {
+		case r.arrived <- struct{}{}:
+		default:
+		}
+		if r.hook != nil {
+			r.hook(&m, arrival)
+		}
+	}
+	return nil
+}
+
+// record updates the record; r.mu is held.
+func (r *recorder) record(m *raftpb.Message, encoding []byte, sum *[sha256.Size]byte,
+	arrival time.Time, removed bool, snapshot *snapshotRecord, line []byte) {
 	if line != nil {
 		r.log.Write(line)
 	}
+	r.lastAny = arrival
 	if removed {
 		r.rejected[m.From]++
-		r.mu.Unlock()
-		return removedMemberError{types.ID(m.From)}
+		return
 	}
 	r.messages++
 	r.byType[m.Type.String()]++
@@ -171,20 +194,10 @@ func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
 		d = newMessageDigest()
 		r.senders[m.From] = d
 	}
-	d.add(encoding, &sum)
+	d.add(encoding, sum)
 	if snapshot != nil {
 		r.snapshots = append(r.snapshots, *snapshot)
 	}
-	r.mu.Unlock()
-
-	select {
-	case r.arrived <- struct{}{}:
-	default:
-	}
-	if r.hook != nil {
-		r.hook(&m, arrival)
-	}
-	return nil
 }
 
 // describeSavedDB reads back the DB file the snapshot handler saved (it calls
@@ -293,14 +306,16 @@ func (r *recorder) countEchoReply() {
 	r.mu.Unlock()
 }
 
-func (r *recorder) accepted() (uint64, time.Time) {
+// progress returns the number of accepted messages and the arrival time of the
+// latest message that reached Process (accepted or rejected).
+func (r *recorder) progress() (uint64, time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.messages, r.last
+	return r.messages, r.lastAny
 }
 
-// freeze stops recording (later messages are still answered 204 but not
-// counted) and flushes the log, so that the JSON and the log agree.
+// freeze stops recording (later messages are still answered but neither
+// recorded nor echoed) and flushes the log, so that the JSON and the log agree.
 func (r *recorder) freeze() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -339,7 +354,7 @@ type receiverJSON struct {
 	RecvDrops           uint64                 `json:"recv_drops"`
 	StopReason          string                 `json:"stop_reason"`
 	EchoReplies         *uint64                `json:"echo_replies,omitempty"`
-	CriticalErrors      []string               `json:"critical_errors"`
+	CriticalErrors      map[string]uint64      `json:"critical_errors"`
 	PeakRSSKB           int64                  `json:"peak_rss_kb"`
 }
 

@@ -1,0 +1,22 @@
+#include <rafthttp/log.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace rafthttp;
+
+TEST_CASE("the logger is silent without a sink and filters by level") {
+  detail::logger silent;
+  CHECK_FALSE(silent.enabled(log_level::error));
+  silent(log_level::error, "nobody hears this");
+
+  std::vector<std::string> lines;
+  detail::logger log([&](log_level level, std::string_view message, std::span<const log_field> fields) {
+    std::string line = std::string(to_string(level)) + " " + std::string(message);
+    for (const auto& f : fields) line += " " + std::string(f.key) + "=" + f.value;
+    lines.push_back(line);
+  }, log_level::info);
+  log(log_level::debug, "too detailed");
+  log(log_level::warn, "peer became inactive", {{"peer-id", "2"}});
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "warn peer became inactive peer-id=2");
+}

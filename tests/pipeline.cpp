@@ -1,0 +1,131 @@
+// Go: TestPipelineSend, TestPipelineKeepSendingWhenPostError,
+// TestPipelineExceedMaximumServing (in tests/peer.cpp), TestPipelineSendFailed,
+// TestPipelinePost, TestPipelinePostBad, TestPipelinePostErrorc,
+// TestStopBlockedPipeline.
+#include <rafthttp/pipeline.hpp>
+
+#include "support/fake_peer.hpp"
+#include "support/recording_raft.hpp"
+
+#include <rafthttp/transport.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace rafthttp;
+using namespace std::chrono_literals;
+using test::elapse;
+
+namespace {
+
+using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
+
+transport_options options() {
+  transport_options o;
+  o.id = 1;
+  o.cluster_id = 0x7b;
+  o.urls = *url_list::parse("http://127.0.0.1:7001");
+  return o;
+}
+
+message app(std::uint64_t index) {
+  message m;
+  m.type = message_type::MsgApp;
+  m.from = 1;
+  m.to = 2;
+  m.term = 1;
+  m.index = index;
+  return m;
+}
+
+}  // namespace
+
+CORO_TEST_CASE("a POST carries the message with etcd's headers; 204 activates") {
+  test::recording_server server(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, server.url());
+  t.send(app(5));
+  while (server.received.empty()) co_await elapse(ctx, 1ms);
+  const auto& r = server.requests[0];
+  CHECK(r.method == "POST");
+  CHECK(r.target == "/raft");
+  CHECK(r.headers.get("Content-Type") == "application/protobuf");
+  CHECK(r.headers.get("X-Server-From") == "1");
+  CHECK(r.headers.get("X-Server-Version") == "3.4.23");
+  CHECK(r.headers.get("X-Min-Cluster-Version") == "3.0.0");
+  CHECK(r.headers.get("X-Etcd-Cluster-ID") == "7b");
+  CHECK(r.headers.get("X-PeerURLs") == "http://127.0.0.1:7001");
+  CHECK(server.received[0] == app(5));
+  while (!t.find_peer(2)->status().active()) co_await elapse(ctx, 1ms);
+  CHECK(t.active_since(2) != std::chrono::system_clock::time_point{});
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("every message is attempted despite failures; each failure is reported") {
+  test::recording_server server(ctx);
+  server.status = 500;
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, server.url());
+  for (std::uint64_t i = 0; i < 50; ++i) {
+    t.send(app(i));
+    co_await elapse(ctx, 1ms);  // stay within the 64-message queue
+  }
+  while (server.received.size() < 50 || raft.unreachable[2] < 50) co_await elapse(ctx, 1ms);
+  CHECK(raft.unreachable[2] == 50);
+  CHECK_FALSE(t.find_peer(2)->status().active());
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("transport errors, 200 and 201 are failures; MsgSnap reports them") {
+  for (int status : {0, 200, 201}) {
+    CAPTURE(status);
+    test::recording_server server(ctx);
+    server.status = status == 0 ? 204 : status;
+    test::recording_raft raft;
+    test::memory_snapshotter snaps;
+    test_transport t(ctx.get_executor(), raft, snaps, options());
+    // status 0: a URL nothing listens on.
+    t.add_peer(2, status == 0 ? *url_list::parse("http://127.0.0.1:1") : server.url());
+    auto snap = app(1);
+    snap.type = message_type::MsgSnap;
+    t.send(snap);
+    while (raft.snapshot_reports.empty()) co_await elapse(ctx, 1ms);
+    CHECK(raft.snapshot_reports[0].second == snapshot_status::failure);
+    CHECK(raft.unreachable[2] == 1);
+    co_await t.async_stop();
+  }
+}
+
+CORO_TEST_CASE("403 means this member was removed: a critical error") {
+  test::recording_server server(ctx);
+  server.status = 403;
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, server.url());
+  co_await elapse(ctx, 20ms);
+  CHECK(raft.critical_errors.empty());  // nothing before sending
+  t.send(app(1));
+  while (raft.critical_errors.empty()) co_await elapse(ctx, 1ms);
+  CHECK(raft.critical_errors[0] == errc::member_removed);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("stop does not wait for blocked requests: they are cancelled") {
+  test::recording_server server(ctx);
+  server.hold = true;
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, server.url());
+  for (std::uint64_t i = 0; i < 10; ++i) t.send(app(i));
+  while (server.in_flight < 4) co_await elapse(ctx, 1ms);
+  const auto start = http::clock::now();
+  co_await t.async_stop();
+  CHECK(http::clock::now() - start < 1s);
+  CHECK(raft.unreachable.empty());  // nothing reaches raft after stop
+  server.release_all();
+}

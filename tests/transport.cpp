@@ -1,0 +1,127 @@
+// Go: TestTransportSend, TestTransportCutMend, TestTransportAdd,
+// TestTransportRemove, TestTransportRemoveIsIdempotent, TestTransportUpdate,
+// TestTransportErrorc (in tests/pipeline.cpp), and the stop semantics.
+#include <rafthttp/transport.hpp>
+
+#include "support/fake_peer.hpp"
+#include "support/recording_raft.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace rafthttp;
+using namespace std::chrono_literals;
+using test::elapse;
+
+namespace {
+
+using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
+
+transport_options options() {
+  transport_options o;
+  o.id = 1;
+  o.cluster_id = 0x7b;
+  return o;
+}
+
+message to(member_id id, std::uint64_t term = 1) {
+  message m;
+  m.type = message_type::MsgHeartbeat;
+  m.from = 1;
+  m.to = id;
+  m.term = term;
+  return m;
+}
+
+}  // namespace
+
+CORO_TEST_CASE("send routes by To; To 0 and unknown ids are dropped") {
+  test::recording_server two(ctx), three(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, two.url());
+  t.add_peer(3, three.url());
+  const std::vector<message> batch{to(2), to(3, 2), to(0), to(4)};
+  t.send(batch);
+  while (two.received.empty() || three.received.empty()) co_await elapse(ctx, 1ms);
+  co_await elapse(ctx, 20ms);
+  CHECK(two.received.size() == 1);
+  CHECK(three.received.size() == 1);
+  CHECK(three.received[0].term == 2);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("cut_peer makes sends disappear; mend_peer restores them") {
+  test::recording_server two(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, two.url());
+  t.cut_peer(2);
+  t.send(to(2));
+  co_await elapse(ctx, 30ms);
+  CHECK(two.received.empty());
+  CHECK(raft.unreachable.empty());  // dropped silently
+  t.mend_peer(2);
+  t.send(to(2));
+  while (two.received.empty()) co_await elapse(ctx, 1ms);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("add_peer twice keeps the first; remove_peer forgets, twice is harmless; update_peer moves") {
+  test::recording_server first(ctx), second(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_peer(2, first.url());
+  t.add_peer(2, second.url());
+  CHECK(t.find_peer(2)->urls() == first.url());
+  t.update_peer(2, second.url());
+  t.update_peer(9, second.url());  // unknown: nothing happens
+  t.send(to(2));
+  while (second.received.empty()) co_await elapse(ctx, 1ms);
+  CHECK(first.received.empty());
+  t.remove_peer(2);
+  CHECK_FALSE(t.find_peer(2));
+  t.remove_peer(2);
+  t.add_peer(3, first.url());
+  t.add_peer(4, first.url());
+  t.remove_all_peers();
+  CHECK_FALSE(t.find_peer(3));
+  CHECK_FALSE(t.find_peer(4));
+  CHECK(t.active_peers() == 0);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("remotes carry sends to members that are no peers; peers win") {
+  test::recording_server remote_end(ctx), peer_end(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  t.add_remote(5, remote_end.url());
+  t.send(to(5));
+  while (remote_end.received.empty()) co_await elapse(ctx, 1ms);
+  t.add_peer(5, peer_end.url());
+  t.send(to(5));
+  while (peer_end.received.empty()) co_await elapse(ctx, 1ms);
+  CHECK(remote_end.received.size() == 1);
+  co_await t.async_stop();
+}
+
+CORO_TEST_CASE("after stop: no peers, no remotes, stream dials 404, and async_stop ends every coroutine") {
+  test::recording_server two(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  REQUIRE_FALSE(t.listen(test::loopback()));
+  t.add_peer(2, two.url());
+  for (int i = 0; i < 20; ++i) t.send(to(2));  // in flight and queued when stopping
+  co_await t.async_stop();
+  CHECK(t.running_tasks() == 0);
+  t.add_peer(3, two.url());
+  t.add_remote(4, two.url());
+  CHECK_FALSE(t.find_peer(3));
+  CHECK_FALSE(t.has_remote(4));
+  t.send(to(2));
+  CHECK(raft.unreachable.empty());
+}
