@@ -1,0 +1,292 @@
+// Snapshots end to end. Go: TestSnapshotSend (success, DB reader error, DB
+// shorter and longer than declared), plus the failure paths of issue 4.
+#include <rafthttp/snapshot.hpp>
+
+#include "support/coro.hpp"
+#include "support/fake_peer.hpp"
+#include "support/recording_raft.hpp"
+
+#include <rafthttp/transport.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using namespace rafthttp;
+using namespace std::chrono_literals;
+using test::elapse;
+namespace fs = std::filesystem;
+
+namespace {
+
+using snapshot_transport = transport<test::recording_raft, file_snapshotter>;
+
+// A fresh directory per test, removed afterwards.
+struct scratch_dir {
+  scratch_dir() : path(fs::temp_directory_path() / ("rafthttp-snap-" + std::to_string(std::random_device{}()))) {
+    fs::create_directories(path);
+  }
+  ~scratch_dir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  [[nodiscard]] std::vector<std::string> files() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
+    return names;
+  }
+  fs::path path;
+};
+
+transport_options options(member_id id) {
+  transport_options o;
+  o.id = id;
+  o.cluster_id = 0x7b;
+  return o;
+}
+
+// Sender 1 and receiver 2, the receiver saving into a directory.
+struct pair {
+  explicit pair(asio::io_context& ctx, transport_options receiver_options = options(2))
+      : receiver_snaps(dir.path),
+        sender(ctx.get_executor(), sender_raft, sender_snaps, options(1)),
+        receiver(ctx.get_executor(), receiver_raft, receiver_snaps, receiver_options) {
+    REQUIRE_FALSE(receiver.listen(test::loopback()));
+    sender.add_peer(2, test::url_of(receiver.local_endpoint()));
+  }
+
+  scratch_dir dir;
+  test::recording_raft sender_raft, receiver_raft;
+  file_snapshotter sender_snaps{fs::temp_directory_path()};
+  file_snapshotter receiver_snaps;
+  snapshot_transport sender;
+  snapshot_transport receiver;
+};
+
+message msnap(std::uint64_t index, member_id to = 2) {
+  message m;
+  m.type = message_type::MsgSnap;
+  m.from = 1;
+  m.to = to;
+  m.term = 3;
+  m.snapshot.metadata.index = index;
+  m.snapshot.metadata.term = 3;
+  m.snapshot.metadata.conf_state.voters = {1, 2};
+  m.snapshot.data = "v2 store";
+  return m;
+}
+
+std::string db_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  std::mt19937 rng(9);
+  for (auto& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+std::span<const std::uint8_t> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// A source that fails after `good` bytes.
+class failing_source final : public db_source {
+ public:
+  explicit failing_source(std::size_t good) : left_(good) {}
+  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
+    if (left_ == 0) {
+      ec = std::make_error_code(std::errc::io_error);
+      co_return 0;
+    }
+    const auto n = std::min(left_, into.size());
+    std::fill_n(into.begin(), n, std::uint8_t{7});
+    left_ -= n;
+    co_return n;
+  }
+
+ private:
+  std::size_t left_;
+};
+
+}  // namespace
+
+CORO_TEST_CASE("a snapshot arrives as etcd's file, saved before raft sees the MsgSnap") {
+  pair p(ctx);
+  const auto db = db_bytes(3 * 1024 * 1024 + 17);
+  const auto m = msnap(42);
+  const auto ec = co_await p.sender.async_send_snapshot(
+      snapshot_message(m, std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK_FALSE(ec);
+  CHECK(p.dir.files() == std::vector<std::string>{"000000000000002a.snap.db"});
+  CHECK(read_file(p.dir.path / "000000000000002a.snap.db") == db);
+  REQUIRE(p.receiver_raft.processed.size() == 1);
+  CHECK(p.receiver_raft.processed[0] == m);
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::finish});
+  CHECK(p.sender.find_peer(2)->status().active());
+  co_await p.sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
+CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: failure, no file") {
+  pair p(ctx);
+  const auto db = db_bytes(1000);
+  auto failing = co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(1), std::make_unique<failing_source>(600 * 1024), 2 * 1024 * 1024));
+  auto shorter = co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(2), std::make_unique<memory_db_source>(as_bytes(db)), db.size() + 1));
+  auto longer = co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(3), std::make_unique<memory_db_source>(as_bytes(db)), db.size() - 1));
+  CHECK(failing == errc::snapshot_source_failed);
+  CHECK(shorter == errc::snapshot_source_failed);
+  CHECK(longer == errc::snapshot_source_failed);
+  while (p.receiver.find_peer(1) == nullptr && p.dir.files().size() > 0) co_await elapse(ctx, 1ms);
+  co_await elapse(ctx, 50ms);  // the receiver notices each cut body
+  CHECK(p.dir.files().empty());
+  CHECK(p.receiver_raft.processed.empty());
+  CHECK(p.sender_raft.snapshot_reports.size() == 3);
+  for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
+  CHECK(p.sender_raft.unreachable[2] == 3);
+  co_await p.sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
+CORO_TEST_CASE("the receiver's snapshotter fails: 500, failure reported, no .snap.db") {
+  pair p(ctx);
+  fs::remove_all(p.dir.path);  // nowhere to write (as root too)
+  const auto db = db_bytes(1000);
+  const auto ec = co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK(ec == errc::unexpected_status);
+  CHECK_FALSE(fs::exists(p.dir.path));
+  CHECK(p.receiver_raft.processed.empty());
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0].second == snapshot_status::failure);
+  fs::create_directories(p.dir.path);
+  co_await p.sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
+CORO_TEST_CASE("an existing file is kept: the save succeeds and the bytes are dropped") {
+  pair p(ctx);
+  { std::ofstream(p.dir.path / "0000000000000007.snap.db") << "original"; }
+  const auto db = db_bytes(5000);
+  const auto ec = co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(7), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK_FALSE(ec);
+  CHECK(read_file(p.dir.path / "0000000000000007.snap.db") == "original");
+  CHECK(p.dir.files().size() == 1);
+  co_await p.sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
+CORO_TEST_CASE("wrong cluster id and a removed sender fail; 403 is critical") {
+  auto other_cluster = options(2);
+  other_cluster.cluster_id = 0x7c;
+  pair mismatched(ctx, other_cluster);
+  const auto db = db_bytes(100);
+  auto ec = co_await mismatched.sender.async_send_snapshot(
+      snapshot_message(msnap(1), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK(ec == errc::unexpected_status);
+  CHECK(mismatched.dir.files().empty());
+  co_await mismatched.sender.async_stop();
+  co_await mismatched.receiver.async_stop();
+
+  pair removed(ctx);
+  removed.receiver_raft.removed.insert(1);
+  ec = co_await removed.sender.async_send_snapshot(
+      snapshot_message(msnap(2), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK(ec == errc::member_removed);
+  // (Its stream dials get 410 too: each is reported, as etcd's ErrorC gets them.)
+  REQUIRE_FALSE(removed.sender_raft.critical_errors.empty());
+  for (const auto& e : removed.sender_raft.critical_errors) CHECK(e == errc::member_removed);
+  co_await removed.sender.async_stop();
+  co_await removed.receiver.async_stop();
+}
+
+CORO_TEST_CASE("a receiver stopped mid-transfer; a sender stopped mid-transfer") {
+  pair p(ctx);
+  const auto db = db_bytes(64 * 1024 * 1024);
+  std::optional<std::error_code> outcome;
+  p.sender.send_snapshot(snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)), db.size(),
+                                          [&](std::error_code ec) { outcome = ec; }));
+  while (p.dir.files().empty()) co_await elapse(ctx, 1ms);  // the temp file exists: mid-transfer
+  co_await p.receiver.async_stop();
+  while (!outcome) co_await elapse(ctx, 1ms);
+  CHECK(*outcome);
+  CHECK(p.sender_raft.snapshot_reports.back().second == snapshot_status::failure);
+  co_await elapse(ctx, 20ms);
+  for (const auto& name : p.dir.files()) CHECK(!name.ends_with(".snap.db"));
+
+  pair q(ctx);
+  outcome.reset();
+  q.sender.send_snapshot(snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)), db.size(),
+                                          [&](std::error_code ec) { outcome = ec; }));
+  while (q.dir.files().empty()) co_await elapse(ctx, 1ms);
+  q.sender.stop();
+  while (!outcome) co_await elapse(ctx, 1ms);
+  CHECK(*outcome == errc::stopped);
+  co_await q.sender.async_stop();
+  co_await q.receiver.async_stop();
+  CHECK(q.receiver_raft.processed.empty());
+}
+
+CORO_TEST_CASE("to an unknown peer: completion fails, raft hears nothing") {
+  pair p(ctx);
+  const auto db = db_bytes(10);
+  const auto ec = co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(1, 9), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK(ec == errc::unknown_peer);
+  CHECK(p.sender_raft.snapshot_reports.empty());
+  CHECK(p.sender_raft.unreachable.empty());
+  co_await p.sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
+CORO_TEST_CASE("the bandwidth limit paces sending") {
+  pair p(ctx);
+  p.sender.stop();
+  auto limited = options(1);
+  limited.snapshot_bytes_per_second = 4 * 1024 * 1024;
+  test::recording_raft raft;
+  file_snapshotter unused(fs::temp_directory_path());
+  snapshot_transport sender(ctx.get_executor(), raft, unused, limited);
+  sender.add_peer(2, test::url_of(p.receiver.local_endpoint()));
+  const auto db = db_bytes(2 * 1024 * 1024);
+  const auto start = http::clock::now();
+  const auto ec = co_await sender.async_send_snapshot(
+      snapshot_message(msnap(11), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK_FALSE(ec);
+  CHECK(http::clock::now() - start >= 450ms);  // 2 MiB at 4 MiB/s
+  co_await sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
+CORO_TEST_CASE("several snapshots to different peers at once") {
+  scratch_dir dir2, dir3;
+  test::recording_raft raft1, raft2, raft3;
+  file_snapshotter s1(fs::temp_directory_path()), s2(dir2.path), s3(dir3.path);
+  snapshot_transport t1(ctx.get_executor(), raft1, s1, options(1));
+  snapshot_transport t2(ctx.get_executor(), raft2, s2, options(2));
+  snapshot_transport t3(ctx.get_executor(), raft3, s3, options(3));
+  REQUIRE_FALSE(t2.listen(test::loopback()));
+  REQUIRE_FALSE(t3.listen(test::loopback()));
+  t1.add_peer(2, test::url_of(t2.local_endpoint()));
+  t1.add_peer(3, test::url_of(t3.local_endpoint()));
+  const auto db = db_bytes(4 * 1024 * 1024);
+  int done = 0;
+  for (member_id to : {2, 3})
+    t1.send_snapshot(snapshot_message(msnap(20 + to, to), std::make_unique<memory_db_source>(as_bytes(db)),
+                                      db.size(), [&](std::error_code ec) { done += !ec; }));
+  while (done < 2) co_await elapse(ctx, 1ms);
+  CHECK(read_file(dir2.path / "0000000000000016.snap.db") == db);
+  CHECK(read_file(dir3.path / "0000000000000017.snap.db") == db);
+  co_await t1.async_stop();
+  co_await t2.async_stop();
+  co_await t3.async_stop();
+}
