@@ -47,7 +47,7 @@ CORO_TEST_CASE("path selection: MsgSnap pipeline; MsgApp msgappv2, else message 
   // No stream attached: everything by pipeline.
   for (auto type : {message_type::MsgApp, message_type::MsgHeartbeat, message_type::MsgProp, message_type::MsgSnap})
     t.send(make(type));
-  while (pipeline_end.received.size() < 4) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(pipeline_end.received.size() >= 4);
 
   // The message stream only: MsgApp and the rest on it; MsgSnap still by pipeline.
   test::stream_client message_stream(ctx, stream_type::message, 2, 1);
@@ -61,7 +61,7 @@ CORO_TEST_CASE("path selection: MsgSnap pipeline; MsgApp msgappv2, else message 
   REQUIRE(got);
   CHECK(got->type == message_type::MsgHeartbeat);
   t.send(make(message_type::MsgSnap));
-  while (pipeline_end.received.size() < 5) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(pipeline_end.received.size() >= 5);
   CHECK(pipeline_end.received.back().type == message_type::MsgSnap);
 
   // Both streams: MsgApp on msgappv2, the others on the message stream.
@@ -87,7 +87,7 @@ CORO_TEST_CASE("a full queue drops, reports unreachable, and a MsgSnap also a sn
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_peer(2, pipeline_end.url());
   for (int i = 0; i < 4; ++i) t.send(make(message_type::MsgApp));
-  while (pipeline_end.in_flight < 4) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(pipeline_end.in_flight >= 4);
   for (int i = 0; i < 64; ++i) t.send(make(message_type::MsgApp));
   CHECK(raft.unreachable.empty());
   t.send(make(message_type::MsgSnap));  // the 69th
@@ -95,9 +95,9 @@ CORO_TEST_CASE("a full queue drops, reports unreachable, and a MsgSnap also a sn
   REQUIRE(raft.snapshot_reports.size() == 1);
   CHECK(raft.snapshot_reports[0].second == snapshot_status::failure);
   pipeline_end.release_all();
-  while (pipeline_end.received.size() < 68) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(pipeline_end.received.size() >= 68);
   t.send(make(message_type::MsgApp));  // room again
-  while (pipeline_end.received.size() < 69) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(pipeline_end.received.size() >= 69);
   CHECK(raft.unreachable[2] == 1);
   co_await t.async_stop();
 }
@@ -116,12 +116,12 @@ CORO_TEST_CASE("async_send waits for room instead of dropping") {
     const auto ec = co_await t.async_send(m);
     sent = !ec;
   }, asio::detached);
-  co_await elapse(ctx, 50ms);
+  co_await elapse(ctx, 50ms);  // time for a send that would not wait
   CHECK_FALSE(sent);  // the queue is full: it waits
   pipeline_end.release_all();
-  while (!sent) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(sent);
   CHECK(raft.unreachable.empty());  // nothing was dropped
-  while (pipeline_end.received.size() < 69) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(pipeline_end.received.size() >= 69);
   message unknown = m;
   unknown.to = 9;
   CHECK(co_await t.async_send(unknown) == errc::unknown_peer);
@@ -142,7 +142,7 @@ CORO_TEST_CASE("the byte cap bounds what is queued for a peer") {
   big.entries.push_back({raftpb::entry_type::EntryNormal, 3, 1, std::string(300 * 1024, 'e')});
   for (int i = 0; i < 4; ++i) {  // in flight: no longer queued
     t.send(big);
-    while (pipeline_end.in_flight < i + 1) co_await elapse(ctx, 1ms);
+    CO_WAIT_UNTIL(pipeline_end.in_flight >= i + 1);
   }
   for (int i = 0; i < 3; ++i) t.send(big);
   CHECK(raft.unreachable.empty());

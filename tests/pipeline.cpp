@@ -46,7 +46,7 @@ CORO_TEST_CASE("a POST carries the message with etcd's headers; 204 activates") 
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_peer(2, server.url());
   t.send(app(5));
-  while (server.received.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!server.received.empty());
   const auto& r = server.requests[0];
   CHECK(r.method == "POST");
   CHECK(r.target == "/raft");
@@ -57,7 +57,7 @@ CORO_TEST_CASE("a POST carries the message with etcd's headers; 204 activates") 
   CHECK(r.headers.get("X-Etcd-Cluster-ID") == "7b");
   CHECK(r.headers.get("X-PeerURLs") == "http://127.0.0.1:7001");
   CHECK(server.received[0] == app(5));
-  while (!t.find_peer(2)->status().active()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(t.find_peer(2)->status().active());
   CHECK(t.active_since(2) != std::chrono::system_clock::time_point{});
   co_await t.async_stop();
 }
@@ -69,11 +69,8 @@ CORO_TEST_CASE("every message is attempted despite failures; each failure is rep
   test::memory_snapshotter snaps;
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_peer(2, server.url());
-  for (std::uint64_t i = 0; i < 50; ++i) {
-    t.send(app(i));
-    co_await elapse(ctx, 1ms);  // stay within the 64-message queue
-  }
-  while (server.received.size() < 50 || raft.unreachable[2] < 50) co_await elapse(ctx, 1ms);
+  for (std::uint64_t i = 0; i < 50; ++i) t.send(app(i));  // all fit the 64-message queue
+  CO_WAIT_UNTIL(server.received.size() >= 50 && raft.unreachable[2] >= 50);
   CHECK(raft.unreachable[2] == 50);
   CHECK_FALSE(t.find_peer(2)->status().active());
   co_await t.async_stop();
@@ -92,7 +89,7 @@ CORO_TEST_CASE("transport errors, 200 and 201 are failures; MsgSnap reports them
     auto snap = app(1);
     snap.type = message_type::MsgSnap;
     t.send(snap);
-    while (raft.snapshot_reports.empty()) co_await elapse(ctx, 1ms);
+    CO_WAIT_UNTIL(!raft.snapshot_reports.empty());
     CHECK(raft.snapshot_reports[0].second == snapshot_status::failure);
     CHECK(raft.unreachable[2] == 1);
     co_await t.async_stop();
@@ -106,10 +103,10 @@ CORO_TEST_CASE("403 means this member was removed: a critical error") {
   test::memory_snapshotter snaps;
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_peer(2, server.url());
-  co_await elapse(ctx, 20ms);
+  co_await elapse(ctx, 20ms);  // time for anything that would arrive
   CHECK(raft.critical_errors.empty());  // nothing before sending
   t.send(app(1));
-  while (raft.critical_errors.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!raft.critical_errors.empty());
   CHECK(raft.critical_errors[0] == errc::member_removed);
   co_await t.async_stop();
 }
@@ -122,7 +119,7 @@ CORO_TEST_CASE("stop does not wait for blocked requests: they are cancelled") {
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_peer(2, server.url());
   for (std::uint64_t i = 0; i < 10; ++i) t.send(app(i));
-  while (server.in_flight < 4) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(server.in_flight >= 4);
   const auto start = http::clock::now();
   co_await t.async_stop();
   CHECK(http::clock::now() - start < 1s);

@@ -145,9 +145,7 @@ CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: fail
   CHECK(failing == errc::snapshot_source_failed);
   CHECK(shorter == errc::snapshot_source_failed);
   CHECK(longer == errc::snapshot_source_failed);
-  while (p.receiver.find_peer(1) == nullptr && p.dir.files().size() > 0) co_await elapse(ctx, 1ms);
-  co_await elapse(ctx, 50ms);  // the receiver notices each cut body
-  CHECK(p.dir.files().empty());
+  CO_WAIT_UNTIL(p.dir.files().empty());  // the receiver removes each cut body's temp file
   CHECK(p.receiver_raft.processed.empty());
   CHECK(p.sender_raft.snapshot_reports.size() == 3);
   for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
@@ -215,21 +213,20 @@ CORO_TEST_CASE("a receiver stopped mid-transfer; a sender stopped mid-transfer")
   std::optional<std::error_code> outcome;
   p.sender.send_snapshot(snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)), db.size(),
                                           [&](std::error_code ec) { outcome = ec; }));
-  while (p.dir.files().empty()) co_await elapse(ctx, 1ms);  // the temp file exists: mid-transfer
+  CO_WAIT_UNTIL(!p.dir.files().empty());  // the temp file exists: mid-transfer
   co_await p.receiver.async_stop();
-  while (!outcome) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(outcome);
   CHECK(*outcome);
   CHECK(p.sender_raft.snapshot_reports.back().second == snapshot_status::failure);
-  co_await elapse(ctx, 20ms);
-  for (const auto& name : p.dir.files()) CHECK(!name.ends_with(".snap.db"));
+  CO_WAIT_UNTIL(p.dir.files().empty());  // the temp file is gone; no .snap.db appeared
 
   pair q(ctx);
   outcome.reset();
   q.sender.send_snapshot(snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)), db.size(),
                                           [&](std::error_code ec) { outcome = ec; }));
-  while (q.dir.files().empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!q.dir.files().empty());
   q.sender.stop();
-  while (!outcome) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(outcome);
   CHECK(*outcome == errc::stopped);
   co_await q.sender.async_stop();
   co_await q.receiver.async_stop();
@@ -283,7 +280,7 @@ CORO_TEST_CASE("several snapshots to different peers at once") {
   for (member_id to : {2, 3})
     t1.send_snapshot(snapshot_message(msnap(20 + to, to), std::make_unique<memory_db_source>(as_bytes(db)),
                                       db.size(), [&](std::error_code ec) { done += !ec; }));
-  while (done < 2) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(done >= 2);
   CHECK(read_file(dir2.path / "0000000000000016.snap.db") == db);
   CHECK(read_file(dir3.path / "0000000000000017.snap.db") == db);
   co_await t1.async_stop();

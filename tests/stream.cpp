@@ -73,7 +73,7 @@ CORO_TEST_CASE("the reader dials GET /raft/stream/<type>/<local id> with etcd's 
   options.urls = *url_list::parse("http://127.0.0.1:7");
   test_transport t(ctx.get_executor(), raft, snaps, options);
   t.add_peer(2, url_of(peer.server.local_endpoint()));
-  while (peer.requests.size() < 2) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(peer.requests.size() >= 2);
   std::set<std::string> targets;
   for (const auto& r : peer.requests) {
     targets.insert(r.target);
@@ -104,7 +104,7 @@ CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 
   CHECK(dials <= 2 * (300 / 20 + 2));
   CHECK_FALSE(t.find_peer(2)->status().active());
   status = 410;
-  while (raft.critical_errors.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!raft.critical_errors.empty());
   CHECK(raft.critical_errors[0] == errc::member_removed);
   co_await t.async_stop();
 }
@@ -118,7 +118,7 @@ CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support st
   test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
   t.add_peer(2, url_of(peer.server.local_endpoint()));
   // A successful pipeline POST would activate; no stream answer may deactivate afterwards.
-  while (peer.requests.size() < 4) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(peer.requests.size() >= 4);
   CHECK_FALSE(t.find_peer(2)->reader_attached(stream_type::message));
   co_await t.async_stop();
 }
@@ -135,14 +135,14 @@ CORO_TEST_CASE("a stream that falls silent times out, deactivates and is rediall
   test::memory_snapshotter snaps;
   test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
   t.add_peer(2, url_of(peer.server.local_endpoint()));
-  while (!t.find_peer(2)->status().active()) co_await elapse(ctx, 1ms);
-  while (t.find_peer(2)->status().active()) co_await elapse(ctx, 10ms);  // the read timeout
+  CO_WAIT_UNTIL(t.find_peer(2)->status().active());
+  CO_WAIT_UNTIL(!t.find_peer(2)->status().active());  // the read timeout
   const auto since_silent = served;
-  while (served < since_silent + 2) co_await elapse(ctx, 5ms);  // redialled
+  CO_WAIT_UNTIL(served >= since_silent + 2);  // redialled
   silent = false;  // now the server ends each body at once: EOF
-  while (!t.find_peer(2)->status().active()) co_await elapse(ctx, 5ms);
+  CO_WAIT_UNTIL(t.find_peer(2)->status().active());
   const auto after_eof = served;
-  while (served < after_eof + 4) co_await elapse(ctx, 5ms);
+  CO_WAIT_UNTIL(served >= after_eof + 4);
   CHECK(t.find_peer(2)->status().active());  // EOFs did not deactivate
   co_await t.async_stop();
 }
@@ -161,7 +161,7 @@ CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches
     test::memory_snapshotter snaps;
     test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
     t.add_peer(2, url_of(peer.server.local_endpoint()));
-    while (served < 6) co_await elapse(ctx, 5ms);  // each stream dropped and redialled
+    CO_WAIT_UNTIL(served >= 6);  // each stream dropped and redialled
     CHECK(raft.processed.empty());
     CHECK_FALSE(t.find_peer(2)->reader_attached(type));
     co_await t.async_stop();
@@ -193,7 +193,7 @@ CORO_TEST_CASE("the writer: a new connection replaces the old one, whose respons
     first_body = r.body;
     first_ended = r.status == 200 && r.body_complete;
   }, asio::detached);
-  while (!p.streams_attached(stream_type::message)) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(p.streams_attached(stream_type::message));
 
   // Sent while the first connection is attached: it carries them.
   message m;
@@ -206,7 +206,7 @@ CORO_TEST_CASE("the writer: a new connection replaces the old one, whose respons
   REQUIRE_FALSE(co_await second->connect(
       http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""), http::deadline_after(1s)));
   REQUIRE_FALSE(co_await second->write(asio::buffer(dial), http::deadline_after(1s)));
-  while (!first_ended) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(first_ended);
   CHECK(first_ended);  // a clean end of the chunked body
   std::vector<message> on_first;
   codec::message_stream_decoder first_decoder;
@@ -302,20 +302,20 @@ CORO_TEST_CASE("the writer: messages queued behind a stuck connection are droppe
     co_return conn;
   };
   const auto stuck = co_await connect();  // never reads: the socket buffers fill up
-  while (!t.find_peer(2)->streams_attached(stream_type::message)) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(t.find_peer(2)->streams_attached(stream_type::message));
   message big;
   big.type = message_type::MsgHeartbeat;
   big.from = 1;
   big.to = 2;
   big.context = std::string(256 * 1024, 'x');
-  // Keep sending until a write is stuck and messages wait behind it.
-  for (int round = 0; round < 200 && t.find_peer(2)->queued_bytes() == 0; ++round) {
-    for (int i = 0; i < 8; ++i) t.send(big);
-    co_await elapse(ctx, 1ms);
-  }
+  // 25 MiB the writer takes in one batch and cannot get through the socket
+  // buffers; what is sent next waits behind it.
+  for (int i = 0; i < 100; ++i) t.send(big);
+  CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);
+  for (int i = 0; i < 8; ++i) t.send(big);
   REQUIRE(t.find_peer(2)->queued_bytes() > 0);
   const auto fresh = co_await connect();
-  while (raft.unreachable[2] == 0) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(raft.unreachable[2] != 0);
   CHECK(raft.unreachable[2] == 1);
   CHECK(t.find_peer(2)->queued_bytes() == 0);
   co_await t.async_stop();

@@ -43,8 +43,8 @@ CORO_TEST_CASE("send routes by To; To 0 and unknown ids are dropped") {
   t.add_peer(3, three.url());
   const std::vector<message> batch{to(2), to(3, 2), to(0), to(4)};
   t.send(batch);
-  while (two.received.empty() || three.received.empty()) co_await elapse(ctx, 1ms);
-  co_await elapse(ctx, 20ms);
+  CO_WAIT_UNTIL(!two.received.empty() && !three.received.empty());
+  co_await elapse(ctx, 20ms);  // time for anything that would arrive
   CHECK(two.received.size() == 1);
   CHECK(three.received.size() == 1);
   CHECK(three.received[0].term == 2);
@@ -59,12 +59,12 @@ CORO_TEST_CASE("cut_peer makes sends disappear; mend_peer restores them") {
   t.add_peer(2, two.url());
   t.cut_peer(2);
   t.send(to(2));
-  co_await elapse(ctx, 30ms);
+  co_await elapse(ctx, 30ms);  // time for anything that would arrive
   CHECK(two.received.empty());
   CHECK(raft.unreachable.empty());  // dropped silently
   t.mend_peer(2);
   t.send(to(2));
-  while (two.received.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!two.received.empty());
   co_await t.async_stop();
 }
 
@@ -79,7 +79,7 @@ CORO_TEST_CASE("add_peer twice keeps the first; remove_peer forgets, twice is ha
   t.update_peer(2, second.url());
   t.update_peer(9, second.url());  // unknown: nothing happens
   t.send(to(2));
-  while (second.received.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!second.received.empty());
   CHECK(first.received.empty());
   t.remove_peer(2);
   CHECK_FALSE(t.find_peer(2));
@@ -100,10 +100,10 @@ CORO_TEST_CASE("remotes carry sends to members that are no peers; peers win") {
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_remote(5, remote_end.url());
   t.send(to(5));
-  while (remote_end.received.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!remote_end.received.empty());
   t.add_peer(5, peer_end.url());
   t.send(to(5));
-  while (peer_end.received.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!peer_end.received.empty());
   CHECK(remote_end.received.size() == 1);
   co_await t.async_stop();
 }

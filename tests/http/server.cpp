@@ -181,7 +181,7 @@ CORO_TEST_CASE("connections above the limit are closed at once") {
     REQUIRE_FALSE(co_await held.back()->connect(tcp::resolver::results_type::create(s.local_endpoint(), "", ""),
                                                 deadline_after(1s)));
   }
-  while (s.connection_count() < 2) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(s.connection_count() >= 2);
   CHECK((co_await raw(ctx, s, "GET /tree/x HTTP/1.1\r\n\r\n", 1000ms)).empty());
   CHECK(s.connection_count() == 2);
   s.stop();
@@ -194,7 +194,7 @@ CORO_TEST_CASE("stop closes every connection") {
   auto conn = connection::make(ctx.get_executor());
   REQUIRE_FALSE(co_await conn->connect(tcp::resolver::results_type::create(s.local_endpoint(), "", ""),
                                        deadline_after(1s)));
-  while (s.connection_count() < 1) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(s.connection_count() >= 1);
   s.stop();
   char data[16];
   std::error_code ec;

@@ -34,9 +34,8 @@ CORO_TEST_CASE("two transports exchange messages over streams") {
   REQUIRE_FALSE(t2.listen(loopback));
   t1.add_peer(2, url_of(t2));
   t2.add_peer(1, url_of(t1));
-  while (!t1.find_peer(2)->streams_attached(stream_type::msgapp) ||
-         !t1.find_peer(2)->streams_attached(stream_type::message))
-    co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(t1.find_peer(2)->streams_attached(stream_type::msgapp) &&
+                t1.find_peer(2)->streams_attached(stream_type::message));
   message m;
   m.type = message_type::MsgApp;
   m.from = 1;
@@ -46,7 +45,7 @@ CORO_TEST_CASE("two transports exchange messages over streams") {
   m.index = 10;
   m.entries.push_back({raftpb::entry_type::EntryNormal, 3, 11, "hello"});
   t1.send(m);
-  while (raft2.processed.empty()) co_await elapse(ctx, 1ms);
+  CO_WAIT_UNTIL(!raft2.processed.empty());
   CHECK(raft2.processed[0] == m);
   co_await t1.async_stop();
   co_await t2.async_stop();

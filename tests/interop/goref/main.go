@@ -47,6 +47,7 @@ type peerEnv struct {
 	tr        *rafthttp.Transport
 	rec       *recorder
 	streams   *streamObserver
+	acks      *ackTracker // send --await-acks
 	server    *http.Server
 	listenURL string
 	snapDir   string
@@ -169,6 +170,20 @@ func setup(cfg *config) (*peerEnv, error) {
 
 	snapTrack := newSnapshotPostTracker()
 	env.rec = newRecorder(cfg.id, cfg.removed, env.snapDir, snapTrack)
+	// Hooks are set before the transport can call Process.
+	switch {
+	case cfg.mode == "echo":
+		self := uint64(cfg.id)
+		env.rec.hook = func(m *raftpb.Message, _ time.Time) {
+			if reply, ok := echoReply(self, m); ok {
+				env.tr.Send([]raftpb.Message{reply})
+				env.rec.countEchoReply()
+			}
+		}
+	case cfg.mode == "send" && cfg.awaitAcks:
+		env.acks = newAckTracker(cfg)
+		env.rec.hook = env.acks.onMessage
+	}
 	if cfg.logPath != "" {
 		if err := env.rec.openLog(cfg.logPath); err != nil {
 			ln.Close()
@@ -278,16 +293,6 @@ func (e *peerEnv) linger(ctx context.Context, stopReason string) {
 
 // runReceiver implements sink and echo.
 func runReceiver(ctx context.Context, env *peerEnv) receiverJSON {
-	cfg := env.cfg
-	if cfg.mode == "echo" {
-		self := uint64(cfg.id)
-		env.rec.hook = func(m *raftpb.Message, _ time.Time) {
-			if reply, ok := echoReply(self, m); ok {
-				env.tr.Send([]raftpb.Message{reply})
-				env.rec.countEchoReply()
-			}
-		}
-	}
 	stop := waitReceiveStop(ctx, env)
 	env.linger(ctx, stop)
 	env.rec.freeze()

@@ -304,11 +304,7 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 		Mode: cfg.mode, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
 		To: cfg.to.String(), ToKnown: env.toKnown(), Type: cfg.content.msgType.String(), Count: cfg.count,
 	}
-	var acks *ackTracker
-	if cfg.awaitAcks {
-		acks = newAckTracker(cfg)
-		env.rec.hook = acks.onMessage
-	}
+	acks := env.acks
 
 	ready := waitReady(ctx, env)
 	out.PeersActive, out.StreamsReady, out.WaitS = ready.peersActive, ready.streamsReady, ready.waited.Seconds()

@@ -1,0 +1,82 @@
+// The client: keep-alive reuse, a stale pooled connection retried once.
+#include <rafthttp/http/client.hpp>
+
+#include "support/coro.hpp"
+
+#include <rafthttp/http/server.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace rafthttp;
+using namespace rafthttp::http;
+using namespace std::chrono_literals;
+using test::elapse;
+
+namespace {
+
+router counting_router(int& requests) {
+  router r;
+  r.mount("/raft", [&requests](exchange& ex) -> asio::awaitable<void> {
+    ++requests;
+    detail::byte_buffer body;
+    (void)co_await ex.read_body(body, 1024);
+    (void)co_await ex.respond(204, {});
+  });
+  return r;
+}
+
+}  // namespace
+
+CORO_TEST_CASE("round trips reuse one pooled connection") {
+  int requests = 0;
+  const auto routes = counting_router(requests);
+  server s(ctx.get_executor(), routes);
+  REQUIRE_FALSE(s.listen({asio::ip::make_address("127.0.0.1"), 0}));
+  const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
+  const http_client_options options;
+  connection_pool pool(options);
+  for (int i = 0; i < 10; ++i) {
+    std::error_code ec;
+    const request_head head("POST", "/raft");
+    const auto r = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == 204);
+    CHECK(s.connection_count() == 1);
+  }
+  CHECK(requests == 10);
+}
+
+CORO_TEST_CASE("a pooled connection the server closed is retried once on a fresh one") {
+  int requests = 0;
+  const auto routes = counting_router(requests);
+  http_server_options server_options;
+  server_options.idle_timeout = server_options.read_timeout = 50ms;  // closes idle connections fast
+  server s(ctx.get_executor(), routes, server_options);
+  REQUIRE_FALSE(s.listen({asio::ip::make_address("127.0.0.1"), 0}));
+  const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
+  http_client_options options;
+  options.pool_idle_timeout = 10s;  // keeps the (by then closed) connection in the pool
+  connection_pool pool(options);
+  std::error_code ec;
+  const request_head head("POST", "/raft");
+  (void)co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+  REQUIRE_FALSE(ec);
+  CO_WAIT_UNTIL(s.connection_count() == 0);  // the server dropped it
+  const auto r = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+  CHECK_FALSE(ec);
+  CHECK(r.status == 204);
+  CHECK(requests == 2);
+}
+
+CORO_TEST_CASE("dialling a port nobody listens on fails cleanly") {
+  const http_client_options options;
+  connection_pool pool(options);
+  std::error_code ec;
+  const request_head head("GET", "/raft/probing");
+  const auto r = co_await round_trip(ctx.get_executor(), pool, *parse_peer_url("http://127.0.0.1:1"), head, {},
+                                     options, 1024, ec);
+  CHECK(ec);
+  CHECK(r.status == 0);
+  CHECK(co_await dial(*connection::make(ctx.get_executor()), *parse_peer_url("https://127.0.0.1:1"),
+                      deadline_after(1s)) == errc::invalid_url);
+}

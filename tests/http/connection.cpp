@@ -1,0 +1,57 @@
+// Deadlines on reads and writes (a silent peer cannot hold an operation).
+#include <rafthttp/http/connection.hpp>
+
+#include "support/coro.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace rafthttp;
+using namespace rafthttp::http;
+using namespace std::chrono_literals;
+
+
+CORO_TEST_CASE("a read that gets nothing ends with errc::timeout at its deadline") {
+  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  auto client = connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
+                                         deadline_after(1s)));
+  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
+  REQUIRE_FALSE(accept_error);
+  char byte;
+  std::error_code ec;
+  const auto start = clock::now();
+  const auto n = co_await client->read_some(asio::buffer(&byte, 1), deadline_after(100ms), ec);
+  CHECK(n == 0);
+  CHECK(ec == errc::timeout);
+  CHECK(clock::now() - start >= 100ms);
+  CHECK(clock::now() - start < 1s);
+  CHECK_FALSE(client->is_open());
+}
+
+CORO_TEST_CASE("a write the peer never reads ends with errc::timeout") {
+  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  auto client = connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
+                                         deadline_after(1s)));
+  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
+  REQUIRE_FALSE(accept_error);
+  const std::string big(64 * 1024 * 1024, 'x');  // more than the socket buffers hold
+  const auto ec = co_await client->write(asio::buffer(big), deadline_after(200ms));
+  CHECK(ec == errc::timeout);
+}
+
+CORO_TEST_CASE("reads without a deadline wait; close cancels them") {
+  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  auto client = connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
+                                         deadline_after(1s)));
+  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
+  REQUIRE_FALSE(accept_error);
+  asio::steady_timer closer(ctx, 50ms);
+  closer.async_wait([client](std::error_code) { client->close(); });
+  char byte;
+  std::error_code ec;
+  (void)co_await client->read_some(asio::buffer(&byte, 1), clock::time_point::max(), ec);
+  CHECK(ec == asio::error::operation_aborted);
+  CHECK(client->remote_address() == "unknown");
+}
