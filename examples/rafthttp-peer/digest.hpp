@@ -1,0 +1,61 @@
+// SHA-256 (OpenSSL's libcrypto) and the two message digests of PEER_CLI.md
+// ("Digests"), computed the same way by a sender and by a receiver.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
+
+namespace peer_cli {
+
+using sha256_sum = std::array<std::uint8_t, 32>;
+
+// Incremental SHA-256.
+class sha256 {
+ public:
+  sha256();
+  ~sha256();
+  sha256(sha256&&) noexcept;
+  sha256& operator=(sha256&&) noexcept;
+
+  void update(std::span<const std::uint8_t> bytes);
+  // The digest of everything so far; the hash can go on afterwards.
+  [[nodiscard]] sha256_sum sum() const;
+
+  // One-shot.
+  [[nodiscard]] static sha256_sum of(std::span<const std::uint8_t> bytes);
+
+ private:
+  struct context_deleter {
+    void operator()(evp_md_ctx_st* ctx) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, context_deleter> ctx_;
+};
+
+[[nodiscard]] std::string to_hex(std::span<const std::uint8_t> bytes);
+
+// Both digests over a sequence of message encodings:
+//  - ordered: SHA-256 over each encoding framed as on the message stream
+//    (uint64 big-endian length, then the bytes), in order;
+//  - unordered: the lane-wise sum mod 2^64 of the four big-endian words of
+//    SHA-256(encoding), printed as 4 x 16 hex digits.
+class message_digest {
+ public:
+  // `encoding` with its precomputed SHA-256 (the log line needs it too).
+  void add(std::span<const std::uint8_t> encoding, const sha256_sum& encoding_sum);
+
+  [[nodiscard]] std::uint64_t count() const { return count_; }
+  [[nodiscard]] std::string ordered_hex() const;
+  [[nodiscard]] std::string unordered_hex() const;
+
+ private:
+  std::uint64_t count_ = 0;
+  sha256 ordered_;
+  std::array<std::uint64_t, 4> lanes_{};
+};
+
+}  // namespace peer_cli

@@ -1,0 +1,112 @@
+// The command line of rafthttp-peer (/work/shared/PEER_CLI.md, "Flags"),
+// parsed with the rules of Go's flag package so that the C++ peer and the Go
+// reference peer (tests/interop/goref) accept exactly the same command lines:
+// -flag or --flag, "-flag value" or "-flag=value", boolean flags without a
+// value, the last occurrence of a single-valued flag wins, "--" ends the flags.
+#pragma once
+
+#include "content.hpp"
+
+#include <rafthttp/id.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peer_cli {
+
+using duration = std::chrono::nanoseconds;
+
+enum class peer_mode { sink, echo, send, snapshot };
+
+[[nodiscard]] std::string_view to_string(peer_mode mode);
+
+// --peer / --remote ID=URL[,URL...]
+struct member_urls {
+  rafthttp::member_id id = 0;
+  rafthttp::url_list urls;
+};
+
+// etcd's --peer-* TLS flags. Parsed and checked as the Go peer does; the
+// library has no TLS yet, so https:// URLs are refused (see parse_flags).
+struct tls_flags {
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;
+  bool client_cert_auth = false;
+  std::string allowed_cn;
+  std::string allowed_hostname;
+  std::string crl_file;
+};
+
+// --wait-streams: the streams --to must have attached before sending.
+struct stream_wait {
+  bool msgapp = true;
+  bool message = true;
+};
+
+struct config {
+  peer_mode mode = peer_mode::sink;
+  rafthttp::member_id id = 0;
+  rafthttp::member_id cluster_id = 0x1000;
+  rafthttp::peer_url listen;
+  std::vector<member_urls> peers;
+  std::vector<member_urls> remotes;
+  std::vector<rafthttp::member_id> removed;
+  std::string snap_dir;  // empty: a temporary directory, removed at exit
+  std::string log_path;  // empty: no --log
+  duration linger = std::chrono::seconds(1);
+  tls_flags tls;
+  duration busy_poll{0};  // C++ only
+
+  // sink / echo stop conditions (0: not set)
+  duration run_for{0};  // --duration
+  std::uint64_t expect = 0;
+  duration idle{0};
+
+  // send / snapshot
+  rafthttp::member_id to = 0;
+  content_params content;
+  std::uint64_t count = 1000;
+  double rate = 0;  // messages per second, 0: unpaced
+  bool retry_on_drop = true;
+  bool await_acks = false;
+  std::uint64_t window = 256;
+  stream_wait wait_streams;
+  duration wait_active = std::chrono::seconds(10);
+
+  // snapshot
+  std::uint64_t snap_index = 1;
+  std::uint64_t snap_term = 1;
+  std::uint64_t snap_data_size = 0;
+  std::uint64_t db_size = 1 << 20;
+  duration snap_timeout = std::chrono::seconds(60);
+};
+
+// What parse_flags found: a configuration, a request for the usage text, or
+// the one-line error to print (exit code 2).
+struct parse_result {
+  std::optional<config> cfg;
+  bool help = false;
+  std::string error;
+};
+
+[[nodiscard]] parse_result parse_flags(std::span<const std::string_view> args);
+
+[[nodiscard]] std::string_view usage();
+
+// Go's time.ParseDuration ("500ms", "1m30s", "-2s", "0").
+[[nodiscard]] std::optional<duration> parse_go_duration(std::string_view text);
+
+// localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped): what this program may
+// listen on and dial.
+[[nodiscard]] bool is_loopback_host(std::string_view host);
+
+// The text of a peer URL as Go's url.URL.String() prints it.
+[[nodiscard]] std::string url_text(const rafthttp::peer_url& url);
+
+}  // namespace peer_cli

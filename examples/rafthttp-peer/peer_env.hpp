@@ -1,0 +1,57 @@
+// What every mode works with: the transport built on the two policies of this
+// example, the recorder (Raft policy), the run control, and the flags.
+#pragma once
+
+#include "flags.hpp"
+#include "recorder.hpp"
+#include "run_control.hpp"
+#include "snapshots.hpp"
+
+#include <rafthttp/transport.hpp>
+
+#include <string>
+
+namespace peer_cli {
+
+// The transport type of this program: etcd's Transport with our Raft policy
+// (the recorder) and our Snapshotter policy (file_snapshotter + SHA-256).
+using peer_transport = rafthttp::transport<recorder, hashing_snapshotter>;
+
+struct peer_env {
+  const config& cfg;
+  peer_transport& transport;
+  recorder& raft;
+  run_control& control;
+  drop_watch& drops;
+  peer_identity identity;
+};
+
+// --------------------------------------------------------------- helpers ---
+
+// Whether --to is a --peer, or at least a --peer or a --remote.
+[[nodiscard]] bool to_is_peer(const config& cfg);
+[[nodiscard]] bool to_is_known(const config& cfg);
+
+// send and snapshot first wait (at most --wait-active) until every --peer is
+// active and the --wait-streams from --to are attached.
+struct readiness {
+  bool peers_active = false;
+  bool streams_ready = false;
+  double waited_s = 0;
+};
+asio::awaitable<readiness> wait_ready(peer_env& env);
+
+// --linger: keep serving after the work, unless a signal ended the run.
+asio::awaitable<void> linger(peer_env& env, std::string_view stop_reason);
+
+// "signal" once SIGINT/SIGTERM arrived, else `otherwise`.
+[[nodiscard]] std::string stop_reason_or(const peer_env& env, std::string_view otherwise);
+
+// ----------------------------------------------------------------- modes ---
+// Each returns the JSON object to print.
+
+asio::awaitable<std::string> run_receiver(peer_env& env);  // sink, echo
+asio::awaitable<std::string> run_send(peer_env& env);
+asio::awaitable<std::string> run_snapshot(peer_env& env);
+
+}  // namespace peer_cli

@@ -1,0 +1,345 @@
+// send: --count messages of --type to --to through transport.send(), as raft
+// hands a transport its messages, optionally paced (--rate) and, against an
+// echo, with at most --window unanswered (--await-acks).
+//
+// Drops. transport.send() never blocks: when a buffer is full it drops the
+// message and tells raft (report_unreachable, synchronously, for a peer; only
+// a log line for a remote). The drop_watch catches either while armed around
+// the call. --on-drop retry then sends the message again after a short
+// backoff (letting the event loop drain the buffers meanwhile); --on-drop drop
+// counts it. A program that would rather wait for room than drop can
+// `co_await transport.async_send(m)` instead (peers only).
+#include "peer_env.hpp"
+
+#include "content.hpp"
+#include "stats.hpp"
+
+#include <rafthttp/raftpb/codec.hpp>
+
+#include <asio/post.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <unordered_map>
+
+namespace peer_cli {
+
+namespace {
+
+using clock = steady_clock;
+using rafthttp::message;
+
+// Backoff after a drop (--on-drop retry): doubles from min to max, back to
+// min once a message went through.
+constexpr auto retry_backoff_min = std::chrono::microseconds(50);
+constexpr auto retry_backoff_max = std::chrono::milliseconds(5);
+// --await-acks gives up when no answer arrived for this long.
+constexpr auto ack_stall = std::chrono::seconds(10);
+// A raft node hands its transport a batch of messages per Ready, then lets the
+// loop run; so do we, so that stream writers flush while we produce.
+constexpr std::uint64_t messages_per_yield = 256;
+// After the last send: how long we let the transport empty the peer's queues
+// before lingering (with --linger 0 the transport stops right after), and how
+// often we look.
+constexpr auto drain_timeout = std::chrono::seconds(1);
+constexpr auto drain_poll_interval = std::chrono::microseconds(100);
+
+// ------------------------------------------------------------ ack_tracker ---
+
+// Matches echo answers to outstanding requests (see ack_key) and measures the
+// latency from send to answer.
+class ack_tracker {
+ public:
+  enum class wait_result { ready, interrupted, stalled };
+
+  ack_tracker(const config& cfg, run_control& control)
+      : response_type_(*ack_response_type(cfg.content.type)), peer_(cfg.to), window_(cfg.window), control_(control) {}
+
+  [[nodiscard]] std::uint64_t window() const { return window_; }
+
+  // The recorder's hook: every accepted message passes here.
+  void on_message(const message& m, clock::time_point arrival) {
+    if (m.type != response_type_ || m.from != peer_) return;
+    const auto it = pending_.find(ack_key(m));
+    if (it == pending_.end() || it->second.empty()) {
+      ++unmatched_;
+      return;
+    }
+    latencies_us_.push_back(std::chrono::duration<double, std::micro>(arrival - it->second.front()).count());
+    it->second.erase(it->second.begin());
+    if (it->second.empty()) pending_.erase(it);
+    --outstanding_;
+    ++acked_;
+    last_ack_ = arrival;
+    if (outstanding_ < wake_below_) control_.wake();
+  }
+
+  void begin(std::uint64_t key, clock::time_point sent) {
+    pending_[key].push_back(sent);
+    ++outstanding_;
+  }
+
+  // Withdraws the latest request with this key (it was dropped).
+  void cancel(std::uint64_t key) {
+    const auto it = pending_.find(key);
+    if (it == pending_.end()) return;
+    it->second.pop_back();
+    if (it->second.empty()) pending_.erase(it);
+    --outstanding_;
+  }
+
+  // Until fewer than `limit` requests are unanswered.
+  asio::awaitable<wait_result> wait_below(std::uint64_t limit) {
+    auto stall_deadline = clock::now() + ack_stall;
+    while (outstanding_ >= limit) {
+      if (control_.interrupted()) co_return wait_result::interrupted;
+      if (clock::now() >= stall_deadline) co_return wait_result::stalled;
+      const auto acked_before = acked_;
+      wake_below_ = limit;
+      co_await control_.wait_until(stall_deadline);
+      wake_below_ = 0;
+      if (acked_ != acked_before) stall_deadline = clock::now() + ack_stall;
+    }
+    co_return wait_result::ready;
+  }
+
+  void write_json(json_writer& w, clock::time_point first_send, std::uint64_t bytes) const {
+    const double elapsed = acked_ > 0 ? seconds_between(first_send, last_ack_) : 0;
+    w.begin_object();
+    w.field("window", window_)
+        .field("acked", acked_)
+        .field("unmatched", unmatched_)
+        .field("elapsed_s", elapsed)
+        .field("msgs_per_s", per_second(static_cast<double>(acked_), elapsed))
+        .field("mb_per_s", per_second(megabytes(bytes), elapsed));
+    w.key("latency_us");
+    write_latencies(w);
+    w.end_object();
+  }
+
+ private:
+  // Nearest-rank percentiles: the value at rank ceil(p * n).
+  void write_latencies(json_writer& w) const {
+    auto sorted = latencies_us_;
+    std::ranges::sort(sorted);
+    const auto n = sorted.size();
+    auto rank = [&sorted, n](double p) {
+      const auto i = static_cast<std::size_t>(std::max(1.0, std::ceil(p * static_cast<double>(n))));
+      return sorted[std::min(i, n) - 1];
+    };
+    double sum = 0;
+    for (const double v : sorted) sum += v;
+    w.begin_object();
+    w.field("count", static_cast<std::uint64_t>(n));
+    if (n == 0) {
+      for (const char* key : {"min", "mean", "p50", "p90", "p99", "p999", "max"}) w.field(key, 0);
+    } else {
+      w.field("min", sorted.front())
+          .field("mean", sum / static_cast<double>(n))
+          .field("p50", rank(0.50))
+          .field("p90", rank(0.90))
+          .field("p99", rank(0.99))
+          .field("p999", rank(0.999))
+          .field("max", sorted.back());
+    }
+    w.end_object();
+  }
+
+  rafthttp::message_type response_type_;
+  rafthttp::member_id peer_;
+  std::uint64_t window_;
+  run_control& control_;
+  std::unordered_map<std::uint64_t, std::vector<clock::time_point>> pending_;
+  std::uint64_t outstanding_ = 0;
+  std::uint64_t wake_below_ = 0;  // a waiter wants a wake once outstanding_ drops below this
+  std::uint64_t acked_ = 0;
+  std::uint64_t unmatched_ = 0;
+  std::vector<double> latencies_us_;
+  clock::time_point last_ack_{};
+};
+
+// -------------------------------------------------------------- send_loop ---
+
+class send_loop {
+ public:
+  send_loop(peer_env& env, ack_tracker* acks) : env_(env), acks_(acks), generator_(env.cfg.content) {}
+
+  // Sends the run; sets stop_reason(): done, signal or ack-timeout.
+  asio::awaitable<void> run() {
+    const auto& cfg = env_.cfg;
+    auto executor = env_.transport.get_executor();
+    start_ = clock::now();
+    message m;
+    for (std::uint64_t i = 0; i < cfg.count; ++i) {
+      const bool paced = co_await pace(i);
+      if (!paced) break;
+      generator_.build(i, m);
+      const bool window_open = co_await wait_for_window();
+      if (!window_open) break;
+      const auto outcome = co_await deliver(m);
+      if (outcome == delivery::interrupted) break;
+      if (outcome == delivery::queued) count_sent(m);
+      if ((i + 1) % messages_per_yield == 0) co_await asio::post(executor, asio::use_awaitable);
+    }
+    end_ = clock::now();
+    co_await drain();
+    if (acks_ && stop_reason_ == "done") {
+      const auto all_answered = co_await acks_->wait_below(1);
+      note_ack_wait(all_answered);
+    }
+  }
+
+  [[nodiscard]] const std::string& stop_reason() const { return stop_reason_; }
+
+  void write_json_fields(json_writer& w) const {
+    w.field("sent", sent_)
+        .field("dropped", dropped_)
+        .field("drop_retries", drop_retries_)
+        .field("bytes", bytes_)
+        .field("payload_bytes", payload_bytes_)
+        .field("sha256", digest_.ordered_hex())
+        .field("digest_unordered", digest_.unordered_hex());
+  }
+
+  [[nodiscard]] double elapsed_s() const { return seconds_between(start_, end_); }
+  [[nodiscard]] std::uint64_t sent() const { return sent_; }
+  [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
+  [[nodiscard]] clock::time_point start() const { return start_; }
+
+ private:
+  enum class delivery { queued, dropped, interrupted };
+
+  // --rate: message i is due at start + i / rate. Also notices signals.
+  asio::awaitable<bool> pace(std::uint64_t i) {
+    bool running = !env_.control.interrupted();
+    if (running && env_.cfg.rate > 0) {
+      const auto offset = std::chrono::duration<double>(static_cast<double>(i) / env_.cfg.rate);
+      const auto due = start_ + std::chrono::duration_cast<clock::duration>(offset);
+      running = co_await env_.control.sleep_until(due);
+    }
+    if (!running) stop_reason_ = "signal";
+    co_return running;
+  }
+
+  // Lets the event loop run until the writers and the pipeline have taken
+  // everything queued for --to (the bytes may still be on their way).
+  asio::awaitable<void> drain() {
+    const auto peer = env_.transport.find_peer(env_.cfg.to);
+    const auto deadline = clock::now() + drain_timeout;
+    auto executor = env_.transport.get_executor();
+    co_await asio::post(executor, asio::use_awaitable);  // a remote's pipeline workers start
+    while (peer && peer->queued_bytes() > 0 && clock::now() < deadline && !env_.control.interrupted()) {
+      const auto next_look = clock::now() + drain_poll_interval;
+      co_await env_.control.wait_until(next_look);
+    }
+  }
+
+  asio::awaitable<bool> wait_for_window() {
+    if (!acks_) co_return true;
+    const auto result = co_await acks_->wait_below(acks_->window());
+    co_return note_ack_wait(result);
+  }
+
+  bool note_ack_wait(ack_tracker::wait_result result) {
+    if (result == ack_tracker::wait_result::interrupted) stop_reason_ = "signal";
+    if (result == ack_tracker::wait_result::stalled) stop_reason_ = "ack-timeout";
+    return result == ack_tracker::wait_result::ready;
+  }
+
+  // One message, with --on-drop's policy.
+  asio::awaitable<delivery> deliver(const message& m) {
+    const auto key = ack_key(m);
+    for (auto backoff = clock::duration(retry_backoff_min);;) {
+      if (acks_) acks_->begin(key, clock::now());
+      if (try_send(m)) co_return delivery::queued;
+      if (acks_) acks_->cancel(key);
+      if (!env_.cfg.retry_on_drop) {
+        ++dropped_;
+        co_return delivery::dropped;
+      }
+      ++drop_retries_;
+      const bool slept = co_await env_.control.sleep_for(backoff);
+      if (!slept) {
+        stop_reason_ = "signal";
+        co_return delivery::interrupted;
+      }
+      backoff = std::min<clock::duration>(backoff * 2, retry_backoff_max);
+    }
+  }
+
+  // transport.send() and whether it dropped the message.
+  bool try_send(const message& m) {
+    env_.drops.arm();
+    env_.transport.send(m);
+    return !env_.drops.disarm();
+  }
+
+  void count_sent(const message& m) {
+    encoding_.resize(rafthttp::raftpb::encoded_size(m));
+    rafthttp::raftpb::encode(m, std::span(encoding_));
+    digest_.add(encoding_, sha256::of(encoding_));
+    ++sent_;
+    bytes_ += encoding_.size();
+    for (const auto& e : m.entries) payload_bytes_ += e.data.size();
+  }
+
+  peer_env& env_;
+  ack_tracker* acks_;
+  message_generator generator_;
+  std::vector<std::uint8_t> encoding_;
+  message_digest digest_;
+  std::string stop_reason_ = "done";
+  clock::time_point start_{};
+  clock::time_point end_{};
+  std::uint64_t sent_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::uint64_t drop_retries_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t payload_bytes_ = 0;
+};
+
+}  // namespace
+
+asio::awaitable<std::string> run_send(peer_env& env) {
+  const auto& cfg = env.cfg;
+  std::optional<ack_tracker> acks;
+  if (cfg.await_acks) {
+    acks.emplace(cfg, env.control);
+    env.raft.set_hook([&acks](const message& m, clock::time_point arrival) { acks->on_message(m, arrival); });
+  }
+  const readiness ready = co_await wait_ready(env);
+  send_loop loop(env, acks ? &*acks : nullptr);
+  co_await loop.run();
+  co_await linger(env, loop.stop_reason());
+  env.raft.freeze();
+  env.raft.set_hook({});  // the tracker goes with this frame
+
+  json_writer w;
+  w.begin_object();
+  write_identity(w, env.identity);
+  w.field("to", rafthttp::format_id(cfg.to))
+      .field("to_known", to_is_known(cfg))
+      .field("type", rafthttp::raftpb::to_string(cfg.content.type))
+      .field("count", cfg.count);
+  loop.write_json_fields(w);
+  const double elapsed = loop.elapsed_s();
+  w.field("streams_ready", ready.streams_ready)
+      .field("peers_active", ready.peers_active)
+      .field("wait_s", ready.waited_s)
+      .field("elapsed_s", elapsed)
+      .field("msgs_per_s", per_second(static_cast<double>(loop.sent()), elapsed))
+      .field("mb_per_s", per_second(megabytes(loop.bytes()), elapsed))
+      .field("report_unreachable_total", env.raft.unreachable_total());
+  w.key("acks");
+  if (acks) acks->write_json(w, loop.start(), loop.bytes());
+  else w.null();
+  w.field("stop_reason", loop.stop_reason());
+  w.key("received");
+  env.raft.write_summary(w, env.identity, stop_reason_or(env, "done"), false);
+  w.field("peak_rss_kb", peak_rss_kb());
+  w.end_object();
+  co_return w.text();
+}
+
+}  // namespace peer_cli

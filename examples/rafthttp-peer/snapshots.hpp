@@ -1,0 +1,75 @@
+// Both ends of a snapshot transfer as the peer does them:
+//  - sending: a db_source that produces the deterministic DB body lazily, so
+//    that a 1 GiB snapshot never sits in memory;
+//  - receiving: a Snapshotter policy that decorates the library's
+//    file_snapshotter (etcd's %016x.snap.db files) with a SHA-256 of the bytes
+//    as they stream through, and hands the result to the Raft policy, which
+//    gets the MsgSnap right after the DB is saved (PROTOCOL.md 7.3).
+#pragma once
+
+#include "content.hpp"
+#include "digest.hpp"
+
+#include <rafthttp/snapshot.hpp>
+
+#include <filesystem>
+#include <list>
+#include <optional>
+#include <string>
+
+namespace peer_cli {
+
+// --------------------------------------------------------------- sending ---
+
+// The DB body of PEER_CLI.md: the first `size` bytes of stream(seed, 2^64-1).
+class deterministic_db_source final : public rafthttp::db_source {
+ public:
+  deterministic_db_source(std::uint64_t seed, std::uint64_t size) : stream_(seed, db_stream_key), left_(size) {}
+
+  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override;
+
+ private:
+  byte_stream stream_;
+  std::uint64_t left_;
+};
+
+// SHA-256 (hex) of the first `size` bytes of stream(seed, key).
+[[nodiscard]] std::string stream_sha256(std::uint64_t seed, std::uint64_t key, std::uint64_t size);
+
+// ------------------------------------------------------------- receiving ---
+
+// A received DB, as the JSON's "snapshots" list reports it.
+struct saved_db {
+  rafthttp::member_id from = 0;
+  std::uint64_t index = 0;
+  std::uint64_t term = 0;
+  std::string path;
+  std::int64_t size = -1;  // -1: the file could not be read
+  std::string sha256;
+};
+
+// DBs the snapshotter saved whose MsgSnap has not reached process() yet.
+class saved_dbs {
+ public:
+  void add(saved_db db) { waiting_.push_back(std::move(db)); }
+  // The DB saved for this MsgSnap, if any (a MsgSnap sent through the
+  // pipeline, without a DB, has none).
+  [[nodiscard]] std::optional<saved_db> take(rafthttp::member_id from, std::uint64_t index);
+
+ private:
+  std::list<saved_db> waiting_;
+};
+
+// The Snapshotter policy (rafthttp/policy.hpp): save_db(msnap, body).
+class hashing_snapshotter {
+ public:
+  hashing_snapshotter(std::filesystem::path dir, saved_dbs& saved) : files_(std::move(dir)), saved_(saved) {}
+
+  asio::awaitable<std::error_code> save_db(const rafthttp::message& msnap, rafthttp::db_reader& body);
+
+ private:
+  rafthttp::file_snapshotter files_;
+  saved_dbs& saved_;
+};
+
+}  // namespace peer_cli
