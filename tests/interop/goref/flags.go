@@ -316,4 +316,4 @@ func isLoopbackHost(host string) bool {
 }
 
 const usage = `usage: rafthttp-peer-go --mode sink|echo|send|snapshot --id HEX --listen URL [flags]
-  see /work/shared/PEER_CLI.md (tests/interop/goref/README.md) for the full contract`
+  the contract is PEER_CLI.md; Go-specific choices are in tests/interop/goref/README.md`
