@@ -85,11 +85,6 @@ class snapshot_directory {
 
 // ------------------------------------------------------------- logging ---
 
-// What the transport logs when a remote's pipeline buffer is full: the only
-// sign of that drop (etcd reports it to nobody either).
-constexpr std::string_view remote_drop_log =
-    "dropped internal Raft message to remote peer since sending buffer is full";
-
 // RAFTHTTP_PEER_LOG_LEVEL=debug|info|warn|error prints the transport's log on
 // stderr from that level on (default: error, as the Go peer).
 rafthttp::log_level printed_log_level() {
@@ -101,11 +96,8 @@ rafthttp::log_level printed_log_level() {
   return rafthttp::log_level::error;
 }
 
-rafthttp::log_sink make_log_sink(drop_watch& drops, rafthttp::log_level printed_from) {
-  return [&drops, printed_from](rafthttp::log_level level, std::string_view message,
-                                std::span<const rafthttp::log_field> fields) {
-    if (message == remote_drop_log) drops.on_drop();
-    if (level < printed_from) return;
+rafthttp::log_sink make_log_sink() {
+  return [](rafthttp::log_level level, std::string_view message, std::span<const rafthttp::log_field> fields) {
     std::string line = "rafthttp-peer: " + std::string(rafthttp::to_string(level)) + " " + std::string(message);
     for (const auto& f : fields) line += " " + std::string(f.key) + "=" + f.value;
     std::fprintf(stderr, "%s\n", line.c_str());
@@ -114,14 +106,19 @@ rafthttp::log_sink make_log_sink(drop_watch& drops, rafthttp::log_level printed_
 
 // ----------------------------------------------------------- transport ---
 
-rafthttp::transport_options transport_options_for(const config& cfg, drop_watch& drops) {
+rafthttp::transport_options transport_options_for(const config& cfg) {
   rafthttp::transport_options options;
   options.id = cfg.id;
   options.cluster_id = cfg.cluster_id;
   options.urls = *rafthttp::url_list::parse(cfg.listen.text);  // re-advertised once the port is known
-  const auto printed_from = printed_log_level();
-  options.log = make_log_sink(drops, printed_from);
-  options.min_log_level = std::min(printed_from, rafthttp::log_level::warn);  // warn: see remote_drop_log
+  options.log = make_log_sink();
+  options.min_log_level = printed_log_level();
+  // This program dials loopback only: a sender it does not know becomes a
+  // remote we would dial (an echo answers it through that remote), so its
+  // X-PeerURLs must name loopback hosts. The Go peer does the same.
+  options.accept_remote_urls = [](rafthttp::member_id, const rafthttp::url_list& urls) {
+    return std::ranges::all_of(urls.urls(), [](const auto& url) { return is_loopback_host(url.host); });
+  };
   return options;
 }
 
@@ -217,20 +214,17 @@ int run_peer(const config& cfg) {
   asio::io_context io(1);
   run_control control(io.get_executor());
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  drop_watch drops;
 
   snapshot_directory snap_dir;
   if (auto error = snap_dir.open(cfg.snap_dir); !error.empty()) return fail_setup(error);
   saved_dbs dbs;
-  recorder raft(cfg.id, cfg.removed, dbs, drops);
+  recorder raft(cfg.id, cfg.removed, dbs);
   if (!cfg.log_path.empty() && !raft.open_log(cfg.log_path)) return fail_setup("--log: cannot create " + cfg.log_path);
   hashing_snapshotter snapshotter(snap_dir.path(), dbs);
 
-  peer_transport transport(io.get_executor(), raft, snapshotter, transport_options_for(cfg, drops));
-  rafthttp::http::router transport_routes;
-  transport.mount(transport_routes);
+  peer_transport transport(io.get_executor(), raft, snapshotter, transport_options_for(cfg));
   rafthttp::http::router served_routes;
-  mount_routes(served_routes, transport_routes, transport);
+  mount_routes(served_routes, transport);
   rafthttp::http::server server(io.get_executor(), served_routes, transport.options().server);
 
   const auto endpoint = listen_endpoint(cfg.listen);
@@ -246,7 +240,7 @@ int run_peer(const config& cfg) {
   identity.id = cfg.id;
   identity.cluster_id = cfg.cluster_id;
   identity.listen = listen.text;
-  peer_env env{cfg, transport, raft, control, drops, identity};
+  peer_env env{cfg, transport, raft, control, identity};
   asio::co_spawn(io, watch_signals(signals, control), asio::detached);
   asio::co_spawn(io, run_and_exit(env, server, signals, io), asio::detached);
   run_event_loop(io, cfg.busy_poll);

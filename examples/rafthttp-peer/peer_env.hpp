@@ -22,7 +22,6 @@ struct peer_env {
   peer_transport& transport;
   recorder& raft;
   run_control& control;
-  drop_watch& drops;
   peer_identity identity;
 };
 

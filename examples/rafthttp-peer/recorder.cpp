@@ -19,9 +19,8 @@ void write_identity(json_writer& w, const peer_identity& identity) {
       .field("listen", identity.listen);
 }
 
-recorder::recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs,
-                   drop_watch& drops)
-    : self_(self), removed_(removed.begin(), removed.end()), saved_dbs_(dbs), drops_(drops) {}
+recorder::recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs)
+    : self_(self), removed_(removed.begin(), removed.end()), saved_dbs_(dbs) {}
 
 recorder::~recorder() {
   if (log_) std::fclose(log_);
@@ -63,7 +62,6 @@ std::error_code recorder::process(message& m) {
 void recorder::report_unreachable(rafthttp::member_id id) {
   ++unreachable_total_;
   ++unreachable_[id];
-  drops_.on_drop();  // when inside send(), the message was dropped
 }
 
 void recorder::report_snapshot(rafthttp::member_id id, rafthttp::snapshot_status status) {

@@ -26,30 +26,6 @@
 
 namespace peer_cli {
 
-// Tells the send loop whether the transport dropped the message it has just
-// handed to send(): transport::send returns nothing, but it tells raft
-// synchronously (report_unreachable for a peer whose buffer is full) or logs
-// (a remote whose pipeline buffer is full). Both arrive here while armed.
-class drop_watch {
- public:
-  void arm() {
-    armed_ = true;
-    dropped_ = false;
-  }
-  // Disarms; true if a drop was seen since arm().
-  bool disarm() {
-    armed_ = false;
-    return dropped_;
-  }
-  void on_drop() {
-    if (armed_) dropped_ = true;
-  }
-
- private:
-  bool armed_ = false;
-  bool dropped_ = false;
-};
-
 // The first keys of every JSON object the peer prints.
 struct peer_identity {
   std::string mode;
@@ -66,8 +42,7 @@ class recorder {
   // Runs after a message was recorded, with its arrival time.
   using message_hook = std::function<void(const rafthttp::message&, clock::time_point)>;
 
-  recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs,
-           drop_watch& drops);
+  recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs);
   ~recorder();
   recorder(const recorder&) = delete;
 
@@ -112,7 +87,6 @@ class recorder {
   rafthttp::member_id self_;
   std::set<rafthttp::member_id> removed_;
   saved_dbs& saved_dbs_;
-  drop_watch& drops_;
   message_hook hook_;
   std::FILE* log_ = nullptr;
   std::vector<std::uint8_t> encoding_;  // reused for every message

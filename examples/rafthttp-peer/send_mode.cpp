@@ -3,9 +3,8 @@
 // echo, with at most --window unanswered (--await-acks).
 //
 // Drops. transport.send() never blocks: when a buffer is full it drops the
-// message and tells raft (report_unreachable, synchronously, for a peer; only
-// a log line for a remote). The drop_watch catches either while armed around
-// the call. --on-drop retry then sends the message again after a short
+// message, tells raft (report_unreachable, for a peer) and returns
+// errc::queue_full. --on-drop retry then sends the message again after a short
 // backoff (letting the event loop drain the buffers meanwhile); --on-drop drop
 // counts it. A program that would rather wait for room than drop can
 // `co_await transport.async_send(m)` instead (peers only).
@@ -268,12 +267,8 @@ class send_loop {
     }
   }
 
-  // transport.send() and whether it dropped the message.
-  bool try_send(const message& m) {
-    env_.drops.arm();
-    env_.transport.send(m);
-    return !env_.drops.disarm();
-  }
+  // transport.send() says whether it queued the message.
+  bool try_send(const message& m) { return !env_.transport.send(m); }
 
   void count_sent(const message& m) {
     encoding_.resize(rafthttp::raftpb::encoded_size(m));

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace rafthttp {
@@ -107,6 +108,10 @@ struct transport_options {
   codec_options codec;
   http_server_options server;
   http_client_options client;
+
+  // Beyond etcd: vets the X-PeerURLs of an unknown sender before it becomes a
+  // remote we dial (e.g. to keep a test cluster on loopback). Empty: accept all.
+  std::function<bool(member_id, const url_list&)> accept_remote_urls;
 
   // Where the transport logs (etcd's zap logger); silent when empty.
   log_sink log;

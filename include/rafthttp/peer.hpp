@@ -39,15 +39,19 @@ class peer : public std::enable_shared_from_this<peer> {
 
   // etcd's peer.send (PROTOCOL.md 8.2): picks a path and never blocks. A full
   // queue drops the message and tells raft (unreachable; snapshot failure for
-  // MsgSnap). A paused peer drops silently.
-  void send(const message& m) {
-    if (context_.paused || context_.stopped()) return;
-    if (enqueue(m)) return;
+  // MsgSnap): errc::queue_full. A paused peer drops silently: errc::paused.
+  std::error_code send(const message& m) {
+    if (context_.stopped()) return errc::stopped;
+    if (context_.paused) return errc::paused;
+    if (enqueue(m)) return {};
     context_.report_unreachable();
     if (m.type == message_type::MsgSnap) context_.report_snapshot(snapshot_status::failure);
-    context_.core->log(log_level::warn, "dropped internal Raft message since sending buffer is full",
-                       {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text},
-                        {"remote-peer-active", context_.status.active() ? "true" : "false"}});
+    if (context_.core->log.enabled(log_level::warn)) {
+      context_.core->log(log_level::warn, "dropped internal Raft message since sending buffer is full",
+                         {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text},
+                          {"remote-peer-active", context_.status.active() ? "true" : "false"}});
+    }
+    return errc::queue_full;
   }
 
   // Beyond etcd: waits for room instead of dropping. Completes with no error
@@ -103,10 +107,13 @@ class peer : public std::enable_shared_from_this<peer> {
   [[nodiscard]] const probe_status& probe() const { return prober_.status(); }
   [[nodiscard]] bool paused() const { return context_.paused; }
   [[nodiscard]] std::size_t queued_bytes() const { return context_.queued_bytes; }
-  // Both directions of both stream types are up.
+  // Our writer of this stream type is attached: the peer dialled us, so we
+  // can send to it over this stream.
   [[nodiscard]] bool streams_attached(stream_type type) const {
     return type == stream_type::message ? message_writer_.working() : msgapp_writer_.working();
   }
+  // Our reader of this stream type is attached: we dialled the peer and
+  // receive from it over this stream.
   [[nodiscard]] bool reader_attached(stream_type type) const {
     return type == stream_type::message ? message_reader_.attached() : msgapp_reader_.attached();
   }

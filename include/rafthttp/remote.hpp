@@ -18,10 +18,13 @@ class remote : public std::enable_shared_from_this<remote> {
 
   // Queues `m` for the pipeline. A full queue drops it with a log line and no
   // report to raft, as etcd does.
-  void send(const message& m) {
-    if (pipeline_->try_enqueue(m)) return;
-    context_.core->log(log_level::warn, "dropped internal Raft message to remote peer since sending buffer is full",
-                       {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text}});
+  std::error_code send(const message& m) {
+    if (pipeline_->try_enqueue(m)) return {};
+    if (context_.core->log.enabled(log_level::warn)) {
+      context_.core->log(log_level::warn, "dropped internal Raft message to remote peer since sending buffer is full",
+                         {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text}});
+    }
+    return errc::queue_full;
   }
 
   // Stops the pipeline; what is sent meanwhile is lost. resume() starts a new one.

@@ -72,16 +72,16 @@ class transport {
     return server_->listen(endpoint);
   }
 
-  // Listens on the host and port of the first advertised URL.
+  // Listens on the host and port of the first advertised URL (a host name
+  // is resolved; its first address is used).
   [[nodiscard]] std::error_code listen() {
     if (core().options.urls.empty()) return errc::invalid_url;
     const auto& url = core().options.urls[0];
     std::error_code ec;
-    const auto address = asio::ip::make_address(url.host, ec);
-    if (ec) return errc::invalid_url;
-    unsigned short port = 0;
-    std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
-    return listen(http::tcp::endpoint(address, port));
+    http::tcp::resolver resolver(core().executor);
+    const auto endpoints = resolver.resolve(url.host, url.port, ec);
+    if (ec || endpoints.empty()) return errc::invalid_url;
+    return listen(endpoints.begin()->endpoint());
   }
 
   // Sets the URLs we advertise in X-PeerURLs (e.g. once listen() on port 0
@@ -98,17 +98,18 @@ class transport {
   // ------------------------------------------------------------- sending ---
 
   // etcd's Send: to the peer named by m.to, else the remote, else dropped;
-  // To == 0 is how raft drops a message. Never blocks.
-  void send(const message& m) {
-    if (m.to == 0 || core().stopped) return;
-    if (const auto p = members_->find_peer(m.to)) {
-      p->send(m);
-    } else if (const auto r = members_->remotes.find(m.to); r != members_->remotes.end()) {
-      r->second->send(m);
-    } else {
+  // To == 0 is how raft drops a message. Never blocks. Tells what happened
+  // (etcd's returns nothing): no error when queued; errc::queue_full (raft got
+  // its report), errc::paused, errc::unknown_peer or errc::stopped when dropped.
+  std::error_code send(const message& m) {
+    if (core().stopped) return errc::stopped;
+    if (const auto p = m.to == 0 ? nullptr : members_->find_peer(m.to)) return p->send(m);
+    if (const auto r = members_->remotes.find(m.to); r != members_->remotes.end()) return r->second->send(m);
+    if (core().log.enabled(log_level::debug)) {
       core().log(log_level::debug, "ignored message send request; unknown remote peer target",
                  {{"type", raftpb::to_string(m.type)}, {"unknown-target-peer-id", format_id(m.to)}});
     }
+    return errc::unknown_peer;
   }
 
   void send(std::span<const message> messages) {

@@ -41,10 +41,12 @@ struct registry {
   void add_remote_from_header(member_id id, const http::request_head& request) {
     const auto urls_header = request.headers.get("X-PeerURLs");
     if (urls_header.empty()) return;
-    if (const auto urls = url_list::parse(urls_header)) {
+    const auto urls = url_list::parse(urls_header);
+    const auto& accept = core->options.accept_remote_urls;
+    if (urls && (!accept || accept(id, *urls))) {
       add_remote(id, *urls);
     } else {
-      core->log(log_level::warn, "ignored invalid X-PeerURLs",
+      core->log(log_level::warn, "ignored X-PeerURLs (invalid or not accepted)",
                 {{"remote-peer-id", format_id(id)}, {"urls", std::string(urls_header)}});
     }
   }
