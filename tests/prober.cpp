@@ -52,3 +52,29 @@ CORO_TEST_CASE("healthy while the peer answers, unhealthy with losses once it is
   CHECK(t1.find_peer(2)->probe().loss >= 4);
   co_await t1.async_stop();
 }
+
+// Probing library: TestProbeReset, TestProbeRemove.
+CORO_TEST_CASE("updating a peer restarts its probe statistics; removing it stops probing") {
+  using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
+  test::recording_raft raft1, raft2;
+  test::memory_snapshotter snaps1, snaps2;
+  transport_options o1, o2;
+  o1.id = 1;
+  o2.id = 2;
+  o1.cluster_id = o2.cluster_id = 0x7b;
+  o1.prober_interval = 10ms;
+  test_transport t1(ctx.get_executor(), raft1, snaps1, o1);
+  test_transport t2(ctx.get_executor(), raft2, snaps2, o2);
+  REQUIRE_FALSE(t2.listen(test::loopback()));
+  t1.add_peer(2, test::url_of(t2.local_endpoint()));
+  CO_WAIT_UNTIL(t1.find_peer(2)->probe().total >= 5);
+  t1.update_peer(2, test::url_of(t2.local_endpoint()));
+  CHECK(t1.find_peer(2)->probe().total == 0);
+  CO_WAIT_UNTIL(t1.find_peer(2)->probe().healthy);
+  const auto before = t1.running_tasks();
+  t1.remove_peer(2);
+  CHECK_FALSE(t1.find_peer(2));
+  CO_WAIT_UNTIL(t1.running_tasks() < before);  // its prober (and the rest) ended
+  co_await t1.async_stop();
+  co_await t2.async_stop();
+}

@@ -320,3 +320,21 @@ CORO_TEST_CASE("the writer: messages queued behind a stuck connection are droppe
   CHECK(t.find_peer(2)->queued_bytes() == 0);
   co_await t.async_stop();
 }
+
+// Go: TestStreamReaderStopOnDial.
+CORO_TEST_CASE("stopping while a dial waits for its answer closes it and ends the reader at once") {
+  bool answered = false;
+  fake_peer peer(ctx, [&](http::exchange&) -> asio::awaitable<void> {
+    co_await elapse(ctx, 5s);  // never answers in time
+    answered = true;
+  });
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  CO_WAIT_UNTIL(peer.requests.size() >= 2);  // both readers wait for an answer
+  const auto start = http::clock::now();
+  co_await t.async_stop();
+  CHECK(http::clock::now() - start < 1s);
+  CHECK_FALSE(answered);
+}
