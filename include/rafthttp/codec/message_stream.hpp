@@ -21,19 +21,25 @@ inline constexpr std::size_t frame_header_bytes = 8;
   return frame_header_bytes + raftpb::encoded_size(m);
 }
 
+// Appends one frame of `m`, whose protobuf size `n` the caller knows already.
+inline void append_frame(const message& m, std::size_t n, detail::byte_buffer& out) {
+  std::uint8_t* at = out.grow(frame_header_bytes + n);
+  detail::store_be64(at, n);
+  raftpb::encode(m, std::span(at + frame_header_bytes, n));
+}
+
 // Appends one frame of `m` to `out`; returns the protobuf size (what etcd's
 // sent-bytes metric counts).
 inline std::size_t append_frame(const message& m, detail::byte_buffer& out) {
   const std::size_t n = raftpb::encoded_size(m);
-  std::uint8_t* at = out.grow(frame_header_bytes + n);
-  detail::store_be64(at, n);
-  raftpb::encode(m, std::span(at + frame_header_bytes, n));
+  append_frame(m, n, out);
   return n;
 }
 
 // Incremental decoder for one stream connection. Feed it bytes as they arrive;
 // it calls `on_message(message&)` for each frame (the message object is reused:
-// take what you keep, e.g. by swap or move). A frame above the limit, or one
+// take what you keep, e.g. by swap or move); during the call,
+// message_bytes() is the frame's length. A frame above the limit, or one
 // that is not a valid message, is an error, after which the stream is dead.
 class message_stream_decoder {
  public:
@@ -49,21 +55,29 @@ class message_stream_decoder {
 
   [[nodiscard]] bool at_boundary() const { return assembler_.at_boundary(); }
 
+  // The protobuf bytes of the message being delivered (etcd's received-bytes
+  // metric counts them): the frame's length, which is the Size() Go computes
+  // for the encoding of every 3.4 and 3.5 sender.
+  [[nodiscard]] std::size_t message_bytes() const { return message_bytes_; }
+
  private:
   template <class OnMessage>
   detail::parse_step parse(std::span<const std::uint8_t> bytes, OnMessage& on_message) {
     using detail::parse_step;
     if (bytes.size() < frame_header_bytes) return parse_step::need(frame_header_bytes);
     const std::uint64_t length = detail::load_be64(bytes.data());
-    if (length > max_frame_bytes_) return parse_step::fail(errc::frame_too_large);
+    // (The second test keeps 8 + length from wrapping, whatever the limit.)
+    if (length > max_frame_bytes_ || length > SIZE_MAX - frame_header_bytes) return parse_step::fail(errc::frame_too_large);
     const std::size_t total = frame_header_bytes + static_cast<std::size_t>(length);
     if (bytes.size() < total) return parse_step::need(total);
     if (auto ec = raftpb::decode(bytes.subspan(frame_header_bytes, length), message_)) return parse_step::fail(ec);
+    message_bytes_ = static_cast<std::size_t>(length);
     on_message(message_);
     return parse_step::done(total);
   }
 
   std::size_t max_frame_bytes_;
+  std::size_t message_bytes_ = 0;
   detail::record_assembler assembler_;
   message message_;
 };

@@ -31,12 +31,21 @@ class msgappv2_encoder {
   // Appends the record for `m`; returns the protobuf bytes it carries (for
   // etcd's sent-bytes metric: the message's size, whichever record is used).
   std::size_t append(const message& m, detail::byte_buffer& out) {
+    const std::size_t n = raftpb::encoded_size(m);
+    append(m, n, out);
+    return n;
+  }
+
+  // The same for a message whose protobuf size `n` the caller knows already
+  // (a full-message record needs it).
+  void append(const message& m, std::size_t n, detail::byte_buffer& out) {
     if (raftpb::is_link_heartbeat(m)) {
       *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::link_heartbeat);
-      return raftpb::encoded_size(m);
+    } else if (continues_state(m)) {
+      append_entries(m, out);
+    } else {
+      append_full(m, n, out);
     }
-    if (continues_state(m)) return append_entries(m, out);
-    return append_full(m, out);
   }
 
  private:
@@ -50,7 +59,7 @@ class msgappv2_encoder {
            m.snapshot == raftpb::snapshot{};
   }
 
-  std::size_t append_entries(const message& m, detail::byte_buffer& out) {
+  void append_entries(const message& m, detail::byte_buffer& out) {
     *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::app_entries);
     detail::append_be64(out, m.entries.size());
     for (const auto& e : m.entries) {
@@ -61,18 +70,15 @@ class msgappv2_encoder {
     }
     detail::append_be64(out, m.commit);
     index_ += m.entries.size();
-    return raftpb::encoded_size(m);
   }
 
-  std::size_t append_full(const message& m, detail::byte_buffer& out) {
+  void append_full(const message& m, std::size_t n, detail::byte_buffer& out) {
     *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::full_message);
-    const std::size_t n = raftpb::encoded_size(m);
     std::uint8_t* at = out.grow(8 + n);
     detail::store_be64(at, n);
     raftpb::encode(m, std::span(at + 8, n));
     term_ = m.term;
     index_ = m.entries.empty() ? m.index : m.entries.back().index;
-    return n;
   }
 
   member_id local_;
@@ -106,6 +112,12 @@ class msgappv2_decoder {
 
   [[nodiscard]] bool at_boundary() const { return assembler_.at_boundary(); }
 
+  // The protobuf size of the message being delivered (etcd's received-bytes
+  // metric counts Size() of what it decoded): a full record's length; for an
+  // AppEntries record, the size of the MsgApp it stands for, from its
+  // entries' lengths; for a link heartbeat, its size as a message.
+  [[nodiscard]] std::size_t message_bytes() const { return message_bytes_; }
+
  private:
   using parse_step = detail::parse_step;
   static constexpr std::size_t header = 1 + 8;  // type byte + count or length
@@ -114,6 +126,7 @@ class msgappv2_decoder {
     switch (static_cast<msgappv2_record>(bytes[0])) {
       case msgappv2_record::link_heartbeat:
         message_ = raftpb::link_heartbeat();
+        message_bytes_ = link_heartbeat_bytes_;
         return parse_step::done(1);
       case msgappv2_record::app_entries: return parse_entries(bytes);
       case msgappv2_record::full_message: return parse_full(bytes);
@@ -124,10 +137,11 @@ class msgappv2_decoder {
   parse_step parse_full(std::span<const std::uint8_t> bytes) {
     if (bytes.size() < header) return parse_step::need(header);
     const std::uint64_t length = detail::load_be64(bytes.data() + 1);
-    if (length > max_record_bytes_) return parse_step::fail(errc::frame_too_large);
+    if (length > max_record_bytes_ || length > SIZE_MAX - header) return parse_step::fail(errc::frame_too_large);
     const std::size_t total = header + static_cast<std::size_t>(length);
     if (bytes.size() < total) return parse_step::need(total);
     if (auto ec = raftpb::decode(bytes.subspan(header, length), message_)) return parse_step::fail(ec);
+    message_bytes_ = static_cast<std::size_t>(length);
     term_ = message_.term;
     index_ = message_.entries.empty() ? message_.index : message_.entries.back().index;
     return parse_step::done(total);
@@ -143,7 +157,9 @@ class msgappv2_decoder {
     for (; walk_.entries < count; ++walk_.entries) {
       if (bytes.size() < walk_.offset + 8) return parse_step::need(walk_.offset + 8);
       const std::uint64_t length = detail::load_be64(bytes.data() + walk_.offset);
-      if (length > max_record_bytes_ || walk_.offset + 8 + length > max_record_bytes_)
+      // In this order, no sum can wrap whatever the limit.
+      if (length > max_record_bytes_ || walk_.offset + 8 > max_record_bytes_ ||
+          length > max_record_bytes_ - (walk_.offset + 8))
         return parse_step::fail(errc::frame_too_large);
       const std::size_t end = walk_.offset + 8 + static_cast<std::size_t>(length);
       if (bytes.size() < end) return parse_step::need(end);
@@ -159,9 +175,11 @@ class msgappv2_decoder {
     raftpb::detail::clear_for_reuse(message_);
     message_.entries.resize(count);
     std::size_t at = header;
+    std::size_t entry_fields = 0;
     for (auto& e : message_.entries) {
       const std::uint64_t length = detail::load_be64(bytes.data() + at);
       if (auto ec = raftpb::decode(bytes.subspan(at + 8, length), e)) return ec;
+      entry_fields += raftpb::detail::length_field_size(static_cast<std::size_t>(length));
       at += 8 + length;
     }
     message_.type = message_type::MsgApp;
@@ -170,8 +188,20 @@ class msgappv2_decoder {
     message_.term = message_.log_term = term_;
     message_.index = index_;
     message_.commit = detail::load_be64(bytes.data() + at);
+    message_bytes_ = rebuilt_message_bytes(entry_fields);
     index_ += count;
     return {};
+  }
+
+  // raftpb::encoded_size(message_) of a rebuilt MsgApp, without walking its
+  // entries again: their fields as received, and the fields set above (no
+  // snapshot, reject, hint or context: they take their fixed zero sizes).
+  [[nodiscard]] std::size_t rebuilt_message_bytes(std::size_t entry_fields) const {
+    using raftpb::detail::varint_field_size;
+    return varint_field_size(raftpb::detail::enum_value(message_.type)) + varint_field_size(message_.to) +
+           varint_field_size(message_.from) + varint_field_size(message_.term) + varint_field_size(message_.log_term) +
+           varint_field_size(message_.index) + entry_fields + varint_field_size(message_.commit) +
+           empty_snapshot_field_bytes_ + varint_field_size(0) + varint_field_size(0);
   }
 
   struct walk_state {
@@ -184,6 +214,10 @@ class msgappv2_decoder {
   std::size_t max_record_bytes_;
   std::uint64_t term_ = 0;
   std::uint64_t index_ = 0;
+  std::size_t message_bytes_ = 0;
+  // Sizes that never change: a link heartbeat's, and Message.snapshot's field when empty.
+  std::size_t link_heartbeat_bytes_ = raftpb::encoded_size(raftpb::link_heartbeat());
+  std::size_t empty_snapshot_field_bytes_ = raftpb::detail::length_field_size(raftpb::encoded_size(raftpb::snapshot{}));
   walk_state walk_;
   detail::record_assembler assembler_;
   message message_;

@@ -38,6 +38,11 @@ class byte_buffer {
     if (!bytes.empty()) std::memcpy(grow(bytes.size()), bytes.data(), bytes.size());
   }
 
+  // Makes room for `n` bytes in all without growing again.
+  void reserve(std::size_t n) {
+    if (n > capacity_ - begin_) make_room(n - size());
+  }
+
   // Drops n bytes from the front (a read buffer hands out what it parsed).
   void consume(std::size_t n) {
     begin_ += std::min(n, size());

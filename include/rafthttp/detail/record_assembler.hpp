@@ -26,12 +26,19 @@ struct parse_step {
 
 class record_assembler {
  public:
+  // A cut record's buffer keeps up to this much capacity between records, and
+  // a record up to this size gets its room at once: a stream of large
+  // entries then costs no allocation per record. Larger records grow with
+  // what arrives (a length prefix alone never allocates).
+  static constexpr std::size_t kept_capacity = 4 * 1024 * 1024;
+
   // Parses every whole record in `input` with `parse(span) -> parse_step`; keeps
   // the start of a cut record for the next call. The parser always sees a span
   // that begins at a record boundary.
   template <class Parse>
   [[nodiscard]] std::error_code feed(std::span<const std::uint8_t> input, Parse&& parse) {
     while (!pending_.empty()) {
+      if (needed_ <= kept_capacity) pending_.reserve(needed_);
       const std::size_t take = std::min(input.size(), needed_ - pending_.size());
       pending_.append(input.first(take));
       input = input.subspan(take);
@@ -45,7 +52,7 @@ class record_assembler {
       pending_.consume(step.consumed);
       needed_ = pending_.size();  // normally 0; else parse what is left next round
     }
-    pending_.trim(64 * 1024);
+    pending_.trim(kept_capacity);
     while (!input.empty()) {
       const parse_step step = parse(input);
       if (step.error) return step.error;

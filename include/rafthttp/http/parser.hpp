@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -113,6 +114,7 @@ class parser {
     s.field_.clear();
     s.value_.clear();
     s.head_bytes_ = 0;
+    s.in_head_ = true;
     s.event_ = parse_event::need_more;
     return 0;
   }
@@ -127,8 +129,20 @@ class parser {
     return s.count_head_bytes(n);
   }
   static int on_status(llhttp_t* p, const char*, std::size_t n) { return self(p).count_head_bytes(n); }
+  // A field name is a token (RFC 9110 5.6.2); llhttp 8.1 lets spaces through,
+  // Go's server answers 400 to them.
+  static bool token_characters(const char* at, std::size_t n) {
+    constexpr std::string_view punctuation = "!#$%&'*+-.^_`|~";
+    for (std::size_t i = 0; i < n; ++i) {
+      const char c = at[i];
+      const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && punctuation.find(c) == std::string_view::npos) return false;
+    }
+    return true;
+  }
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
+    if (!token_characters(at, n)) return -1;
     s.field_.append(at, n);
     return s.count_head_bytes(n);
   }
@@ -139,6 +153,12 @@ class parser {
   }
   static int on_header_value_complete(llhttp_t* p) {
     auto& s = self(p);
+    if (!s.in_head_) {  // a trailer of a chunked body: counted, not kept (the head was routed already)
+      s.field_.clear();
+      s.value_.clear();
+      return 0;
+    }
+    if (s.field_.empty()) return -1;  // ": value"
     auto& headers = s.kind_ == kind::request ? s.request_.headers : s.response_.headers;
     const auto last = s.value_.find_last_not_of(" \t");
     s.value_.erase(last == std::string::npos ? 0 : last + 1);
@@ -154,6 +174,7 @@ class parser {
     s.response_.status = p->status_code;
     s.content_length_ = p->content_length;
     s.event_ = parse_event::head;
+    s.in_head_ = false;
     return HPE_PAUSED;
   }
   // llhttp may report an empty span at a buffer boundary; an empty piece
@@ -191,6 +212,7 @@ class parser {
   std::size_t max_header_bytes_;
   std::size_t head_bytes_ = 0;
   bool header_too_large_ = false;
+  bool in_head_ = false;
   bool paused_ = false;
   parse_event event_ = parse_event::need_more;
   std::uint64_t content_length_ = 0;
