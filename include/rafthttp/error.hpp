@@ -24,6 +24,9 @@ enum class errc {
   connection_closed,        // the other side ended the connection
   unexpected_status,        // an HTTP status the caller does not accept
   connection_limit,         // too many connections to accept another
+  tls_handshake_failed,     // the TLS handshake did not complete
+  tls_rejected,             // the peer's certificate failed etcd's checks (CN, host name, SAN, CRL)
+  tls_configuration,        // our certificate, key, CA or cipher settings cannot be used
 
   // --- rafthttp protocol (PROTOCOL.md 2.5, 2.6, 3, 4) ---
   incompatible_version,     // 412 "incompatible version"
@@ -63,6 +66,9 @@ class error_category final : public std::error_category {
       case errc::connection_closed: return "connection closed";
       case errc::unexpected_status: return "unexpected http status";
       case errc::connection_limit: return "too many connections";
+      case errc::tls_handshake_failed: return "TLS handshake failed";
+      case errc::tls_rejected: return "peer certificate rejected";
+      case errc::tls_configuration: return "unusable TLS configuration";
       case errc::incompatible_version: return "incompatible version";
       case errc::cluster_id_mismatch: return "cluster ID mismatch";
       case errc::to_field_mismatch: return "to field mismatch";

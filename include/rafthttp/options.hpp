@@ -26,6 +26,24 @@ struct codec_options {
   std::size_t max_frame_bytes = 512 * mib;
 };
 
+// Peer TLS (PROTOCOL.md 11), named as etcd's --peer-* flags. https:// URLs use
+// it; http:// URLs never do.
+struct tls_options {
+  std::string cert_file;        // own certificate: served, and presented as client
+  std::string key_file;
+  std::string trusted_ca_file;  // verifies the other side; a server then requires client certificates
+  bool client_cert_auth = false;  // server: require and verify client certificates
+  std::string crl_file;         // server: reject client certificates it revokes (re-read per connection)
+  std::string allowed_cn;       // the peer certificate must have this subject CN
+  std::string allowed_hostname; // the peer certificate must be valid for this host name
+  bool insecure_skip_verify = false;    // client: do not verify servers
+  bool skip_client_san_verify = false;  // server: skip the client-SAN-vs-source-address check
+  std::string server_name;      // client: the name to verify servers as (default: the URL's host)
+  std::string cipher_suites;    // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's defaults
+  // A handshake must complete within this (etcd 3.5+: 10 s both ways).
+  duration handshake_timeout = 10s;
+};
+
 // The HTTP server under the transport's handlers (PROTOCOL.md 2.7, 9).
 struct http_server_options {
   // Go's http.DefaultMaxHeaderBytes (1 MiB) is generous; a request head of etcd's
@@ -108,6 +126,7 @@ struct transport_options {
   codec_options codec;
   http_server_options server;
   http_client_options client;
+  tls_options tls;
 
   // Beyond etcd: vets the X-PeerURLs of an unknown sender before it becomes a
   // remote we dial (e.g. to keep a test cluster on loopback). Empty: accept all.
@@ -116,6 +135,9 @@ struct transport_options {
   // Where the transport logs (etcd's zap logger); silent when empty.
   log_sink log;
   log_level min_log_level = log_level::info;
+  // defaultMergePeriod of etcd's merge logger: "dropped ... message" lines
+  // repeat at most once per period per peer and direction, with a count.
+  duration drop_log_interval = 1s;
 };
 
 }  // namespace rafthttp

@@ -9,6 +9,7 @@
 #include <rafthttp/http/fields.hpp>
 #include <rafthttp/http/message_reader.hpp>
 #include <rafthttp/http/parser.hpp>
+#include <rafthttp/http/tls.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/options.hpp>
 
@@ -24,10 +25,26 @@
 
 namespace rafthttp::http {
 
-// Connects `conn` to a peer URL, resolving its host, within `deadline`. The
-// caller makes the connection first so that it can close it to cancel the dial.
-inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& url, clock::time_point deadline) {
-  if (url.is_unix() || url.uses_tls()) co_return errc::invalid_url;  // with peer TLS support
+// Verifies the server of an https URL and applies etcd's certificate checks.
+inline asio::awaitable<std::error_code> secure_client(connection& conn, const peer_url& url, tls_contexts* tls) {
+  if (!tls) co_return errc::tls_configuration;
+  std::error_code ec;
+  auto context = tls->context(tls_role::client, ec);
+  if (ec) co_return ec;
+  const auto& name = tls->options().server_name.empty() ? url.host : tls->options().server_name;
+  ec = co_await conn.start_tls(std::move(context), true, name, deadline_after(tls->options().handshake_timeout));
+  if (ec) co_return ec == errc::timeout ? ec : make_error_code(errc::tls_handshake_failed);
+  co_return tls->check_peer(conn.tls_session(), tls_role::client, {}, [](const std::string&, const auto&) {
+    return false;
+  });
+}
+
+// Connects `conn` to a peer URL, resolving its host, within `deadline`; https
+// URLs then get TLS with `tls`. The caller makes the connection first so that
+// it can close it to cancel the dial.
+inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& url, clock::time_point deadline,
+                                             tls_contexts* tls = nullptr) {
+  if (url.is_unix()) co_return errc::invalid_url;  // unix sockets: not supported
   unsigned short port = 0;
   std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
   tcp::resolver::results_type endpoints;
@@ -41,7 +58,9 @@ inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& u
     if (resolve_error) co_return resolve_error;
     endpoints = std::move(results);
   }
-  co_return co_await conn.connect(endpoints, deadline);
+  const auto ec = co_await conn.connect(endpoints, deadline);
+  if (ec || !url.uses_tls()) co_return ec;
+  co_return co_await secure_client(conn, url, tls);
 }
 
 // The Host header for a URL.
@@ -183,7 +202,8 @@ inline asio::awaitable<simple_response> round_trip(asio::any_io_executor ex, con
                                                    const http_client_options& options, std::size_t max_body,
                                                    std::error_code& ec,
                                                    std::shared_ptr<connection>* in_flight = nullptr,
-                                                   clock::time_point head_deadline = clock::time_point::max()) {
+                                                   clock::time_point head_deadline = clock::time_point::max(),
+                                                   tls_contexts* tls = nullptr) {
   if (!body.empty() || head.method == "POST") head.headers.set("Content-Length", std::to_string(body.size()));
   head.headers.set("Host", host_header(url));
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -192,7 +212,7 @@ inline asio::awaitable<simple_response> round_trip(asio::any_io_executor ex, con
     if (!conn) conn = connection::make(ex);
     if (in_flight) *in_flight = conn;  // lets the caller cancel the request by closing it
     if (!reused) {
-      ec = co_await dial(*conn, url, deadline_after(options.dial_timeout));
+      ec = co_await dial(*conn, url, deadline_after(options.dial_timeout), tls);
       if (ec) co_return simple_response();
     }
     client_exchange exchange(conn, options);

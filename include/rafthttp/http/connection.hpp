@@ -1,5 +1,7 @@
-// A TCP connection whose reads, writes and connect carry deadlines, as every
-// I/O on a Go peer connection does (PROTOCOL.md 6.5, 9).
+// A TCP connection, plain or TLS, whose reads, writes, connect and handshake
+// carry deadlines, as every I/O on a Go peer connection does (PROTOCOL.md
+// 6.5, 9). Every channel (streams, pipeline, snapshots, probes) uses this one
+// type, so none is written twice for TLS.
 //
 // Deadlines cost nothing per operation beyond reading the clock: one watchdog
 // coroutine per connection sleeps until the earliest deadline of the pending
@@ -18,11 +20,13 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/ssl.hpp>
 #include <asio/write.hpp>
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <tuple>
 
 namespace rafthttp::http {
 
@@ -71,11 +75,39 @@ class connection : public std::enable_shared_from_this<connection> {
     co_return guard.result(ec);
   }
 
+  // Switches to TLS and runs the handshake: as a client (verifying the
+  // server as `server_name` unless the context skips verification) or as a
+  // server. The context stays alive with the connection.
+  asio::awaitable<std::error_code> start_tls(std::shared_ptr<asio::ssl::context> context, bool as_client,
+                                             const std::string& server_name, clock::time_point deadline) {
+    tls_context_ = std::move(context);
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+    if (as_client && !server_name.empty()) {
+      SSL* ssl = tls_->native_handle();
+      std::error_code parse_error;
+      (void)asio::ip::make_address(server_name, parse_error);
+      if (parse_error) SSL_set_tlsext_host_name(ssl, server_name.c_str());
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      if (parse_error) X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), server_name.size());
+      else X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str());
+    }
+    auto guard = arm(deadline, slot::read);
+    const auto type = as_client ? asio::ssl::stream_base::client : asio::ssl::stream_base::server;
+    auto [ec] = co_await tls_->async_handshake(type, use_tuple);
+    co_return guard.result(ec);
+  }
+
+  // The TLS session (null for a plain connection).
+  [[nodiscard]] SSL* tls_session() const { return tls_ ? tls_->native_handle() : nullptr; }
+
   // Reads what is available (at least one byte) into `buffer`.
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
                                          std::error_code& error) {
     auto guard = arm(deadline, slot::read);
-    auto [ec, n] = co_await socket_.async_read_some(buffer, use_tuple);
+    std::error_code ec;
+    std::size_t n = 0;
+    if (tls_) std::tie(ec, n) = co_await tls_->async_read_some(buffer, use_tuple);
+    else std::tie(ec, n) = co_await socket_.async_read_some(buffer, use_tuple);
     error = guard.result(ec);
     co_return n;
   }
@@ -83,7 +115,11 @@ class connection : public std::enable_shared_from_this<connection> {
   template <class ConstBufferSequence>
   asio::awaitable<std::error_code> write(const ConstBufferSequence& buffers, clock::time_point deadline) {
     auto guard = arm(deadline, slot::write);
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+    std::error_code ec;
+    std::size_t n = 0;
+    if (tls_) std::tie(ec, n) = co_await asio::async_write(*tls_, buffers, use_tuple);
+    else std::tie(ec, n) = co_await asio::async_write(socket_, buffers, use_tuple);
+    (void)n;
     co_return guard.result(ec);
   }
 
@@ -108,7 +144,8 @@ class connection : public std::enable_shared_from_this<connection> {
     ~armed() { c_.deadline(s_) = clock::time_point::max(); }
     [[nodiscard]] std::error_code result(std::error_code ec) const {
       if (ec && c_.timed_out_) return errc::timeout;
-      if (ec == asio::error::eof || ec == asio::error::connection_reset) return errc::connection_closed;
+      if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
+        return errc::connection_closed;
       return ec;
     }
 
@@ -153,6 +190,8 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   asio::steady_timer watchdog_;
   clock::time_point read_deadline_ = clock::time_point::max();
   clock::time_point write_deadline_ = clock::time_point::max();

@@ -1,0 +1,205 @@
+// Peer TLS: every accept and reject case of etcd's checks, with certificates
+// made at test time (CA, peer certificates with IP SANs, an expired one, a
+// revoked one, one from an unknown CA, a wrong CN), and rotation.
+#include <rafthttp/http/tls.hpp>
+
+#include "support/certs.hpp"
+#include "support/coro.hpp"
+
+#include <rafthttp/http/client.hpp>
+#include <rafthttp/http/server.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+using namespace rafthttp;
+using namespace rafthttp::http;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct scratch {
+  scratch() : dir(fs::temp_directory_path() / ("rafthttp-tls-" + std::to_string(std::random_device{}()))) {
+    fs::create_directories(dir);
+  }
+  ~scratch() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+  fs::path dir;
+};
+
+test::cert_request peer_request(std::string cn = "peer") {
+  test::cert_request r;
+  r.cn = std::move(cn);
+  r.ips = {"127.0.0.1"};
+  return r;
+}
+
+tls_options mutual(const test::test_ca& ca, const test::cert_files& own) {
+  tls_options o;
+  o.cert_file = own.cert;
+  o.key_file = own.key;
+  o.trusted_ca_file = ca.ca_file();
+  o.client_cert_auth = true;
+  return o;
+}
+
+// A TLS server answering GET /ok, and what it rejected.
+struct tls_server {
+  tls_server(asio::io_context& ctx, tls_options options)
+      : tls(std::make_shared<tls_contexts>(std::move(options))),
+        http_server(ctx.get_executor(), routes, {}, tls,
+               [this](const std::string&, std::error_code ec) { failures.push_back(ec); }) {
+    routes.mount("/ok", [](exchange& ex) -> asio::awaitable<void> { (void)co_await ex.respond(200, {}, "ok"); });
+    REQUIRE_FALSE(http_server.listen({asio::ip::make_address("127.0.0.1"), 0}, true));
+  }
+  [[nodiscard]] peer_url url(std::string_view host = "127.0.0.1") const {
+    return *parse_peer_url("https://" + std::string(host) + ":" + std::to_string(http_server.local_endpoint().port()));
+  }
+  std::shared_ptr<tls_contexts> tls;
+  router routes;
+  http::server http_server;
+  std::vector<std::error_code> failures;
+};
+
+// One GET /ok with the client's TLS options; the status, or the error.
+asio::awaitable<std::error_code> get_ok(asio::io_context& ctx, const peer_url& url, const tls_options& client) {
+  tls_contexts contexts(client);
+  const http_client_options options;
+  connection_pool pool(options);
+  std::error_code ec;
+  const request_head head("GET", "/ok");
+  const auto response = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec, nullptr,
+                                            clock::time_point::max(), &contexts);
+  pool.clear();
+  if (!ec && response.status != 200) ec = errc::unexpected_status;
+  co_return ec;
+}
+
+}  // namespace
+
+CORO_TEST_CASE("mutual TLS: accepted with certificates from the trusted CA") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  tls_server srv(ctx, mutual(ca, ca.issue("server", peer_request("server"))));
+  CHECK_FALSE(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("client", peer_request("client")))));
+  CHECK(srv.failures.empty());
+}
+
+CORO_TEST_CASE("servers reject clients without a certificate, from an unknown CA, expired or revoked") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca"), stranger(s.dir, "stranger");
+  auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
+  const auto revoked = ca.issue("revoked", peer_request("revoked"));
+  server_options.crl_file = ca.crl("ca", {revoked.serial});
+  tls_server srv(ctx, server_options);
+
+  tls_options no_cert;
+  no_cert.trusted_ca_file = ca.ca_file();
+  CHECK(co_await get_ok(ctx, srv.url(), no_cert));
+  CHECK(co_await get_ok(ctx, srv.url(), mutual(ca, stranger.issue("unknown", peer_request("unknown")))));
+  auto expired_request = peer_request("expired");
+  expired_request.valid_until = -3600;
+  CHECK(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("expired", expired_request))));
+  CHECK(co_await get_ok(ctx, srv.url(), mutual(ca, revoked)));
+  CHECK_FALSE(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("fine", peer_request("fine")))));
+  CHECK(srv.failures.size() == 4);
+}
+
+CORO_TEST_CASE("clients reject servers from an unknown CA, expired, or not valid for the host") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca"), stranger(s.dir, "stranger");
+  const auto client = mutual(ca, ca.issue("client", peer_request("client")));
+  tls_server unknown(ctx, mutual(ca, stranger.issue("server1", peer_request())));
+  CHECK(co_await get_ok(ctx, unknown.url(), client) == errc::tls_handshake_failed);
+  auto expired = peer_request();
+  expired.valid_until = -3600;
+  tls_server old(ctx, mutual(ca, ca.issue("server2", expired)));
+  CHECK(co_await get_ok(ctx, old.url(), client));
+  auto other_host = peer_request();
+  other_host.ips = {"10.1.2.3"};
+  tls_server elsewhere(ctx, mutual(ca, ca.issue("server3", other_host)));
+  CHECK(co_await get_ok(ctx, elsewhere.url(), client));
+  auto insecure = client;
+  insecure.insecure_skip_verify = true;
+  CHECK_FALSE(co_await get_ok(ctx, elsewhere.url(), insecure));
+}
+
+CORO_TEST_CASE("allowed CN and allowed host name") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
+  server_options.allowed_cn = "member-2";
+  tls_server by_cn(ctx, server_options);
+  CHECK(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c1", peer_request("member-3")))) );
+  CHECK_FALSE(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c2", peer_request("member-2")))));
+
+  server_options.allowed_cn.clear();
+  server_options.allowed_hostname = "member.example";
+  tls_server by_host(ctx, server_options);
+  auto with_name = peer_request("x");
+  with_name.dns = {"member.example"};
+  CHECK_FALSE(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("c3", with_name))));
+  CHECK(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("c4", peer_request("y")))));
+}
+
+CORO_TEST_CASE("a client certificate's SANs must name its source address, unless that check is off") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
+  tls_server strict(ctx, server_options);
+  auto far_away = peer_request("far");
+  far_away.ips = {"10.9.9.9"};
+  const auto far_client = mutual(ca, ca.issue("far", far_away));
+  CHECK(co_await get_ok(ctx, strict.url(), far_client) );
+  auto by_dns = peer_request("named");
+  by_dns.ips.clear();
+  by_dns.dns = {"localhost"};
+  CHECK_FALSE(co_await get_ok(ctx, strict.url(), mutual(ca, ca.issue("named", by_dns))));
+  test::cert_request no_sans;
+  no_sans.cn = "bare";
+  CHECK_FALSE(co_await get_ok(ctx, strict.url(), mutual(ca, ca.issue("bare", no_sans))));
+  server_options.skip_client_san_verify = true;
+  tls_server lenient(ctx, server_options);
+  CHECK_FALSE(co_await get_ok(ctx, lenient.url(), far_client));
+}
+
+CORO_TEST_CASE("plaintext on a TLS port and TLS on a plain port fail cleanly") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  tls_server srv(ctx, mutual(ca, ca.issue("server", peer_request("server"))));
+  const auto plain_url = *parse_peer_url("http://127.0.0.1:" + std::to_string(srv.http_server.local_endpoint().port()));
+  const tls_options plaintext;
+  CHECK(co_await get_ok(ctx, plain_url, plaintext));
+  CO_WAIT_UNTIL(!srv.failures.empty());
+
+  router routes;
+  routes.mount("/ok", [](exchange& ex) -> asio::awaitable<void> { (void)co_await ex.respond(200, {}, "ok"); });
+  server plain(ctx.get_executor(), routes);
+  REQUIRE_FALSE(plain.listen({asio::ip::make_address("127.0.0.1"), 0}));
+  const auto tls_url = *parse_peer_url("https://127.0.0.1:" + std::to_string(plain.local_endpoint().port()));
+  CHECK(co_await get_ok(ctx, tls_url, mutual(ca, ca.issue("client", peer_request("client")))));
+}
+
+CORO_TEST_CASE("rotated certificate files take effect on new connections") {
+  scratch s;
+  test::test_ca old_ca(s.dir, "old"), new_ca(s.dir, "new");
+  const auto old_cert = old_ca.issue("server", peer_request("server"));
+  tls_options server_options;
+  server_options.cert_file = (s.dir / "live.pem").string();
+  server_options.key_file = (s.dir / "live-key.pem").string();
+  fs::copy_file(old_cert.cert, server_options.cert_file);
+  fs::copy_file(old_cert.key, server_options.key_file);
+  tls_server srv(ctx, server_options);
+  tls_options trusts_new;
+  trusts_new.trusted_ca_file = new_ca.ca_file();
+  CHECK(co_await get_ok(ctx, srv.url(), trusts_new));
+  const auto new_cert = new_ca.issue("server2", peer_request("server"));
+  fs::copy_file(new_cert.cert, server_options.cert_file, fs::copy_options::overwrite_existing);
+  fs::copy_file(new_cert.key, server_options.key_file, fs::copy_options::overwrite_existing);
+  fs::last_write_time(server_options.cert_file, fs::file_time_type::clock::now() + 1s);
+  CHECK_FALSE(co_await get_ok(ctx, srv.url(), trusts_new));
+}
