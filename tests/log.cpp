@@ -20,3 +20,19 @@ TEST_CASE("the logger is silent without a sink and filters by level") {
   REQUIRE(lines.size() == 1);
   CHECK(lines[0] == "warn peer became inactive peer-id=2");
 }
+
+TEST_CASE("the throttle passes the first event, then one per period that counts those held back") {
+  using namespace std::chrono_literals;
+  detail::log_throttle throttle(1s);
+  const auto t0 = detail::log_throttle::clock::time_point{} + 100s;
+  CHECK(throttle.admit(t0) == 1);
+  CHECK(throttle.admit(t0 + 10ms) == 0);
+  CHECK(throttle.admit(t0 + 999ms) == 0);
+  CHECK(throttle.admit(t0 + 1s) == 3);  // this one and the two held back
+  CHECK(throttle.admit(t0 + 1500ms) == 0);
+  CHECK(throttle.take_held_back() == 1);
+  CHECK(throttle.take_held_back() == 0);
+  detail::log_throttle every_time(0s);
+  CHECK(every_time.admit(t0) == 1);
+  CHECK(every_time.admit(t0) == 1);
+}

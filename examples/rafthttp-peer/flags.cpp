@@ -455,19 +455,6 @@ std::string check_sending(config& c) {
   return {};
 }
 
-// LIBRARY GAP: rafthttp-cpp has no peer TLS yet (its client refuses https://
-// URLs), so this peer cannot serve or dial https. The TLS flags are accepted
-// and checked as the Go peer checks them; https URLs are refused.
-std::string check_tls_support(const config& c) {
-  const auto refuses = [](const rafthttp::url_list& urls) {
-    return std::ranges::any_of(urls.urls(), [](const auto& url) { return url.uses_tls(); });
-  };
-  bool https = c.listen.uses_tls();
-  for (const auto& list : {&c.peers, &c.remotes})
-    for (const auto& m : *list) https = https || refuses(m.urls);
-  return https ? "https:// URLs are not supported yet (rafthttp-cpp has no peer TLS)" : "";
-}
-
 }  // namespace
 
 parse_result parse_flags(std::span<const std::string_view> args) {
@@ -483,8 +470,7 @@ parse_result parse_flags(std::span<const std::string_view> args) {
   for (auto check : {+[](config& cfg, const raw_flags& r) { return check_mode_and_identity(cfg, r); },
                      +[](config& cfg, const raw_flags& r) { return check_members(cfg, r); },
                      +[](config& cfg, const raw_flags& r) { return check_numbers(cfg, r); },
-                     +[](config& cfg, const raw_flags&) { return check_sending(cfg); },
-                     +[](config& cfg, const raw_flags&) { return check_tls_support(cfg); }}) {
+                     +[](config& cfg, const raw_flags&) { return check_sending(cfg); }}) {
     if (!error.empty()) break;
     error = check(c, raw);
   }

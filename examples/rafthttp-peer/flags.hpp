@@ -31,8 +31,7 @@ struct member_urls {
   rafthttp::url_list urls;
 };
 
-// etcd's --peer-* TLS flags. Parsed and checked as the Go peer does; the
-// library has no TLS yet, so https:// URLs are refused (see parse_flags).
+// etcd's --peer-* TLS flags, parsed and checked as the Go peer does.
 struct tls_flags {
   std::string cert_file;
   std::string key_file;

@@ -106,12 +106,26 @@ rafthttp::log_sink make_log_sink() {
 
 // ----------------------------------------------------------- transport ---
 
+// etcd's --peer-* TLS flags as the library's options.
+rafthttp::tls_options tls_options_for(const tls_flags& flags) {
+  rafthttp::tls_options tls;
+  tls.cert_file = flags.cert_file;
+  tls.key_file = flags.key_file;
+  tls.trusted_ca_file = flags.trusted_ca_file;
+  tls.client_cert_auth = flags.client_cert_auth;
+  tls.allowed_cn = flags.allowed_cn;
+  tls.allowed_hostname = flags.allowed_hostname;
+  tls.crl_file = flags.crl_file;
+  return tls;
+}
+
 rafthttp::transport_options transport_options_for(const config& cfg) {
   rafthttp::transport_options options;
   options.id = cfg.id;
   options.cluster_id = cfg.cluster_id;
   options.urls = *rafthttp::url_list::parse(cfg.listen.text);  // re-advertised once the port is known
   options.log = make_log_sink();
+  options.tls = tls_options_for(cfg.tls);
   options.min_log_level = printed_log_level();
   // This program dials loopback only: a sender it does not know becomes a
   // remote we would dial (an echo answers it through that remote), so its
@@ -166,30 +180,25 @@ asio::awaitable<std::string> run_mode(peer_env& env) {
   co_return std::string();
 }
 
-// Stops the transport and the server, waiting at most stop_grace for their
-// coroutines; then ends the event loop.
-asio::awaitable<void> shut_down(peer_env& env, rafthttp::http::server& server, asio::io_context& io) {
-  server.stop();
-  env.transport.stop();
-  const auto deadline = clock::now() + stop_grace;
-  asio::steady_timer poll(io);
-  while ((env.transport.running_tasks() > 0 || server.connection_count() > 0) && clock::now() < deadline) {
-    poll.expires_after(std::chrono::milliseconds(1));
-    std::error_code ignored;
-    co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+// Stops the transport (and its server) and waits for every coroutine to end,
+// at most stop_grace; then ends the event loop.
+asio::awaitable<void> shut_down(peer_env& env, asio::io_context& io) {
+  asio::steady_timer bound(io, stop_grace);
+  bound.async_wait([&io](std::error_code ec) {
+    if (!ec) io.stop();
+  });
+  co_await env.transport.async_stop();
   io.stop();
 }
 
-asio::awaitable<void> run_and_exit(peer_env& env, rafthttp::http::server& server, asio::signal_set& signals,
-                                   asio::io_context& io) {
+asio::awaitable<void> run_and_exit(peer_env& env, asio::signal_set& signals, asio::io_context& io) {
   const std::string json = co_await run_mode(env);
   std::fwrite(json.data(), 1, json.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
   std::error_code ignored;
   signals.cancel(ignored);
-  co_await shut_down(env, server, io);
+  co_await shut_down(env, io);
 }
 
 // --busy-poll D: poll for up to D before blocking, trading a core for latency.
@@ -223,14 +232,12 @@ int run_peer(const config& cfg) {
   hashing_snapshotter snapshotter(snap_dir.path(), dbs);
 
   peer_transport transport(io.get_executor(), raft, snapshotter, transport_options_for(cfg));
-  rafthttp::http::router served_routes;
-  mount_routes(served_routes, transport);
-  rafthttp::http::server server(io.get_executor(), served_routes, transport.options().server);
-
   const auto endpoint = listen_endpoint(cfg.listen);
   if (!endpoint) return fail_setup("listen " + cfg.listen.text + ": cannot resolve the host");
-  if (const auto ec = server.listen(*endpoint)) return fail_setup("listen " + cfg.listen.text + ": " + ec.message());
-  const auto listen = with_port(cfg.listen, server.local_endpoint().port());
+  if (const auto ec = transport.listen(*endpoint, cfg.listen.uses_tls()))
+    return fail_setup("listen " + cfg.listen.text + ": " + ec.message());
+  mount_metrics(*transport.router(), transport);  // beside the transport's routes
+  const auto listen = with_port(cfg.listen, transport.local_endpoint().port());
   transport.advertise(*rafthttp::url_list::parse(listen.text));
   add_members(cfg, transport);
   std::fprintf(stderr, "READY %s\n", listen.text.c_str());
@@ -242,7 +249,7 @@ int run_peer(const config& cfg) {
   identity.listen = listen.text;
   peer_env env{cfg, transport, raft, control, identity};
   asio::co_spawn(io, watch_signals(signals, control), asio::detached);
-  asio::co_spawn(io, run_and_exit(env, server, signals, io), asio::detached);
+  asio::co_spawn(io, run_and_exit(env, signals, io), asio::detached);
   run_event_loop(io, cfg.busy_poll);
   return 0;
 }

@@ -16,6 +16,7 @@
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/server.hpp>
 #include <rafthttp/raftpb/codec.hpp>
+#include <rafthttp/stats.hpp>
 
 #include <memory>
 #include <optional>
@@ -48,6 +49,18 @@ inline asio::awaitable<void> reject_method(http::exchange& ex, std::string_view 
   (void)co_await ex.respond_error(405, "Method Not Allowed", std::move(headers));
 }
 
+// peer_received_bytes_total{From}: a peer's series is resolved already.
+[[nodiscard]] inline counter& received_bytes_from(registry& members, member_id from) {
+  if (const auto p = members.find_peer(from)) return p->context().series.received_bytes;
+  return members.core->metrics.received_bytes.with({format_id(from)});
+}
+
+// etcd labels failures to read a POSTed message with the sender's socket
+// address (ip:port): no id is known yet.
+inline void count_unreadable_post(core& c, const http::exchange& ex) {
+  c.metrics.received_failures.with({ex.remote_address()}).inc();
+}
+
 // What Raft::process returned, as the answer to a POST: 403 for a sender
 // raft says was removed (etcd's "write yourself" errors), else 500.
 inline asio::awaitable<void> answer_process_error(http::exchange& ex, http::fields headers, std::error_code ec,
@@ -77,6 +90,7 @@ inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, h
   byte_buffer body;
   const auto read_error = co_await ex.read_body(body, c.options.server.max_body_bytes);
   if (read_error) {
+    count_unreadable_post(c, ex);
     c.log(log_level::warn, "failed to read Raft message", {{"remote-addr", ex.remote_address()},
                                                            {"error", read_error.message()}});
     const int status = read_error == errc::body_too_large ? 413 : 400;
@@ -85,11 +99,13 @@ inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, h
   }
   message m;
   if (const auto ec = raftpb::decode(body.bytes(), m)) {
+    count_unreadable_post(c, ex);
     c.log(log_level::warn, "failed to unmarshal Raft message", {{"remote-addr", ex.remote_address()},
                                                                 {"error", ec.message()}});
     (void)co_await ex.respond_error(400, "error unmarshalling raft message", std::move(headers));
     co_return;
   }
+  received_bytes_from(*members, m.from).add(body.size());
   if (c.stopped) {
     (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
     co_return;
@@ -181,13 +197,22 @@ class exchange_db_reader final : public db_reader {
 
   asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) override {
     ec = {};
-    if (!leftover_.empty()) co_return std::exchange(leftover_, {});
-    co_return co_await ex_.read_body_some(ec);
+    if (!leftover_.empty()) {
+      bytes_read_ += leftover_.size();
+      co_return std::exchange(leftover_, {});
+    }
+    const auto piece = co_await ex_.read_body_some(ec);
+    bytes_read_ += piece.size();
+    co_return piece;
   }
+
+  // The DB bytes handed to the snapshotter (etcd's n of SaveDBFrom).
+  [[nodiscard]] std::uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   http::exchange& ex_;
   std::span<const std::uint8_t> leftover_;
+  std::uint64_t bytes_read_ = 0;
 };
 
 // Reads the length-prefixed MsgSnap at the start of the body. Returns the bytes
@@ -228,14 +253,18 @@ inline asio::awaitable<std::span<const std::uint8_t>> read_envelope(http::exchan
 }
 
 inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, http::exchange& ex) {
+  const auto started = http::clock::now();
   auto& c = *members->core;
+  auto& metrics = c.metrics;
   if (ex.request().method != "POST") {
+    metrics.snapshot_receive_failures.with({unknown_snapshot_sender}).inc();
     co_await reject_method(ex, "POST");
     co_return;
   }
   http::fields headers;
   headers.add("X-Etcd-Cluster-ID", c.cluster_id);
   if (const auto r = check_compatibility(c, ex.request())) {
+    metrics.snapshot_receive_failures.with({unknown_snapshot_sender}).inc();
     (void)co_await ex.respond_error(r->status, r->text, std::move(headers));
     co_return;
   }
@@ -243,43 +272,69 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
   message m;
   std::error_code ec;
   const auto leftover = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes, m, ec);
+  const std::string from = format_id(m.from);  // as Go: "0" when nothing was decoded
+  auto& receive_failures = metrics.snapshot_receive_failures.with({from});
   if (ec) {
+    count_unreadable_post(c, ex);
+    receive_failures.inc();
     c.log(log_level::warn, "failed to decode Raft message", {{"remote-addr", ex.remote_address()},
+                                                             {"remote-snapshot-sender-id", from},
                                                              {"error", ec.message()}});
     (void)co_await ex.respond_error(400, "failed to decode raft message (" + ec.message() + ")", std::move(headers));
     co_return;
   }
+  const std::size_t message_bytes = raftpb::encoded_size(m);
+  auto& received_bytes = received_bytes_from(*members, m.from);
+  received_bytes.add(message_bytes);
   if (m.type != message_type::MsgSnap) {
+    receive_failures.inc();
+    c.log(log_level::warn, "unexpected Raft message type",
+          {{"remote-snapshot-sender-id", from}, {"message-type", raftpb::to_string(m.type)}});
     (void)co_await ex.respond_error(400, "wrong raft message type", std::move(headers));
     co_return;
   }
+  const gauge_hold in_flight(metrics.snapshot_receive_inflights.with({from}));
   if (c.stopped) {
+    receive_failures.inc();
     (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
     co_return;
   }
   c.log(log_level::info, "receiving database snapshot",
-        {{"remote-snapshot-sender-id", format_id(m.from)},
-         {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)}});
+        {{"local-member-id", c.local_id}, {"remote-snapshot-sender-id", from},
+         {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)},
+         {"incoming-snapshot-message-size-bytes", std::to_string(message_bytes)}});
   exchange_db_reader body(ex, leftover);
   ec = co_await c.snapshotter.save_db(c.snapshotter.self, m, body);
   if (ec) {
-    c.log(log_level::warn, "failed to save KV snapshot", {{"error", ec.message()}});
+    receive_failures.inc();
+    c.log(log_level::warn, "failed to save incoming database snapshot",
+          {{"remote-snapshot-sender-id", from},
+           {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)}, {"error", ec.message()}});
     (void)co_await ex.respond_error(500, "failed to save KV snapshot (" + ec.message() + ")", std::move(headers));
     co_return;
   }
+  received_bytes.add(body.bytes_read());
+  c.log(log_level::info, "received and saved database snapshot",
+        {{"local-member-id", c.local_id}, {"remote-snapshot-sender-id", from},
+         {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)},
+         {"incoming-snapshot-size-bytes", std::to_string(body.bytes_read())},
+         {"download-took", go_duration_string(http::clock::now() - started)}});
   if (c.stopped) {
+    receive_failures.inc();
     (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
     co_return;
   }
   ec = co_await c.raft.process(m);
   if (ec) {
+    // A removed sender is answered 403, which etcd does not count as a failure.
+    if (ec != errc::member_removed) receive_failures.inc();
     co_await answer_process_error(ex, std::move(headers), ec, "failed to process raft message (" + ec.message() + ")");
     co_return;
   }
-  c.log(log_level::info, "received and saved database snapshot",
-        {{"remote-snapshot-sender-id", format_id(m.from)},
-         {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)}});
   (void)co_await ex.respond(204, std::move(headers));
+  metrics.snapshot_receive_success.with({from}).inc();
+  const std::chrono::duration<double> took = http::clock::now() - started;
+  metrics.snapshot_receive_seconds.with({from}).observe(took.count());
 }
 
 // ------------------------------------------------------- /raft/probing ---

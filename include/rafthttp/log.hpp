@@ -2,11 +2,14 @@
 // message with structured fields, as etcd logs with zap.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rafthttp {
@@ -48,6 +51,38 @@ class logger {
  private:
   log_sink sink_;
   log_level min_level_ = log_level::debug;
+};
+
+// etcd merges repeated log lines (pkg/logutil's MergeLogger: the first line,
+// then one summary per period). Ours, for events that come in floods (drops
+// under overload): the first event is logged, then at most one line per
+// period, which tells how many events it stands for. Callers consult it only
+// when the level is enabled, so that it costs nothing otherwise.
+class log_throttle {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  explicit log_throttle(clock::duration period) : period_(period) {}
+
+  // Counts one event. Returns how many events the line to log now stands for
+  // (this one and those held back since the last line), or 0: stay silent.
+  [[nodiscard]] std::uint64_t admit(clock::time_point now = clock::now()) {
+    ++held_back_;
+    if (logged_ && now - last_line_ < period_) return 0;
+    logged_ = true;
+    last_line_ = now;
+    return std::exchange(held_back_, 0);
+  }
+
+  // Events counted but not logged yet; taking them resets the count (for a
+  // last summary when the peer goes).
+  [[nodiscard]] std::uint64_t take_held_back() { return std::exchange(held_back_, 0); }
+
+ private:
+  clock::duration period_;
+  clock::time_point last_line_{};
+  bool logged_ = false;
+  std::uint64_t held_back_ = 0;
 };
 
 }  // namespace detail

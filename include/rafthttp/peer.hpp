@@ -25,7 +25,9 @@ class peer : public std::enable_shared_from_this<peer> {
         message_reader_(context_, inbox_, stream_type::message),
         msgapp_reader_(context_, inbox_, stream_type::msgapp),
         pipeline_(std::make_shared<rafthttp::pipeline>(context_)),
-        prober_(context_) {}
+        prober_(context_) {
+    context_.follower = &follower_;
+  }
   peer(const peer&) = delete;
 
   void start() {
@@ -40,27 +42,28 @@ class peer : public std::enable_shared_from_this<peer> {
   // etcd's peer.send (PROTOCOL.md 8.2): picks a path and never blocks. A full
   // queue drops the message and tells raft (unreachable; snapshot failure for
   // MsgSnap): errc::queue_full. A paused peer drops silently: errc::paused.
+  // Every MsgApp counts in ServerStats first, as etcd's Transport.Send does.
   std::error_code send(const message& m) {
     if (context_.stopped()) return errc::stopped;
+    const std::size_t size = raftpb::encoded_size(m);  // once, for the stats, the byte cap and the pipeline
+    if (m.type == message_type::MsgApp) context_.count_append_request(size);
     if (context_.paused) return errc::paused;
-    if (enqueue(m)) return {};
+    if (enqueue(m, size)) return {};
     context_.report_unreachable();
     if (m.type == message_type::MsgSnap) context_.report_snapshot(snapshot_status::failure);
-    if (context_.core->log.enabled(log_level::warn)) {
-      context_.core->log(log_level::warn, "dropped internal Raft message since sending buffer is full",
-                         {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text},
-                          {"remote-peer-active", context_.status.active() ? "true" : "false"}});
-    }
+    context_.note_send_drop(m, "dropped internal Raft message since sending buffer is full (overloaded network)");
     return errc::queue_full;
   }
 
   // Beyond etcd: waits for room instead of dropping. Completes with no error
   // once queued; errc::paused or errc::stopped when the message was dropped.
   asio::awaitable<std::error_code> async_send(const message& m) {
+    const std::size_t size = raftpb::encoded_size(m);
+    if (m.type == message_type::MsgApp && !context_.stopped()) context_.count_append_request(size);
     for (;;) {
       if (context_.stopped()) co_return errc::stopped;
       if (context_.paused) co_return errc::paused;
-      if (enqueue(m)) co_return std::error_code{};
+      if (enqueue(m, size)) co_return std::error_code{};
       co_await context_.room.wait();
     }
   }
@@ -99,12 +102,15 @@ class peer : public std::enable_shared_from_this<peer> {
     for (auto* sender : snapshots_)
       if (sender->connection()) sender->connection()->close();
     context_.room.notify();
+    context_.flush_drop_logs();
   }
 
   [[nodiscard]] member_id id() const { return context_.id; }
   [[nodiscard]] const peer_status& status() const { return context_.status; }
   [[nodiscard]] const url_list& urls() const { return context_.picker.urls(); }
   [[nodiscard]] const probe_status& probe() const { return prober_.status(); }
+  // etcd's FollowerStats of this peer (an entry of LeaderStats).
+  [[nodiscard]] const follower_stats& follower() const { return follower_; }
   [[nodiscard]] bool paused() const { return context_.paused; }
   [[nodiscard]] std::size_t queued_bytes() const { return context_.queued_bytes; }
   // Our writer of this stream type is attached: the peer dialled us, so we
@@ -134,14 +140,16 @@ class peer : public std::enable_shared_from_this<peer> {
     if (sm.on_done) sm.on_done(ec);
   }
 
-  bool enqueue(const message& m) {
-    if (m.type == message_type::MsgSnap) return pipeline_->try_enqueue(m);
-    if (m.type == message_type::MsgApp && msgapp_writer_.working()) return msgapp_writer_.try_enqueue(m);
-    if (message_writer_.working()) return message_writer_.try_enqueue(m);
-    return pipeline_->try_enqueue(m);
+  // `size`: m's protobuf size.
+  bool enqueue(const message& m, std::size_t size) {
+    if (m.type == message_type::MsgSnap) return pipeline_->try_enqueue(m, size);
+    if (m.type == message_type::MsgApp && msgapp_writer_.working()) return msgapp_writer_.try_enqueue(m, size);
+    if (message_writer_.working()) return message_writer_.try_enqueue(m, size);
+    return pipeline_->try_enqueue(m, size);
   }
 
   detail::peer_context context_;
+  follower_stats follower_;
   detail::inbox inbox_;
   stream_writer message_writer_;
   stream_writer msgapp_writer_;

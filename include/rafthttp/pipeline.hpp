@@ -47,10 +47,10 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     ready_.notify();
   }
 
-  // Encodes `m` into the queue; false when it is full (the caller reports).
-  bool try_enqueue(const message& m) {
+  // Encodes `m` (of protobuf size `n`) into the queue; false when it is full
+  // (the caller reports).
+  bool try_enqueue(const message& m, std::size_t n) {
     if (stopped_ || size_ == jobs_.size()) return false;
-    const std::size_t n = raftpb::encoded_size(m);
     if (!peer_.has_room_for(n)) return false;
     job& j = jobs_[(head_ + size_) % jobs_.size()];
     j.type = m.type;
@@ -97,22 +97,38 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     http::request_head head("POST", "/raft", core.request_headers());
     head.headers.add("Content-Type", "application/protobuf");
     std::error_code ec;
+    const auto started = http::clock::now();
     const auto response = co_await http::round_trip(core.executor, core.pool, url, head, j.body.bytes(),
                                                     core.options.client, core.options.client.max_error_body_bytes,
-                                                    ec, &in_flight);
+                                                    ec, &in_flight, http::clock::time_point::max(),
+                                                    core.tls.get());
     in_flight = nullptr;
     if (stopped()) co_return;
     if (!ec && response.status == 204) {
-      peer_.status.activate();
-      if (j.type == message_type::MsgSnap) peer_.report_snapshot(snapshot_status::finish);
+      succeeded(j, http::clock::now() - started);
       co_return;
     }
     if (!ec && response.status == 403) core.report_critical(errc::member_removed);
     const std::string reason = ec ? ec.message() : "unexpected http status " + std::to_string(response.status);
-    peer_.status.deactivate("failed to write " + raftpb::to_string(j.type) + " on pipeline: " + reason);
+    failed(j, url, "failed to write " + raftpb::to_string(j.type) + " on pipeline: " + reason);
+  }
+
+  // etcd's order: status, FollowerStats (MsgApp: the POST's round trip),
+  // snapshot report, sent bytes (the message's protobuf size).
+  void succeeded(const job& j, http::clock::duration round_trip) {
+    peer_.status.activate();
+    if (j.type == message_type::MsgApp && peer_.follower) peer_.follower->succeed(round_trip);
+    if (j.type == message_type::MsgSnap) peer_.report_snapshot(snapshot_status::finish);
+    peer_.series.sent_bytes.add(j.body.size());
+  }
+
+  void failed(const job& j, const peer_url& url, std::string_view reason) {
+    peer_.status.deactivate(reason);
     peer_.picker.unreachable(url);
+    if (j.type == message_type::MsgApp && peer_.follower) peer_.follower->fail();
     peer_.report_unreachable();
     if (j.type == message_type::MsgSnap) peer_.report_snapshot(snapshot_status::failure);
+    peer_.series.sent_failures.inc();
   }
 
   void release(std::size_t bytes) { peer_.release(bytes); }

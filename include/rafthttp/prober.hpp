@@ -1,6 +1,7 @@
 // Probing (PROTOCOL.md 8.10): GET /raft/probing on each peer every 4 s, a
 // smoothed round-trip time and the clock difference, and a monitor that logs
-// an unhealthy peer or a drifting clock. Probing never affects delivery.
+// an unhealthy peer or a drifting clock and records the smoothed RTT in
+// etcd_network_peer_round_trip_time_seconds. Probing never affects delivery.
 #pragma once
 
 #include <rafthttp/detail/notifier.hpp>
@@ -80,19 +81,25 @@ class prober {
   [[nodiscard]] const probe_status& status() const { return status_; }
 
  private:
+  // Probes and monitor reports on their own schedules, as etcd's prober and
+  // its monitor goroutine: the first report 5 s after the start whatever the
+  // probes' timing, then every 30 s while healthy, 5 s while not.
   asio::awaitable<void> run([[maybe_unused]] std::shared_ptr<void> keep_alive) {
     auto running = peer_.core->tasks.track();
     const auto& options = peer_.core->options;
-    auto next_report = http::clock::now() + options.prober_error_interval;
+    auto next_probe = http::clock::now();
+    auto next_report = next_probe + options.prober_error_interval;
     while (!peer_.stopped()) {
-      co_await probe();
-      if (peer_.stopped()) break;
-      if (http::clock::now() >= next_report) {
+      const auto now = http::clock::now();
+      if (now >= next_probe) {
+        co_await probe();
+        next_probe = http::clock::now() + options.prober_interval;
+      } else if (now >= next_report) {
         report();
-        next_report = http::clock::now() +
-                      (status_.healthy ? options.prober_monitor_interval : options.prober_error_interval);
+        next_report = now + (status_.healthy ? options.prober_monitor_interval : options.prober_error_interval);
+      } else {
+        co_await wakeup_.wait_until(std::min(next_probe, next_report));
       }
-      co_await wakeup_.wait_until(http::clock::now() + options.prober_interval);
     }
   }
 
@@ -105,7 +112,7 @@ class prober {
     const auto response =
         co_await http::round_trip(core.executor, core.pool, url, head, {}, core.options.client,
                                   core.options.client.max_error_body_bytes, ec, &in_flight_,
-                                  http::deadline_after(core.options.client.read_timeout));
+                                  http::deadline_after(core.options.client.read_timeout), core.tls.get());
     in_flight_ = nullptr;
     const auto rtt = http::clock::now() - sent;
     ++status_.total;
@@ -122,17 +129,22 @@ class prober {
         std::chrono::system_clock::now() - *body.now - status_.srtt / 2);
   }
 
+  // etcd's monitorProbingStatus: the two checks are independent (a stale
+  // clock difference is still reported), and the smoothed RTT is recorded
+  // whatever the health. We report drift either way (etcd: only local ahead).
   void report() const {
     auto& core = *peer_.core;
     if (!status_.healthy) {
       core.log(log_level::warn, "prober detected unhealthy status",
-               {{"remote-peer-id", peer_.id_text}, {"rtt", std::to_string(status_.srtt.count()) + "ns"}});
-    } else if (std::chrono::abs(status_.clock_difference) > core.options.clock_drift_threshold) {
+               {{"remote-peer-id", peer_.id_text}, {"rtt", detail::go_duration_string(status_.srtt)}});
+    }
+    if (std::chrono::abs(status_.clock_difference) > core.options.clock_drift_threshold) {
       core.log(log_level::warn, "prober found high clock drift",
                {{"remote-peer-id", peer_.id_text},
-                {"clock-drift", std::to_string(status_.clock_difference.count()) + "ns"},
-                {"rtt", std::to_string(status_.srtt.count()) + "ns"}});
+                {"clock-drift", detail::go_duration_string(status_.clock_difference)},
+                {"rtt", detail::go_duration_string(status_.srtt)}});
     }
+    peer_.series.round_trip_time.observe(std::chrono::duration<double>(status_.srtt).count());
   }
 
   detail::peer_context& peer_;

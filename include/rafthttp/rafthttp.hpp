@@ -13,4 +13,5 @@
 #include <rafthttp/raftpb/codec.hpp>
 #include <rafthttp/raftpb/types.hpp>
 #include <rafthttp/snapshot.hpp>
+#include <rafthttp/stats.hpp>
 #include <rafthttp/transport.hpp>

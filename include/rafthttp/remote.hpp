@@ -16,14 +16,13 @@ class remote : public std::enable_shared_from_this<remote> {
 
   void start() { start_pipeline(); }
 
-  // Queues `m` for the pipeline. A full queue drops it with a log line and no
-  // report to raft, as etcd does.
+  // Queues `m` for the pipeline. A full queue drops it with a log line and
+  // peer_sent_failures_total, and no report to raft, as etcd does.
   std::error_code send(const message& m) {
-    if (pipeline_->try_enqueue(m)) return {};
-    if (context_.core->log.enabled(log_level::warn)) {
-      context_.core->log(log_level::warn, "dropped internal Raft message to remote peer since sending buffer is full",
-                         {{"message-type", raftpb::to_string(m.type)}, {"remote-peer-id", context_.id_text}});
-    }
+    if (pipeline_->try_enqueue(m, raftpb::encoded_size(m))) return {};
+    context_.note_send_drop(m, context_.status.active()
+                                   ? "dropped internal Raft message since sending buffer is full (overloaded network)"
+                                   : "dropped Raft message since sending buffer is full (overloaded network)");
     return errc::queue_full;
   }
 
@@ -42,6 +41,7 @@ class remote : public std::enable_shared_from_this<remote> {
   void stop() {
     context_.peer_stopped = true;
     pipeline_->stop();
+    context_.flush_drop_logs();
   }
 
   [[nodiscard]] const peer_status& status() const { return context_.status; }

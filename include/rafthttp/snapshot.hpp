@@ -142,11 +142,13 @@ class snapshot_sender {
   [[nodiscard]] const std::shared_ptr<http::connection>& connection() const { return conn_; }
 
   asio::awaitable<std::error_code> run() {
+    const auto started = http::clock::now();
     const peer_url url = peer_.picker.pick();
     auto& core = *peer_.core;
     core.log(log_level::info, "sending database snapshot",
              {{"snapshot-index", std::to_string(sm_.msg.snapshot.metadata.index)},
               {"remote-peer-id", peer_.id_text}, {"bytes", std::to_string(sm_.total_size())}});
+    const gauge_hold in_flight(peer_.series.snapshot_send_inflights);
     int status = 0;
     auto ec = co_await post(url, status);
     if (peer_.stopped()) co_return errc::stopped;
@@ -155,7 +157,8 @@ class snapshot_sender {
       peer_.report_snapshot(snapshot_status::finish);
       core.log(log_level::info, "sent database snapshot",
                {{"snapshot-index", std::to_string(sm_.msg.snapshot.metadata.index)},
-                {"remote-peer-id", peer_.id_text}});
+                {"remote-peer-id", peer_.id_text}, {"bytes", std::to_string(sm_.total_size())}});
+      count_success(http::clock::now() - started);
       co_return std::error_code{};
     }
     if (!ec) ec = status == 403 ? errc::member_removed : errc::unexpected_status;
@@ -168,14 +171,23 @@ class snapshot_sender {
     peer_.status.deactivate("failed to send database snapshot: " + reason);
     peer_.report_unreachable();
     peer_.report_snapshot(snapshot_status::failure);
+    peer_.series.sent_failures.inc();
+    peer_.series.snapshot_send_failures.inc();
     co_return ec;
   }
 
  private:
+  // etcd's: the whole transfer (TotalSize) counts as sent bytes.
+  void count_success(http::clock::duration took) {
+    peer_.series.sent_bytes.add(sm_.total_size());
+    peer_.series.snapshot_send_success.inc();
+    peer_.series.snapshot_send_seconds.observe(std::chrono::duration<double>(took).count());
+  }
+
   asio::awaitable<std::error_code> post(const peer_url& url, int& status) {
     auto& core = *peer_.core;
     conn_ = http::connection::make(core.executor);
-    auto ec = co_await http::dial(*conn_, url, http::deadline_after(core.options.client.dial_timeout));
+    auto ec = co_await http::dial(*conn_, url, http::deadline_after(core.options.client.dial_timeout), core.tls.get());
     if (ec) co_return ec;
     http::client_exchange exchange(conn_, core.options.client);
     http::request_head head("POST", "/raft/snapshot", core.request_headers());

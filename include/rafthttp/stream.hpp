@@ -5,7 +5,9 @@
 // stream_writer: the sending end. Messages are encoded straight into a pending
 // buffer when send() picks the stream, and the attached connection's coroutine
 // writes everything pending as one chunk: natural batching, no copy, no
-// allocation in steady state. Link heartbeats keep the stream alive.
+// allocation in steady state. Link heartbeats keep the stream alive. Each
+// written batch adds the protobuf sizes of its messages (heartbeats included)
+// to peer_sent_bytes_total, as etcd does at each flush.
 //
 // stream_reader: the receiving end. Dials the peer, checks its answer as Go
 // does, decodes frames as they arrive and hands messages to the peer's inbox;
@@ -52,13 +54,15 @@ class stream_writer {
   [[nodiscard]] bool working() const { return current_ != nullptr; }
   [[nodiscard]] std::size_t queued() const { return queued_; }
 
-  // Encodes `m` for the attached connection. False when not working or full
-  // (etcd's 4096-message queue, or the peer's byte cap); the caller reports.
-  bool try_enqueue(const message& m) {
+  // Encodes `m` (of protobuf size `size`) for the attached connection. False
+  // when not working or full (etcd's 4096-message queue, or the peer's byte
+  // cap); the caller reports.
+  bool try_enqueue(const message& m, std::size_t size) {
     if (!working() || queued_ >= peer_.core->options.stream_buffer_size) return false;
-    if (!peer_.has_room_for(codec::frame_size(m))) return false;
+    if (!peer_.has_room_for(codec::frame_header_bytes + size)) return false;
     const std::size_t before = pending_.size();
-    append(m, pending_);
+    append(m, size, pending_);
+    pending_protobuf_bytes_ += size;
     peer_.queued_bytes += pending_.size() - before;
     ++queued_;
     wakeup_.notify();
@@ -78,10 +82,11 @@ class stream_writer {
         continue;
       }
       if (now >= next_heartbeat) {
-        append(raftpb::link_heartbeat(), pending_);
+        pending_protobuf_bytes_ += append(raftpb::link_heartbeat(), pending_);
         next_heartbeat = now + interval;
       }
       const std::size_t batch = queued_;
+      const std::size_t batch_protobuf_bytes = std::exchange(pending_protobuf_bytes_, 0);
       writing_.swap(pending_);
       release_queued(writing_.size());
       const auto ec = co_await ex.write_chunk(writing_.bytes());
@@ -91,21 +96,41 @@ class stream_writer {
         fail(ec, batch);
         break;
       }
+      written(batch, batch_protobuf_bytes, now);
     }
     if (generation_ == generation) detach();
   }
 
   // Ends the attached connection; the writer stays unusable.
   void stop() {
-    if (current_) current_->conn().close();
+    if (current_) {
+      current_->conn().close();
+      peer_.core->log(log_level::info, "closed TCP streaming connection with remote peer",
+                      {{"stream-writer-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text}});
+    }
     detach();
     wakeup_.notify();
   }
 
  private:
-  void append(const message& m, detail::byte_buffer& out) {
-    if (type_ == stream_type::message) codec::append_frame(m, out);
-    else msgapp_encoder_->append(m, out);
+  // Returns the protobuf size of `m` (what etcd's sent-bytes metric counts).
+  std::size_t append(const message& m, detail::byte_buffer& out) {
+    if (type_ == stream_type::message) return codec::append_frame(m, out);
+    return msgapp_encoder_->append(m, out);
+  }
+  void append(const message& m, std::size_t size, detail::byte_buffer& out) {
+    if (type_ == stream_type::message) codec::append_frame(m, size, out);
+    else msgapp_encoder_->append(m, size, out);
+  }
+
+  // A batch reached the connection: etcd's flush accounting. On msgappv2,
+  // etcd's encoder calls FollowerStats.Succ after writing each MsgApp record
+  // (with the time that write took); ours writes a batch at once, so each of
+  // its records counts as written in the time the batch took.
+  void written(std::size_t messages, std::size_t protobuf_bytes, http::clock::time_point started) {
+    peer_.series.sent_bytes.add(protobuf_bytes);
+    if (type_ == stream_type::msgapp && messages > 0 && peer_.follower)
+      peer_.follower->succeed(http::clock::now() - started, messages);
   }
 
   std::uint64_t attach(http::exchange& ex) {
@@ -135,6 +160,7 @@ class stream_writer {
     const bool had_messages = queued_ > 0;
     release_queued(pending_.size());
     pending_.clear();
+    pending_protobuf_bytes_ = 0;
     if (had_messages) peer_.report_unreachable();
   }
 
@@ -145,9 +171,14 @@ class stream_writer {
 
   void fail(std::error_code ec, std::size_t lost_messages) {
     peer_.status.deactivate(std::string("failed to write ") + std::string(stream_name(type_)) + ": " + ec.message());
+    peer_.series.sent_failures.inc();
     if (current_) current_->conn().close();
     detach();
     if (lost_messages > 0) peer_.report_unreachable();
+    peer_.core->log(log_level::warn, "lost TCP streaming connection with remote peer",
+                    {{"stream-writer-type", std::string(stream_name(type_))},
+                     {"local-member-id", peer_.core->local_id}, {"remote-peer-id", peer_.id_text},
+                     {"error", ec.message()}});
   }
 
   detail::peer_context& peer_;
@@ -159,6 +190,7 @@ class stream_writer {
   detail::byte_buffer pending_;   // encoded, waiting for the connection
   detail::byte_buffer writing_;   // being written
   std::size_t queued_ = 0;        // messages in pending_
+  std::size_t pending_protobuf_bytes_ = 0;  // their protobuf sizes (and heartbeats'), for sent bytes
 };
 
 class stream_reader {
@@ -200,7 +232,8 @@ class stream_reader {
     auto& core = *peer_.core;
     auto conn = http::connection::make(core.executor);
     connection_ = conn;
-    const auto ec = co_await http::dial(*conn, url, http::deadline_after(core.options.client.dial_timeout));
+    const auto ec =
+        co_await http::dial(*conn, url, http::deadline_after(core.options.client.dial_timeout), core.tls.get());
     if (peer_.stopped()) co_return;
     if (ec) {
       connection_ = nullptr;
@@ -280,12 +313,15 @@ class stream_reader {
       const auto piece = co_await exchange.read_body_some(read_timeout, ec);
       if (ec || peer_.stopped()) co_return ec;
       if (piece.empty()) co_return errc::connection_closed;  // the server ended the body
-      ec = decoder.feed(piece, [this](message& m) { receive(m); });
+      ec = decoder.feed(piece, [this, &decoder](message& m) { receive(m, decoder.message_bytes()); });
       if (ec) co_return ec;
     }
   }
 
-  void receive(message& m) {
+  // etcd counts every decoded message's protobuf size, paused or not, link
+  // heartbeats included (under From "0"); the decoder knows it.
+  void receive(message& m, std::size_t protobuf_bytes) {
+    peer_.note_received(m, protobuf_bytes);
     if (peer_.paused || raftpb::is_link_heartbeat(m)) return;
     (void)inbox_.deliver(m);
   }

@@ -62,14 +62,17 @@ class transport {
   void mount(http::router& router) { mount_handlers(router, members_); }
 
   // The common case: serves the handlers on our own server at `endpoint`
-  // (port 0 picks one; see local_endpoint()).
-  [[nodiscard]] std::error_code listen(const http::tcp::endpoint& endpoint) {
+  // (port 0 picks one; see local_endpoint()), with TLS if `tls`.
+  [[nodiscard]] std::error_code listen(const http::tcp::endpoint& endpoint, bool tls = false) {
     if (!server_) {
       router_ = std::make_unique<http::router>();
       mount(*router_);
-      server_ = std::make_unique<http::server>(core().executor, *router_, core().options.server);
+      const auto c = members_->core;
+      server_ = std::make_unique<http::server>(
+          core().executor, *router_, core().options.server, core().tls,
+          [c](const std::string& remote, std::error_code ec) { c->report_tls_failure(remote, ec); });
     }
-    return server_->listen(endpoint);
+    return server_->listen(endpoint, tls);
   }
 
   // Listens on the host and port of the first advertised URL (a host name
@@ -81,7 +84,7 @@ class transport {
     http::tcp::resolver resolver(core().executor);
     const auto endpoints = resolver.resolve(url.host, url.port, ec);
     if (ec || endpoints.empty()) return errc::invalid_url;
-    return listen(endpoints.begin()->endpoint());
+    return listen(endpoints.begin()->endpoint(), url.uses_tls());
   }
 
   // Sets the URLs we advertise in X-PeerURLs (e.g. once listen() on port 0
@@ -204,6 +207,30 @@ class transport {
   }
 
   [[nodiscard]] std::shared_ptr<const peer> find_peer(member_id id) const { return members_->find_peer(id); }
+
+  // ------------------------------------------------------- observability ---
+
+  // etcd's etcd_network_* metrics (PROTOCOL.md 10.2) in their registry, to
+  // which you may add your own families.
+  [[nodiscard]] network_metrics& metrics() { return core().metrics; }
+  [[nodiscard]] const network_metrics& metrics() const { return core().metrics; }
+
+  // The Prometheus text exposition of metrics().registry: the body of a GET
+  // /metrics, served with prometheus_content_type.
+  [[nodiscard]] std::string render_metrics() const { return core().metrics.registry.render(); }
+
+  // etcd's LeaderStats: this member and one FollowerStats per peer.
+  [[nodiscard]] rafthttp::leader_stats leader_stats() const {
+    rafthttp::leader_stats stats;
+    stats.leader = core().local_id;
+    for (const auto& [id, p] : members_->peers) stats.followers.emplace(format_id(id), p->follower());
+    return stats;
+  }
+
+  // etcd's ServerStats: send() feeds SendAppendReq; recv_append_request is
+  // the server's to call when it processes a MsgApp, as etcd's does.
+  [[nodiscard]] rafthttp::server_stats& server_stats() { return core().self_stats; }
+  [[nodiscard]] const rafthttp::server_stats& server_stats() const { return core().self_stats; }
   [[nodiscard]] bool has_remote(member_id id) const { return members_->remotes.contains(id); }
 
   // ------------------------------------------------------ test helpers ---

@@ -1,21 +1,25 @@
 // What every part of a transport shares: options, the Raft policy behind
-// function pointers, the logger, the client connection pool, the headers we
-// send, and a count of running coroutines. Coroutines hold it by shared_ptr,
-// so it outlives the transport object; `stopped` tells them to touch nothing
-// of the user's (the Raft policy) any more.
+// function pointers, the logger, the metrics and server stats, the client
+// connection pool, the headers we send, and a count of running coroutines.
+// Coroutines hold it by shared_ptr, so it outlives the transport object;
+// `stopped` tells them to touch nothing of the user's (the Raft policy) any
+// more.
 #pragma once
 
 #include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/http/fields.hpp>
+#include <rafthttp/http/tls.hpp>
 #include <rafthttp/log.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
+#include <rafthttp/stats.hpp>
 
 #include <asio/any_io_executor.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 
 namespace rafthttp::detail {
@@ -58,7 +62,9 @@ struct core {
         raft(raft_policy),
         snapshotter(snapshotter_policy),
         log(options.log, options.min_log_level),
+        self_stats("", format_id(options.id)),
         pool(options.client),
+        tls(std::make_shared<http::tls_contexts>(options.tls)),
         tasks(executor),
         local_id(format_id(options.id)),
         cluster_id(format_id(options.cluster_id)),
@@ -76,6 +82,14 @@ struct core {
     return h;
   }
 
+  // A TLS failure, logged once per cause (a misconfigured peer would
+  // otherwise log every few milliseconds).
+  void report_tls_failure(const std::string& remote, std::error_code ec) {
+    if (tls_causes_logged.insert(ec.message()).second)
+      log(log_level::warn, "rejected TLS connection (logged once per cause)", {{"remote-addr", remote},
+                                                                               {"error", ec.message()}});
+  }
+
   // etcd's ErrorC: this member was removed from the cluster.
   void report_critical(std::error_code ec) {
     log(log_level::error, "critical error", {{"error", ec.message()}});
@@ -87,13 +101,18 @@ struct core {
   raft_callbacks raft;
   snapshotter_callbacks snapshotter;
   logger log;
+  network_metrics metrics;     // etcd's etcd_network_* (PROTOCOL.md 10.2)
+  server_stats self_stats;     // etcd's ServerStats (/v2/stats/self); rafthttp feeds SendAppendReq
   http::connection_pool pool;
+  std::shared_ptr<http::tls_contexts> tls;
+  std::set<std::string> tls_causes_logged;
   task_tracker tasks;
   std::string local_id;    // canonical hex
   std::string cluster_id;  // canonical hex
   semver server_version;
   semver min_cluster_version;
   bool stopped = false;
+  bool append_stamp_posted = false;  // a handler will stamp ServerStats' newest requests
 };
 
 }  // namespace rafthttp::detail

@@ -68,7 +68,8 @@ class inbox {
     proposals_ready_.notify();
   }
 
-  // Never blocks. Returns false when the message was dropped (queue full).
+  // Never blocks. Returns false when the message was dropped (queue full;
+  // counted in peer_received_failures_total and logged, rate-limited).
   bool deliver(message& m) {
     if (peer_.stopped()) return true;
     auto& core = *peer_.core;
@@ -79,10 +80,7 @@ class inbox {
     const bool proposal = m.type == message_type::MsgProp;
     auto& queue = proposal ? proposals_ : received_;
     if (queue.full()) {
-      core.log(log_level::warn, proposal ? "dropped MsgProp as the proposal queue is full"
-                                         : "dropped a message as the receive queue is full",
-               {{"local-member-id", core.local_id}, {"from", peer_.id_text},
-                {"message-type", raftpb::to_string(m.type)}});
+      peer_.note_receive_drop(m);
       return false;
     }
     queue.push(m);

@@ -1,16 +1,21 @@
 // What the parts of one peer (or remote) share: its id, status, URL picker,
-// pause flag and the bytes queued for it. The peer object owns it; coroutines
-// keep the owner alive while they run.
+// pause flag, the bytes queued for it, its metric series and follower stats.
+// The peer object owns it; coroutines keep the owner alive while they run.
 #pragma once
 
 #include <rafthttp/detail/core.hpp>
 #include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/peer_status.hpp>
+#include <rafthttp/raftpb/types.hpp>
+#include <rafthttp/stats.hpp>
 #include <rafthttp/url_picker.hpp>
+
+#include <asio/post.hpp>
 
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace rafthttp::detail {
 
@@ -21,7 +26,10 @@ struct peer_context {
         id_text(format_id(peer_id)),
         status(*core, peer_id),
         picker(std::move(urls)),
-        room(core->executor) {}
+        room(core->executor),
+        series(core->metrics, id_text),
+        send_drops(core->options.drop_log_interval),
+        receive_drops(core->options.drop_log_interval) {}
   peer_context(const peer_context&) = delete;
 
   // Once stopped, nothing may reach the Raft policy any more.
@@ -45,6 +53,52 @@ struct peer_context {
     room.notify();
   }
 
+  // ServerStats.SendAppendReq, as etcd's Transport.Send calls it for every
+  // MsgApp to a peer. Its time is read once per burst of sends, by a handler
+  // that runs when the current one is done, not once per message.
+  void count_append_request(std::size_t bytes) {
+    core->self_stats.send_append_request_unstamped(bytes);
+    if (std::exchange(core->append_stamp_posted, true)) return;
+    asio::post(core->executor, [c = core] {
+      c->append_stamp_posted = false;
+      c->self_stats.stamp_send_requests();
+    });
+  }
+
+  // A message to this peer was dropped as a queue was full: counted in
+  // peer_sent_failures_total{To}, logged as etcd logs it, rate-limited.
+  void note_send_drop(const message& m, std::string_view what) {
+    series.sent_failures.inc();
+    log_drop(send_drops, m, what);
+  }
+
+  // A message from this peer was dropped as the receive (or proposal) queue
+  // was full: peer_received_failures_total{From=m.From}.
+  void note_receive_drop(const message& m) {
+    (m.from == id ? series.received_failures : core->metrics.received_failures.with({format_id(m.from)})).inc();
+    log_drop(receive_drops, m,
+             status.active() ? "dropped internal Raft message since receiving buffer is full (overloaded network)"
+                             : "dropped Raft message since receiving buffer is full (overloaded network)");
+  }
+
+  // The bytes of a message a stream brought: peer_received_bytes_total{From},
+  // "0" for link heartbeats, which name no sender.
+  void note_received(const message& m, std::size_t protobuf_bytes) {
+    if (m.from == id) series.received_bytes.add(protobuf_bytes);
+    else if (m.from == 0) series.link_heartbeat_received_bytes.add(protobuf_bytes);
+    else core->metrics.received_bytes.with({format_id(m.from)}).add(protobuf_bytes);
+  }
+
+  // When the peer goes: drops counted since the last line are still told.
+  void flush_drop_logs() {
+    if (!core->log.enabled(log_level::warn)) return;
+    for (auto* throttle : {&send_drops, &receive_drops}) {
+      if (const auto n = throttle->take_held_back(); n > 0)
+        core->log(log_level::warn, "dropped Raft messages since the last log line",
+                  {{"remote-peer-id", id_text}, {"dropped-messages", std::to_string(n)}});
+    }
+  }
+
   std::shared_ptr<detail::core> core;
   member_id id;
   std::string id_text;
@@ -54,6 +108,22 @@ struct peer_context {
   bool peer_stopped = false;
   std::size_t queued_bytes = 0;  // encoded bytes waiting in stream writers and pipeline
   notifier room;                 // notified whenever a queue shrinks
+  peer_series series;            // this peer's etcd_network_* series
+  follower_stats* follower = nullptr;  // a peer's (LeaderStats); remotes have none
+
+ private:
+  void log_drop(log_throttle& throttle, const message& m, std::string_view what) {
+    if (!core->log.enabled(log_level::warn)) return;
+    const auto n = throttle.admit();
+    if (n == 0) return;
+    core->log(log_level::warn, what,
+              {{"message-type", raftpb::to_string(m.type)}, {"local-member-id", core->local_id},
+               {"from", format_id(m.from)}, {"remote-peer-id", id_text},
+               {"remote-peer-active", status.active() ? "true" : "false"}, {"dropped-messages", std::to_string(n)}});
+  }
+
+  log_throttle send_drops;
+  log_throttle receive_drops;
 };
 
 }  // namespace rafthttp::detail
