@@ -3,11 +3,12 @@
 #
 # Build: meson ninja-build g++ pkg-config, and the libraries libasio-dev,
 # node-llhttp (llhttp's C sources), libnanopb-dev + nanopb (runtime and
-# generator), doctest-dev, libssl-dev. Interop tests: golang-go,
-# golang-etcd-server-dev (etcd 3.4.23's Go sources), etcd-server, etcd-client.
+# generator), doctest-dev, libssl-dev. Tests beyond the build: golang-go,
+# golang-etcd-server-dev (etcd 3.4.23's Go sources), etcd-server, etcd-client
+# (interop), clang and libclang-rt-14-dev (the fuzzers' brief CI run).
 
 build_packages="meson ninja-build g++ pkg-config libasio-dev node-llhttp libnanopb-dev nanopb doctest-dev libssl-dev"
-interop_packages="golang-go golang-etcd-server-dev etcd-server etcd-client"
+test_packages="golang-go golang-etcd-server-dev etcd-server etcd-client clang libclang-rt-14-dev"
 
 install_packages() {
   local missing=()

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
 # shellcheck disable=SC2086
-install_packages $build_packages $interop_packages
+install_packages $build_packages $test_packages
 builddir="${BUILDDIR:-build}"
 if [ ! -f "$builddir/build.ninja" ]; then
   # shellcheck disable=SC2086
