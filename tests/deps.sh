@@ -5,10 +5,11 @@
 # node-llhttp (llhttp's C sources), libnanopb-dev + nanopb (runtime and
 # generator), doctest-dev, libssl-dev. Tests beyond the build: golang-go,
 # golang-etcd-server-dev (etcd 3.4.23's Go sources), etcd-server, etcd-client
-# (interop), clang and libclang-rt-14-dev (the fuzzers' brief CI run).
+# (interop), openssl (the command line tool: certificates of the interop TLS
+# scenarios), clang and libclang-rt-14-dev (the fuzzers' brief CI run).
 
 build_packages="meson ninja-build g++ pkg-config libasio-dev node-llhttp libnanopb-dev nanopb doctest-dev libssl-dev"
-test_packages="golang-go golang-etcd-server-dev etcd-server etcd-client clang libclang-rt-14-dev"
+test_packages="golang-go golang-etcd-server-dev etcd-server etcd-client openssl clang libclang-rt-14-dev"
 
 install_packages() {
   local missing=()

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -62,8 +63,8 @@ def free_ports(n):
     return ports
 
 
-def url(port):
-    return f"http://127.0.0.1:{port}"
+def url(port, scheme="http"):
+    return f"{scheme}://127.0.0.1:{port}"
 
 
 class BrokenListener:
@@ -213,6 +214,88 @@ def kill_all():
             p.p.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+
+
+# ------------------------------------------------------------------ TLS ----
+
+# Extensions of the certificates Pki makes: a CA, and a peer certificate as an
+# etcd member presents it in both roles (server and client) on loopback.
+_OPENSSL_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[peer]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid,issuer
+"""
+
+
+class PeerCert:
+    """A peer's certificate and key, and the CA file it trusts."""
+
+    def __init__(self, cert, key, trusted_ca):
+        self.cert, self.key, self.trusted_ca = cert, key, trusted_ca
+
+    def flags(self):
+        """rafthttp-peer's TLS flags (PEER_CLI.md) for mutual TLS."""
+        return ["--cert-file", self.cert, "--key-file", self.key, "--trusted-ca-file", self.trusted_ca,
+                "--client-cert-auth"]
+
+    def etcd_flags(self):
+        """The same for an etcd server's peer listener and dialer."""
+        return ["--peer-cert-file", self.cert, "--peer-key-file", self.key, "--peer-trusted-ca-file", self.trusted_ca,
+                "--peer-client-cert-auth"]
+
+
+class Pki:
+    """Certificates made at test time with the openssl command line tool:
+    ECDSA P-256 keys, valid for two days. ca() makes a self-signed CA; peer()
+    a certificate signed by one, with IP SAN 127.0.0.1 and both TLS usages."""
+
+    def __init__(self, directory):
+        if shutil.which("openssl") is None:
+            raise Unavailable("the 'openssl' command line tool is not installed (Debian: openssl)")
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config = self.dir / "openssl.cnf"
+        self.config.write_text(_OPENSSL_CONFIG)
+
+    def _openssl(self, *args):
+        argv = ["openssl"] + [str(a) for a in args]
+        proc = subprocess.run(argv, capture_output=True, text=True, cwd=self.dir, timeout=60)
+        if proc.returncode != 0:
+            raise Failure(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
+
+    def _key_args(self, name):
+        return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", self.dir / f"{name}.key", "-subj", f"/CN={name}"]
+
+    def ca(self, name):
+        """A CA: returns its certificate file (the key stays beside it)."""
+        cert = self.dir / f"{name}.crt"
+        self._openssl("req", "-x509", "-config", self.config, "-extensions", "ca", "-days", "2",
+                      "-out", cert, *self._key_args(name))
+        return cert
+
+    def peer(self, name, ca, trusted_ca=None):
+        """A peer certificate for `name` signed by the CA `ca` (a file ca()
+        returned); the peer trusts `trusted_ca` (default: the same CA)."""
+        csr, cert = self.dir / f"{name}.csr", self.dir / f"{name}.crt"
+        self._openssl("req", "-new", "-config", self.config, "-out", csr, *self._key_args(name))
+        self._openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca.with_suffix(".key"),
+                      "-set_serial", str(random.getrandbits(63) | 1), "-days", "2",
+                      "-extfile", self.config, "-extensions", "peer", "-out", cert)
+        return PeerCert(cert, self.dir / f"{name}.key", trusted_ca or ca)
 
 
 # ----------------------------------------------------------- Go builds ----

@@ -5,12 +5,13 @@ rafthttp (tests/interop/goref) and against a real etcd 3.4.23 server.
     run.py SCENARIO --cpp PATH --go PATH --workdir DIR [--etcd PATH --etcdctl PATH --etcdids PATH]
 
 Scenarios (see README.md for what each checks): msgapp, types, echo, pipeline,
-snapshot, cluster-mismatch, removed, restart, dead-url, stability, etcd.
+snapshot, cluster-mismatch, removed, restart, dead-url, stability, tls, etcd,
+etcd-tls. The TLS scenarios make their certificates with the openssl tool.
 
 --go names the Go peer binary; it is built there (goref/build.sh) when missing
 or out of date. Exit status: 0 all checks passed, 1 a check failed, 77 skipped
 because Go, the etcd sources or etcd are missing (1 instead of 77 when
-RAFTHTTP_REQUIRE_INTEROP=1).
+RAFTHTTP_REQUIRE_INTEROP=1). Missing openssl skips tls and etcd-tls.
 """
 
 import sys
@@ -25,7 +26,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from harness import (BrokenListener, Checks, Failure, Proc, Stopwatch, Unavailable, ensure_etcdids, ensure_go_peer,
+from harness import (BrokenListener, Checks, Failure, Pki, Proc, Stopwatch, Unavailable, ensure_etcdids, ensure_go_peer,
                      free_ports, kill_all, sha256_file, unavailable_exit, url, wait_until)
 
 # Go->Go first: it is the reference the other directions are compared with.
@@ -53,6 +54,7 @@ class Suite:
         self.work = Path(workdir)
         self.check = Checks()
         self.seq = 0
+        self.tls = None  # {"1": PeerCert, "2": PeerCert} for mutual TLS between the pair's members
 
     def path(self, name):
         return self.work / name
@@ -60,19 +62,27 @@ class Suite:
     def peer(self, impl, name, args, env=None):
         return Proc(name, [self.bins[impl]] + list(args), self.work, env)
 
+    def url(self, port):
+        return url(port, "https" if self.tls else "http")
+
+    def tls_flags(self, member):
+        """The TLS flags of member "1" or "2" (none without self.tls)."""
+        return self.tls[member].flags() if self.tls else []
+
     def pair(self, name, s_impl, r_impl, recv, send, first="receiver", s_kind="peer", r_knows=True, env=None):
         """Member 2 (receiver, impl r_impl) and member 1 (sender, s_impl) on
-        fresh loopback ports. `first` says whose exit ends the run; the other
-        one lingers until it gets SIGTERM and then prints its JSON."""
+        fresh loopback ports (https:// and the TLS flags when self.tls is
+        set). `first` says whose exit ends the run; the other one lingers
+        until it gets SIGTERM and then prints its JSON."""
         self.seq += 1
         name = f"{self.seq:03d}-{name}"
         a, b = free_ports(2)
         send_log, recv_log = self.path(name + ".send.log"), self.path(name + ".recv.log")
-        recv_args = ["--id", "2", "--listen", url(b), "--log", recv_log] + recv
+        recv_args = ["--id", "2", "--listen", self.url(b), "--log", recv_log] + self.tls_flags("2") + recv
         if r_knows:
-            recv_args += ["--peer", "1=" + url(a)]
-        send_args = ["--id", "1", "--listen", url(a), f"--{s_kind}", "2=" + url(b), "--to", "2",
-                     "--log", send_log] + send
+            recv_args += ["--peer", "1=" + self.url(a)]
+        send_args = ["--id", "1", "--listen", self.url(a), f"--{s_kind}", "2=" + self.url(b), "--to", "2",
+                     "--log", send_log] + self.tls_flags("1") + send
         if first == "receiver":
             send_args += ["--linger", FOREVER]
         else:
@@ -554,13 +564,242 @@ def scenario_stability(t):
                 {"'established' lines": 4, "warnings/errors": [], "critical_errors": {}})
 
 
+# ------------------------------------------------------------------ TLS ----
+
+def stream_writer_attached(kind):
+    """A peer's log line saying the other side's stream reader attached to
+    our writer of `kind` ("stream MsgApp v2" or "stream Message")."""
+    return lambda line: established(line) and "writer" in line and kind in line
+
+
+def scenario_tls(t):
+    """The plain scenarios' deliveries over mutual TLS: https:// URLs, each
+    member's certificate from a CA made at test time (openssl), client
+    certificates required and verified. Then a peer whose certificate comes
+    from an unknown CA: refused in both roles."""
+    pki = Pki(t.path("pki"))
+    ca = pki.ca("interop-ca")
+    t.tls = {"1": pki.peer("member-1", ca), "2": pki.peer("member-2", ca)}
+    info = {"RAFTHTTP_PEER_LOG_LEVEL": "info"}  # stream attachments are logged at info (C++) / warn (Go)
+
+    def check_streams(name, run, kinds):
+        """The receiver dialled the sender over TLS and attached to its writers."""
+        for kind in kinds:
+            t.check(f"{name}: receiver's TLS stream attached to the sender's '{kind}' writer",
+                    run.sender.count(stream_writer_attached(kind)) >= 1, f"no such line in {run.sender.err_path}")
+
+    # MsgApp over the msgappv2 stream (both streams attached before sending).
+    n = 2000
+    ref = Reference()
+
+    def msgapp(s_impl, r_impl, name):
+        run = t.pair("tls-msgapp", s_impl, r_impl, sink(n),
+                     ["--mode", "send", "--type", "MsgApp", "--count", str(n), "--entries", "3", "--term-every", "100"],
+                     env=info)
+        s, r = run.send, run.recv
+        t.check.equal(f"{name}: counts", {
+            "sent": s["sent"], "streams_ready": s["streams_ready"], "by_type": r["by_type"], "entries": r["entries"],
+            "entry_bytes": r["entry_bytes"], "recv_drops": r["recv_drops"]},
+            {"sent": n, "streams_ready": True, "by_type": {"MsgApp": n}, "entries": 3 * n,
+             "entry_bytes": s["payload_bytes"], "recv_drops": 0})
+        t.check.equal(f"{name}: receiver's sha256 == sender's", run.from_sender().get("sha256"), s["sha256"])
+        check_streams(name, run, ["stream MsgApp v2", "stream Message"])
+        if ref.taken_from(s_impl, r_impl, run):
+            return
+        t.check.equal(f"{name}: sender's sha256 == go->go's", s["sha256"], ref.run.send["sha256"])
+        compare_logs(t, name, run, ref.run)
+
+    t.directions("tls-msgapp", msgapp)
+
+    # Other types over the message stream.
+    n_types = 300
+    for msg_type in ("MsgProp", "MsgHeartbeat", "MsgAppResp"):
+        type_ref = Reference()
+
+        def types(s_impl, r_impl, name):
+            run = t.pair("tls-" + msg_type, s_impl, r_impl, sink(n_types),
+                         ["--mode", "send", "--type", msg_type, "--count", str(n_types), "--entries", "2",
+                          "--entry-size", "16", "--term-every", "10", "--reject-every", "4"], env=info)
+            s, r = run.send, run.recv
+            t.check.equal(f"{name}: counts", {"sent": s["sent"], "streams_ready": s["streams_ready"],
+                                              "by_type": r["by_type"], "recv_drops": r["recv_drops"]},
+                          {"sent": n_types, "streams_ready": True, "by_type": {msg_type: n_types}, "recv_drops": 0})
+            t.check.equal(f"{name}: receiver's sha256 == sender's", run.from_sender().get("sha256"), s["sha256"])
+            check_streams(name, run, ["stream Message"])
+            if not type_ref.taken_from(s_impl, r_impl, run):
+                compare_logs(t, name, run, type_ref.run)
+
+        t.directions("tls-" + msg_type, types)
+
+    # Round trips: heartbeats with a context to an echo, answered over the
+    # message stream the sender dialled.
+    n_echo = 1000
+    echo_ref = Reference()
+
+    def echo(s_impl, r_impl, name):
+        run = t.pair("tls-echo", s_impl, r_impl, ["--mode", "echo", "--expect", str(n_echo), "--duration", FOREVER],
+                     ["--mode", "send", "--type", "MsgHeartbeat", "--count", str(n_echo), "--await-acks",
+                      "--window", "64", "--linger", "0s"], first="sender", env=info)
+        s, r = run.send, run.recv
+        acks = s.get("acks") or {}
+        t.check.equal(f"{name}: round trips", {
+            "sent": s["sent"], "acked": acks.get("acked"), "unmatched": acks.get("unmatched"),
+            "echo_replies": r.get("echo_replies"), "answers": s["received"]["by_type"]},
+            {"sent": n_echo, "acked": n_echo, "unmatched": 0, "echo_replies": n_echo,
+             "answers": {"MsgHeartbeatResp": n_echo}})
+        t.check.equal(f"{name}: echo's sha256 == sender's", run.from_sender().get("sha256"), s["sha256"])
+        # The echo's writers carried the answers: the sender's readers attached to them.
+        t.check(f"{name}: sender's TLS stream attached to the echo's 'stream Message' writer",
+                run.receiver.count(stream_writer_attached("stream Message")) >= 1,
+                f"no such line in {run.receiver.err_path}")
+        if not echo_ref.taken_from(s_impl, r_impl, run):
+            compare_logs(t, name, run, echo_ref.run, logs=("recv_log", "send_log"))
+
+    t.directions("tls-echo", echo)
+
+    # Pipeline only: the sender knows the receiver as a remote, the receiver
+    # does not know the sender; no stream is ever attached.
+    n_pipe = 1000
+    pipe_ref = Reference()
+
+    def pipeline(s_impl, r_impl, name):
+        run = t.pair("tls-pipeline", s_impl, r_impl, sink(n_pipe)[:-2] + ["--linger", "300ms"],
+                     ["--mode", "send", "--type", "MsgApp", "--entries", "2", "--count", str(n_pipe),
+                      "--wait-streams", ""], s_kind="remote", r_knows=False, env=info)
+        s, r = run.send, run.recv
+        t.check.equal(f"{name}: counts", {"sent": s["sent"], "messages": r["messages"], "recv_drops": r["recv_drops"]},
+                      {"sent": n_pipe, "messages": n_pipe, "recv_drops": 0})
+        t.check.equal(f"{name}: receiver's digest_unordered == sender's",
+                      run.from_sender().get("digest_unordered"), s["digest_unordered"])
+        t.check.equal(f"{name}: streams attached (none: pipeline only)",
+                      {p.name: p.count(established) for p in (run.sender, run.receiver)},
+                      {p.name: 0 for p in (run.sender, run.receiver)})
+        if not pipe_ref.taken_from(s_impl, r_impl, run):
+            compare_logs(t, name, run, pipe_ref.run, ordered=False)
+
+    t.directions("tls-pipeline", pipeline)
+
+    # A snapshot: POST /raft/snapshot over TLS.
+    db_size, index, term = 16 << 20, 42, 7
+    snap_ref = Reference()
+
+    def snapshot(s_impl, r_impl, name):
+        snap_dir = t.path(f"tls-snap-{s_impl}-{r_impl}")
+        shutil.rmtree(snap_dir, ignore_errors=True)
+        run = t.pair("tls-snapshot", s_impl, r_impl,
+                     ["--mode", "sink", "--expect", "1", "--duration", FOREVER, "--snap-dir", snap_dir],
+                     ["--mode", "snapshot", "--snap-index", str(index), "--snap-term", str(term),
+                      "--snap-data-size", "1000", "--db-size", str(db_size), "--linger", "0s"], first="sender")
+        s, r = run.send, run.recv
+        file_name = f"{index:016x}.snap.db"
+        files = sorted(os.listdir(snap_dir)) if snap_dir.is_dir() else []
+        got = r["snapshots"][0] if r["snapshots"] else {}
+        t.check.equal(f"{name}: sender's report", {"status": s["status"], "report_snapshot": s["received"]["report_snapshot"]},
+                      {"status": "finish", "report_snapshot": [{"id": "2", "status": "finish"}]})
+        t.check.equal(f"{name}: receiver's snapshot", {
+            "count": len(r["snapshots"]), "from": got.get("from"), "index": got.get("index"), "term": got.get("term"),
+            "db_size": got.get("db_size"), "db_sha256": got.get("db_sha256"),
+            "db_path": Path(got.get("db_path", "")).name, "files in --snap-dir": files},
+            {"count": 1, "from": "1", "index": index, "term": term, "db_size": db_size, "db_sha256": s["db_sha256"],
+             "db_path": file_name, "files in --snap-dir": [file_name]})
+        if files == [file_name]:
+            t.check.equal(f"{name}: SHA-256 of {file_name} on disk", sha256_file(snap_dir / file_name), s["db_sha256"])
+        if not snap_ref.taken_from(s_impl, r_impl, run):
+            compare_logs(t, name, run, snap_ref.run)
+
+    t.directions("tls-snapshot", snapshot)
+
+    # The sender's certificate comes from a CA the receiver does not know (the
+    # sender itself trusts the receiver's CA): the receiver's server refuses
+    # its client certificate, the receiver's stream dials refuse its server
+    # certificate. Nothing is delivered, both stay up: the sender runs until
+    # the end of its --linger, the receiver until it gets SIGTERM.
+    rogue = pki.peer("rogue", pki.ca("unknown-ca"), trusted_ca=ca)
+    reject_ref = Reference()
+    n_reject = 20
+    debug = {"RAFTHTTP_PEER_LOG_LEVEL": "debug"}  # failed dials and POSTs are logged at debug level
+
+    def reject(s_impl, r_impl, name):
+        a, b = free_ports(2)
+        t.seq += 1
+        tag = f"{t.seq:03d}-tls-reject-{s_impl}-{r_impl}"
+        send_log, recv_log = t.path(tag + ".send.log"), t.path(tag + ".recv.log")
+        r = t.peer(r_impl, tag + ".recv", ["--mode", "sink", "--id", "2", "--listen", t.url(b), "--peer", "1=" + t.url(a),
+                                           "--duration", FOREVER, "--log", recv_log] + t.tls_flags("2"), debug)
+        r.wait_ready()
+        s = t.peer(s_impl, tag + ".send", ["--mode", "send", "--id", "1", "--listen", t.url(a), "--peer", "2=" + t.url(b),
+                                           "--to", "2", "--log", send_log, "--type", "MsgHeartbeat",
+                                           "--count", str(n_reject), "--wait-active", "500ms", "--linger", "2s"]
+                   + rogue.flags(), debug)
+        s.wait_ready()
+        # The receiver's stream dials refused the rogue's server certificate.
+        r.wait_lines(untrusted_server(r_impl), 1, TIMEOUT, "a stream dial refused for the rogue's certificate")
+        # Every message goes to the pipeline (no stream ever attaches) and fails.
+        s.wait_lines(pipeline_failed, n_reject, TIMEOUT, f"{n_reject} failed pipeline POSTs")
+        # The receiver's server sent the rogue's client a TLS alert.
+        s.wait_lines(tls_alert_received, 1, TIMEOUT, "a TLS alert from the receiver")
+        # The sender ends by itself after its --linger (rafthttp reports each
+        # failed POST to Raft just after logging it: the counts are final then).
+        s.wait_exit(TIMEOUT, others=[r])
+        t.check.equal(f"{name}: both stayed up", {"sender's exit status": s.rc, "receiver still running": not r.exited},
+                      {"sender's exit status": 0, "receiver still running": True})
+        r.stop()
+        run = Run(s, r, send_log, recv_log)
+        check_observables(t, name, run, {"messages": 0, "senders": {}, "critical_errors": {}, "sent": n_reject,
+                                         "streams_ready": False, "sender critical errors": [],
+                                         "unreachable == sent + retries": True})
+        t.check.equal(f"{name}: sender never saw its peer active", run.send["peers_active"], False)
+        if r_impl == "cpp":  # (a Go server does not log refused handshakes)
+            t.check(f"{name}: receiver logged the refused TLS connection",
+                    r.count(lambda l: "rejected TLS connection" in l) >= 1, f"no such line in {r.err_path}")
+        if not reject_ref.taken_from(s_impl, r_impl, run):
+            compare_observables(t, name, run, reject_ref.run)
+
+    t.directions("tls-reject", reject)
+
+
+def pipeline_failed(line):
+    """A failed pipeline POST, as rafthttp logs it at debug level (Go: "failed
+    to write 2 on pipeline (...)"; C++: "failed to write MsgHeartbeat on
+    pipeline: ...")."""
+    return "failed to write" in line and "on pipeline" in line
+
+
+def tls_alert_received(line):
+    """A TLS alert from the other side (Go: "remote error: tls: bad
+    certificate"; OpenSSL: "sslv3 alert bad certificate", "tlsv1 alert
+    unknown ca")."""
+    return "remote error: tls:" in line or (" alert " in line and "SSL routines" in line)
+
+
+def untrusted_server(impl):
+    """A stream dial whose TLS handshake failed on the server's certificate."""
+    if impl == "go":
+        return lambda line: "failed to dial" in line and "certificate signed by unknown authority" in line
+    return lambda line: "failed to dial" in line and "TLS handshake failed" in line
+
+
 # ------------------------------------------------------------ real etcd ----
 
 def scenario_etcd(t, etcd, etcdctl, etcdids):
     """A 2-member etcd cluster: one real etcd 3.4.23 server and one
     rafthttp-peer --mode echo (C++; the Go reference echo as a control)."""
+    etcd_clusters(t, "etcd", etcd, etcdctl, etcdids)
+
+
+def scenario_etcd_tls(t, etcd, etcdctl, etcdids):
+    """The same with mutual TLS between the members: https:// peer URLs, etcd
+    with --peer-client-cert-auth and its --peer-* certificate files, the echo
+    with the same flags of its own; certificates from a CA made at test time."""
+    pki = Pki(t.path("pki"))
+    ca = pki.ca("interop-ca")
+    t.tls = {"etcd0": pki.peer("etcd0", ca), "echo": pki.peer("echo", ca)}
+    etcd_clusters(t, "etcd-tls", etcd, etcdctl, etcdids)
+
+
+def etcd_clusters(t, label, etcd, etcdctl, etcdids):
     for impl in ("go", "cpp"):
-        name = f"etcd + {impl} echo"
+        name = f"{label} + {impl} echo"
         print(f"{name}:", flush=True)
         try:
             etcd_with_echo(t, impl, name, etcd, etcdctl, etcdids)
@@ -571,8 +810,9 @@ def scenario_etcd(t, etcd, etcdctl, etcdids):
 
 def etcd_with_echo(t, impl, name, etcd, etcdctl, etcdids):
     peer_port, client_port, echo_port = free_ports(3)
+    peer_url, echo_url = t.url(peer_port), t.url(echo_port)  # https:// with t.tls
     token = f"rafthttp-interop-{impl}"
-    initial = f"etcd0={url(peer_port)},echo={url(echo_port)}"
+    initial = f"etcd0={peer_url},echo={echo_url}"
     ids_proc = Proc(f"etcd-{impl}.ids", [etcdids, "--initial-cluster", initial, "--initial-cluster-token", token], t.work)
     ids_proc.wait_exit(TIMEOUT)
     ids = ids_proc.json()
@@ -581,17 +821,19 @@ def etcd_with_echo(t, impl, name, etcd, etcdctl, etcdids):
 
     echo_log = t.path(f"etcd-{impl}.echo.log")
     echo = t.peer(impl, f"etcd-{impl}.echo", ["--mode", "echo", "--id", echo_id, "--cluster-id", cluster_id,
-                                               "--listen", url(echo_port), "--peer", f"{etcd_id}={url(peer_port)}",
-                                               "--duration", FOREVER, "--linger", "0s", "--log", echo_log],
+                                               "--listen", echo_url, "--peer", f"{etcd_id}={peer_url}",
+                                               "--duration", FOREVER, "--linger", "0s", "--log", echo_log]
+                  + (t.tls["echo"].flags() if t.tls else []),
                   {"RAFTHTTP_PEER_LOG_LEVEL": "warn"})
     echo.wait_ready()
     data_dir = t.path(f"etcd-{impl}.data")
     shutil.rmtree(data_dir, ignore_errors=True)
     server = Proc(f"etcd-{impl}.etcd", [
         etcd, "--name", "etcd0", "--data-dir", data_dir, "--logger", "zap", "--log-outputs", "stderr",
-        "--listen-peer-urls", url(peer_port), "--initial-advertise-peer-urls", url(peer_port),
+        "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
         "--listen-client-urls", url(client_port), "--advertise-client-urls", url(client_port),
-        "--initial-cluster", initial, "--initial-cluster-token", token, "--initial-cluster-state", "new"], t.work)
+        "--initial-cluster", initial, "--initial-cluster-token", token, "--initial-cluster-state", "new"]
+        + (t.tls["etcd0"].etcd_flags() if t.tls else []), t.work)
     # etcd publishes its name through raft: committed only once the echo's
     # MsgAppResp came back, so this line means the cluster works.
     server.wait_lines(lambda l: "published local member to cluster through raft" in l, 1, TIMEOUT,
@@ -622,16 +864,27 @@ def etcd_with_echo(t, impl, name, etcd, etcdctl, etcdids):
         t.check(f"{name}: etcdctl member list / endpoint status", False, f"{e}: {members} {status}")
     t.check.equal(f"{name}: member ids etcd reports", member_ids, {"etcd0": etcd_id, "echo": echo_id})
     t.check.equal(f"{name}: leader", leader, etcd_id)
+    if t.tls:
+        # etcd's peer listener requires client certificates, and all four
+        # streams attached over TLS: etcd's readers dialled the echo's https
+        # listener, the echo's readers etcd's (with the echo's client certificate).
+        streams = sorted(f"{kind}={entry[kind]}" for entry in map(json_or_none, list(server.lines))
+                         if entry and entry.get("msg") == "established TCP streaming connection with remote peer"
+                         for kind in ("stream-reader-type", "stream-writer-type") if kind in entry)
+        t.check.equal(f"{name}: mutual TLS", {
+            "etcd: peer TLS with client-cert-auth": server.count(
+                lambda l: "starting with peer TLS" in l and "client-cert-auth = true" in l) == 1,
+            "etcd: streams attached with the echo": sorted(set(streams)),
+            "echo listens on": echo.ready_url.split("://")[0],
+            "echo refused TLS connections": echo.count(lambda l: "rejected TLS connection" in l)},
+            {"etcd: peer TLS with client-cert-auth": True,
+             "etcd: streams attached with the echo": [f"{kind}=stream {stream}" for kind in ("stream-reader-type",
+                                                      "stream-writer-type") for stream in ("Message", "MsgApp v2")],
+             "echo listens on": "https", "echo refused TLS connections": 0})
 
     # etcd's warnings while the echo was up (taken before stopping anything).
-    warnings = []
-    for line in list(server.lines):
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("level") in ("warn", "error", "fatal", "panic"):
-            warnings.append(entry)
+    warnings = [entry for entry in map(json_or_none, list(server.lines))
+                if entry and entry.get("level") in ("warn", "error", "fatal", "panic")]
     echo.stop()
     # With the echo gone etcd skips the leadership transfer and stops quickly.
     server.stop(timeout=30)
@@ -664,6 +917,15 @@ def etcd_with_echo(t, impl, name, etcd, etcdctl, etcdids):
     print(f"  etcd's expected warnings: {notes}", flush=True)
 
 
+def json_or_none(line):
+    """A zap JSON log line of etcd as a dict (None for other lines)."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
 def check_etcd_version(etcd):
     out = subprocess.run([etcd, "--version"], capture_output=True, text=True, timeout=30).stdout
     version = next((l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("etcd Version:")), "?")
@@ -677,8 +939,11 @@ def check_etcd_version(etcd):
 SCENARIOS = {
     "msgapp": scenario_msgapp, "types": scenario_types, "echo": scenario_echo, "pipeline": scenario_pipeline,
     "snapshot": scenario_snapshot, "cluster-mismatch": scenario_cluster_mismatch, "removed": scenario_removed,
-    "restart": scenario_restart, "dead-url": scenario_dead_url, "stability": scenario_stability, "etcd": None,
+    "restart": scenario_restart, "dead-url": scenario_dead_url, "stability": scenario_stability, "tls": scenario_tls,
+    "etcd": scenario_etcd, "etcd-tls": scenario_etcd_tls,
 }
+WITH_ETCD = ("etcd", "etcd-tls")
+WITH_OPENSSL = ("tls", "etcd-tls")
 
 
 def main():
@@ -698,7 +963,9 @@ def main():
     workdir.mkdir(parents=True)
     try:
         bins = {"cpp": Path(args.cpp).resolve(), "go": ensure_go_peer(Path(args.go).resolve())}
-        if args.scenario == "etcd":
+        if args.scenario in WITH_OPENSSL and shutil.which("openssl") is None:
+            raise Unavailable("the 'openssl' command line tool is not installed (Debian: openssl)")
+        if args.scenario in WITH_ETCD:
             for tool in ("etcd", "etcdctl"):
                 if not getattr(args, tool):
                     raise Unavailable(f"'{tool}' is not installed (Debian: etcd-server, etcd-client)")
@@ -715,8 +982,8 @@ def main():
 
     t = Suite(bins, workdir)
     try:
-        if args.scenario == "etcd":
-            scenario_etcd(t, args.etcd, args.etcdctl, etcdids)
+        if args.scenario in WITH_ETCD:
+            SCENARIOS[args.scenario](t, args.etcd, args.etcdctl, etcdids)
         else:
             SCENARIOS[args.scenario](t)
     finally:
