@@ -312,7 +312,9 @@ class stream_reader {
     for (;;) {
       const auto piece = co_await exchange.read_body_some(read_timeout, ec);
       if (ec || peer_.stopped()) co_return ec;
-      if (piece.empty()) co_return errc::connection_closed;  // the server ended the body
+      // The server ended the body: EOF between frames; inside one, Go's
+      // io.ErrUnexpectedEOF, a failure that deactivates the peer.
+      if (piece.empty()) co_return decoder.at_boundary() ? errc::connection_closed : errc::truncated;
       ec = decoder.feed(piece, [this, &decoder](message& m) { receive(m, decoder.message_bytes()); });
       if (ec) co_return ec;
     }
