@@ -13,7 +13,9 @@ targets of issue 6, and the in-process microbenchmarks (benchmarks/micro).
     benchmarks/run.py --cpp B --go G --ceiling C --micro M [--reps N] [--only W,...]
 
 Workloads (--only takes these names): ceiling, acked, latency, busypoll,
-oneway, snapshot, micro.
+oneway, snapshot, tls, micro. tls runs acked (128 B, 1 KiB), window-1 latency
+and a 64 MiB snapshot over mutual TLS (https:// URLs, certificates made once
+per run with the openssl tool).
 
 Python 3 standard library only. Each peer process is reaped with os.wait4, so
 its CPU time (user + sys) and peak RSS come from the kernel; the peers also
@@ -59,6 +61,28 @@ PINGPONG_REQUEST = 170
 PINGPONG_REPLY = 46
 PINGPONG_COUNT = 20_000
 BANDWIDTH_BYTES = 4 * GIB
+# The tls workload: these acked sizes (counts as ACKED_COUNTS), window-1
+# latency at LATENCY_SIZE, and one snapshot of this size.
+TLS_ACKED_SIZES = (128, 1 * KIB)
+TLS_SNAPSHOT_SIZE = 64 * MIB
+TLS_OPENSSL_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[peer]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid,issuer
+"""
 
 IMPLS = ("cpp", "go")
 
@@ -123,6 +147,37 @@ def free_ports(n):
     for s in socks:
         s.close()
     return ports
+
+
+def make_tls_certs(directory):
+    """Mutual-TLS material for the tls rows, made with the openssl tool: a CA
+    and, for members 1 and 2, an ECDSA P-256 certificate signed by it (IP SAN
+    127.0.0.1, server and client usage). Returns {member: TLS flags}."""
+    os.makedirs(directory, exist_ok=True)
+    path = lambda name: os.path.join(directory, name)  # noqa: E731
+    config = path("openssl.cnf")
+    with open(config, "w") as f:
+        f.write(TLS_OPENSSL_CONFIG)
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    def new_key(name):
+        return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", path(name + ".key"), "-subj", f"/CN={name}"]
+
+    openssl("req", "-x509", "-config", config, "-extensions", "ca", "-days", "2", "-out", path("ca.crt"),
+            *new_key("ca"))
+    flags = {}
+    for member in ("1", "2"):
+        name = f"member-{member}"
+        openssl("req", "-new", "-config", config, "-out", path(name + ".csr"), *new_key(name))
+        openssl("x509", "-req", "-in", path(name + ".csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+                "-set_serial", member, "-days", "2", "-extfile", config, "-extensions", "peer",
+                "-out", path(name + ".crt"))
+        flags[member] = ["--cert-file", path(name + ".crt"), "--key-file", path(name + ".key"),
+                         "--trusted-ca-file", path("ca.crt"), "--client-cert-auth"]
+    return flags
 
 
 class Child:
@@ -221,25 +276,30 @@ class Suite:
         self.samples = {}   # (row key, impl) -> [values]
         self.counter = 0
         self.scale = 10 if args.quick else 1
+        self.tls_flags = None  # {member: flags}, made by run() for the tls workload
 
     # --- one pair of peers ---
 
-    def run_pair(self, impl, recv_mode, recv_args, send_mode, send_args, timeout, busy_poll=None, tag=""):
+    def run_pair(self, impl, recv_mode, recv_args, send_mode, send_args, timeout, busy_poll=None, tag="",
+                 tls=False):
         """Starts the receiver (id 2), waits for READY, runs the sender (id 1)
         to completion, then waits for the receiver. Returns (sender, receiver)
-        results, or None after a failure (logged)."""
+        results, or None after a failure (logged). tls: https:// URLs and the
+        members' mutual-TLS flags (self.tls_flags)."""
         wait_for_quiet(self.args.max_load)
         binary = self.bins[impl]
         extra = ["--busy-poll", busy_poll] if busy_poll else []
         for attempt in range(3):
             p_send, p_recv = free_ports(2)
-            u_send, u_recv = f"http://127.0.0.1:{p_send}", f"http://127.0.0.1:{p_recv}"
+            scheme = "https" if tls else "http"
+            u_send, u_recv = f"{scheme}://127.0.0.1:{p_send}", f"{scheme}://127.0.0.1:{p_recv}"
+            tls_recv, tls_send = (self.tls_flags["2"], self.tls_flags["1"]) if tls else ([], [])
             self.counter += 1
             base = os.path.join(self.work, f"{self.counter:04d}-{impl}-{tag}")
             recv_argv = [binary, "--mode", recv_mode, "--id", "2", "--listen", u_recv, "--peer", f"1={u_send}",
-                         "--linger", "100ms"] + recv_args + extra
+                         "--linger", "100ms"] + recv_args + extra + tls_recv
             send_argv = [binary, "--mode", send_mode, "--id", "1", "--listen", u_send, "--peer", f"2={u_recv}",
-                         "--to", "2", "--linger", "100ms"] + send_args + extra
+                         "--to", "2", "--linger", "100ms"] + send_args + extra + tls_send
             load_before = loadavg()
             receiver = Child(recv_argv, base + "-recv.json")
             if not receiver.wait_ready(15):
@@ -272,20 +332,21 @@ class Suite:
 
     # --- workloads ---
 
-    def acked(self, impl, size, rep):
+    def acked(self, impl, size, rep, tls=False):
         count = max(200, ACKED_COUNTS[size] // self.scale)
+        pre = "tls/" if tls else ""
         res = self.run_pair(impl, "echo", ["--expect", str(count), "--idle", "10s"],
                             "send", ["--type", "MsgApp", "--entries", "1", "--entry-size", str(size),
                                      "--count", str(count), "--await-acks", "--window", "512"],
-                            timeout=180, tag=f"acked-{size}")
+                            timeout=180, tag=f"{pre.replace('/', '-')}acked-{size}", tls=tls)
         if not res:
             return
         s, r = res
         acks = s["json"]["acks"]
         if acks["acked"] != count or s["json"]["stop_reason"] != "done":
-            log(f"  ! {impl} acked {size}: acked {acks['acked']}/{count} ({s['json']['stop_reason']})")
+            log(f"  ! {impl} {pre}acked {size}: acked {acks['acked']}/{count} ({s['json']['stop_reason']})")
             return
-        k = f"acked/{size}"
+        k = f"{pre}acked/{size}"
         self.add(k + "/msgs", impl, acks["msgs_per_s"])
         self.add(k + "/mb", impl, acks["mb_per_s"])
         self.add(k + "/p50", impl, acks["latency_us"]["p50"])
@@ -294,16 +355,18 @@ class Suite:
         self.add(k + "/cpu_recv", impl, r["cpu_s"] / max(1, r["json"]["messages"]) * 1e6)
         self.add(k + "/rss_send", impl, s["json"]["peak_rss_kb"] / 1024)
         self.add(k + "/rss_recv", impl, r["json"]["peak_rss_kb"] / 1024)
-        log(f"    {impl} acked {size:>8} B: {acks['msgs_per_s']:>10.0f} msgs/s {acks['mb_per_s']:>8.1f} MB/s "
+        log(f"    {impl} {pre}acked {size:>8} B: {acks['msgs_per_s']:>10.0f} msgs/s {acks['mb_per_s']:>8.1f} MB/s "
             f"cpu {s['cpu_s']:.2f}+{r['cpu_s']:.2f} s rss {s['json']['peak_rss_kb']}/{r['json']['peak_rss_kb']} kB "
             f"load {loadavg():.1f}")
 
-    def latency(self, impl, window, rep, busy_poll=None):
+    def latency(self, impl, window, rep, busy_poll=None, tls=False):
+        pre = "tls/" if tls else ""
         count = max(500, (LATENCY_W1_COUNT if window == 1 else LATENCY_W256_COUNT) // self.scale)
         res = self.run_pair(impl, "echo", ["--expect", str(count), "--idle", "10s"],
                             "send", ["--type", "MsgApp", "--entries", "1", "--entry-size", str(LATENCY_SIZE),
                                      "--count", str(count), "--await-acks", "--window", str(window)],
-                            timeout=180, busy_poll=busy_poll, tag=f"lat-w{window}" + ("-busy" if busy_poll else ""))
+                            timeout=180, busy_poll=busy_poll, tls=tls,
+                            tag=f"{pre.replace('/', '-')}lat-w{window}" + ("-busy" if busy_poll else ""))
         if not res:
             return
         s, r = res
@@ -311,14 +374,14 @@ class Suite:
         if acks["acked"] != count:
             log(f"  ! {impl} latency w{window}: acked {acks['acked']}/{count}")
             return
-        k = f"{'busy' if busy_poll else 'lat'}/w{window}"
+        k = pre + f"{'busy' if busy_poll else 'lat'}/w{window}"
         lat = acks["latency_us"]
         self.add(k + "/msgs", impl, acks["msgs_per_s"])
         for p in ("p50", "p99", "p999"):
             self.add(k + "/" + p, impl, lat[p])
         self.add(k + "/cpu_send", impl, s["cpu_s"] / count * 1e6)
         self.add(k + "/cpu_recv", impl, r["cpu_s"] / max(1, r["json"]["messages"]) * 1e6)
-        log(f"    {impl} {'busy-poll ' if busy_poll else ''}window {window:>3}: {acks['msgs_per_s']:>9.0f} msgs/s "
+        log(f"    {impl} {pre}{'busy-poll ' if busy_poll else ''}window {window:>3}: {acks['msgs_per_s']:>9.0f} msgs/s "
             f"p50 {lat['p50']:.1f} p99 {lat['p99']:.1f} p99.9 {lat['p999']:.1f} us load {loadavg():.1f}")
 
     def oneway_trial(self, impl, rate, count):
@@ -381,14 +444,15 @@ class Suite:
         self.oneway_trials = getattr(self, "oneway_trials", [])
         self.oneway_trials.append({"impl": impl, "rep": rep, "trials": trials})
 
-    def snapshot(self, impl, size, rep):
-        snap_dir = os.path.join(self.work, f"snap-{impl}-{size}-{rep}")
+    def snapshot(self, impl, size, rep, tls=False):
+        pre = "tls/" if tls else ""
+        snap_dir = os.path.join(self.work, f"snap-{impl}-{size}-{rep}{'-tls' if tls else ''}")
         os.makedirs(snap_dir, exist_ok=True)
         try:
             res = self.run_pair(impl, "sink", ["--expect", "1", "--snap-dir", snap_dir, "--idle", "30s"],
                                 "snapshot", ["--db-size", str(size), "--snap-timeout", "300s",
                                              "--snap-index", str(100 + rep)],
-                                timeout=400, tag=f"snap-{size}")
+                                timeout=400, tag=f"{pre.replace('/', '-')}snap-{size}", tls=tls)
         finally:
             shutil.rmtree(snap_dir, ignore_errors=True)
         if not res:
@@ -396,15 +460,15 @@ class Suite:
         s, r = res
         sj = s["json"]
         if sj["status"] != "finish":
-            log(f"  ! {impl} snapshot {size}: {sj['status']}")
+            log(f"  ! {impl} {pre}snapshot {size}: {sj['status']}")
             return
-        k = f"snap/{size}"
+        k = f"{pre}snap/{size}"
         self.add(k + "/mb", impl, sj["mb_per_s"])
         self.add(k + "/rss_send", impl, sj["peak_rss_kb"] / 1024)
         self.add(k + "/rss_recv", impl, r["json"]["peak_rss_kb"] / 1024)
         self.add(k + "/cpu_send", impl, s["cpu_s"] / (size / 1e9))
         self.add(k + "/cpu_recv", impl, r["cpu_s"] / (size / 1e9))
-        log(f"    {impl} snapshot {size >> 20:>5} MiB: {sj['mb_per_s']:.0f} MB/s rss {sj['peak_rss_kb']}/"
+        log(f"    {impl} {pre}snapshot {size >> 20:>5} MiB: {sj['mb_per_s']:.0f} MB/s rss {sj['peak_rss_kb']}/"
             f"{r['json']['peak_rss_kb']} kB cpu {s['cpu_s']:.2f}+{r['cpu_s']:.2f} s load {loadavg():.1f}")
 
     def ceilings(self, rep):
@@ -461,6 +525,11 @@ class Suite:
         self.load_start = os.getloadavg()
         if on("oneway"):
             self.measure_message_bytes()
+        if on("tls"):
+            try:
+                self.tls_flags = make_tls_certs(os.path.join(self.work, "pki"))
+            except (OSError, subprocess.SubprocessError) as e:
+                log(f"  ! tls: no certificates (is the openssl tool installed?): {e}")
         for rep in range(reps):
             order = list(self.impls) if rep % 2 == 0 else list(reversed(self.impls))
             log(f"== repetition {rep + 1}/{reps} (order: {' then '.join(LABEL[i] for i in order)})")
@@ -484,6 +553,14 @@ class Suite:
                 for size in SNAPSHOT_SIZES:
                     for impl in order:
                         self.snapshot(impl, size, rep)
+            if on("tls") and self.tls_flags:
+                for size in TLS_ACKED_SIZES:
+                    for impl in order:
+                        self.acked(impl, size, rep, tls=True)
+                for impl in order:
+                    self.latency(impl, 1, rep, tls=True)
+                for impl in order:
+                    self.snapshot(impl, TLS_SNAPSHOT_SIZE, rep, tls=True)
         self.micro_rows = []
         if on("micro") and self.args.micro:
             self.micro()
@@ -605,6 +682,21 @@ def build_rows(suite):
         pair(sec, f"{name} DB, CPU sender (whole process)", "s/GB", f"snap/{size}/cpu_send")
         pair(sec, f"{name} DB, CPU receiver (whole process)", "s/GB", f"snap/{size}/cpu_recv")
 
+    sec = "TLS (mutual, TLS 1.3 / the default suites)"
+    for size in TLS_ACKED_SIZES:
+        name = size_name(size)
+        pair(sec, f"acked {name} entries (window 512)", "msgs/s", f"tls/acked/{size}/msgs")
+        pair(sec, f"acked {name} entries (window 512)", "MB/s", f"tls/acked/{size}/mb")
+        pair(sec, f"acked {name}: CPU per msg, sender", "µs", f"tls/acked/{size}/cpu_send")
+        pair(sec, f"acked {name}: CPU per msg, echo", "µs", f"tls/acked/{size}/cpu_recv")
+    for p, name in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+        pair(sec, f"latency {size_name(LATENCY_SIZE)}, window 1 {name}", "µs", f"tls/lat/w1/{p}")
+    name = size_name(TLS_SNAPSHOT_SIZE)
+    pair(sec, f"snapshot {name} DB", "MB/s", f"tls/snap/{TLS_SNAPSHOT_SIZE}/mb")
+    pair(sec, f"snapshot {name} DB, CPU sender (whole process)", "s/GB", f"tls/snap/{TLS_SNAPSHOT_SIZE}/cpu_send")
+    pair(sec, f"snapshot {name} DB, CPU receiver (whole process)", "s/GB",
+         f"tls/snap/{TLS_SNAPSHOT_SIZE}/cpu_recv")
+
     sec = "CPU per message (user+sys of the whole process / messages) and peak RSS, acked rows"
     for size in ACKED_COUNTS:
         name = size_name(size)
@@ -661,6 +753,14 @@ def render_micro(rows):
             verdict = "met" if r["allocs_per_msg"] == 0 else "NOT met"
         out.append(f"| {r['name']} | {r['cpu_ns_per_msg']:.1f} | {r['wall_msgs_per_s']:,.0f} | "
                    f"{r['allocs_per_msg']:.4f} | {r['alloc_bytes_per_msg']:.1f} | {split} | {verdict} |")
+    # Issue 9: the counters' share of the hot path, same bursts of 256.
+    ns = {r["name"]: r["cpu_ns_per_msg"] for r in rows}
+    counters, transport = ns.get("metrics counters per MsgApp, batch 256"), ns.get("transport one-way MsgApp 1x128B")
+    if counters is not None and transport:
+        out.append("")
+        out.append(f"Metric and v2-stats updates: {counters:.1f} ns/msg (bursts of 256), "
+                   f"{100 * counters / transport:.1f} % of the transport one-way MsgApp 1x128B case "
+                   f"({transport:.0f} ns/msg), which includes them.")
     return "\n".join(out)
 
 
@@ -714,7 +814,7 @@ def main():
     ap.add_argument("--micro", default=os.path.join(ROOT, "build-bench", "benchmarks", "micro"))
     ap.add_argument("--reps", type=int, default=None, help="repetitions of every workload (default 3; --quick: 1)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 repetition, counts / 10")
-    ap.add_argument("--only", default="", help="comma-separated: ceiling,acked,latency,busypoll,oneway,snapshot,micro")
+    ap.add_argument("--only", default="", help="comma-separated: ceiling,acked,latency,busypoll,oneway,snapshot,tls,micro")
     ap.add_argument("--max-load", type=float, default=0,
                     help="before each run wait (at most 30 s) until the 1-min load average is below this")
     ap.add_argument("--nice", type=int, default=0,
