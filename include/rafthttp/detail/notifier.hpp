@@ -2,12 +2,15 @@
 // Built on a timer that never expires by itself; notify() cancels the wait.
 #pragma once
 
+// A standard header before Asio's: Asio's config picks its allocation
+// functions from libstdc++'s macros, and must pick the same in every
+// translation unit (tests/lint/asio_config.sh).
+#include <chrono>
+
 #include <asio/awaitable.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-
-#include <chrono>
 
 namespace rafthttp::detail {
 
