@@ -169,8 +169,8 @@ struct proxied_pair {
   proxied_pair(asio::io_context& ctx, transport_options o1, transport_options o2)
       : t1(ctx.get_executor(), raft1, snaps1, with_log(std::move(o1), log1)),
         t2(ctx.get_executor(), raft2, snaps2, with_log(std::move(o2), log2)),
-        p12(ctx, std::nullopt),
-        p21(ctx, std::nullopt) {
+        p12(ctx),
+        p21(ctx) {
     REQUIRE_FALSE(t1.listen(loopback()));
     REQUIRE_FALSE(t2.listen(loopback()));
     p12.set_upstream(t2.local_endpoint());

@@ -153,7 +153,7 @@ CORO_TEST_CASE("fault proxy: corrupts and resets the next matching link once; wi
   CHECK(proxy.newest("GET /c")->was_reset);
 
   // No upstream: accepted, read, never answered, never closed.
-  proxy.set_upstream(std::nullopt);
+  proxy.hold_new_links();
   auto held = co_await dial(ctx, proxy.endpoint());
   co_await send(*held, "GET /h HTTP/1.1\r\n\r\n");
   CHECK((co_await read_n(*held, 1, 300ms, ec)).empty());

@@ -133,3 +133,22 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
 
 #endif
+
+#include <doctest/doctest.h>
+
+#include <memory>
+
+// The measure the memory assertions rely on (they are skipped when it is off).
+TEST_CASE("heap watch: live bytes and the peak follow allocations") {
+  namespace heap = rafthttp::test::heap;
+  REQUIRE(heap::tracking());
+  const auto mark = heap::mark();
+  {
+    const auto block = std::make_unique<char[]>(4 * 1024 * 1024);
+    block[0] = 1;
+    CHECK(heap::live() >= mark + 4 * 1024 * 1024);
+  }
+  CHECK(heap::live() < mark + 1024 * 1024);
+  CHECK(heap::growth_since(mark) >= 4 * 1024 * 1024);
+  CHECK(heap::growth_since(heap::mark()) == 0);
+}

@@ -196,7 +196,7 @@ CORO_TEST_CASE("faults: a peer that accepts and never answers: dials time out an
   o1.log = log1.sink();
   test_transport t1(ctx.get_executor(), raft1, snaps1, o1);
   REQUIRE_FALSE(t1.listen(loopback()));
-  fault_proxy hung(ctx, std::nullopt);  // accepts, reads, never answers, never closes
+  fault_proxy hung(ctx);  // accepts, reads, never answers, never closes
   const auto started = clock::now();
   t1.add_peer(2, hung.url());
   const auto message_path = stream_path(stream_type::message, 1);

@@ -25,8 +25,8 @@
 //
 // One-shot tampering of the next matching link: reset_after (forward n more
 // bytes, then reset both sides with RST) and corrupt (overwrite n bytes after
-// skipping some). Without an upstream (set_upstream(std::nullopt)) new links
-// are held: accepted, read and never answered, as by a hung peer.
+// skipping some). Without an upstream (fault_proxy(ctx), hold_new_links())
+// new links are held: accepted, read and never answered, as by a hung peer.
 #pragma once
 
 #include <rafthttp/detail/notifier.hpp>
@@ -48,7 +48,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -106,9 +105,11 @@ class fault_proxy {
     [[nodiscard]] std::size_t forwarded_to(direction d) const { return forwarded[static_cast<int>(d)]; }
   };
 
-  fault_proxy(asio::io_context& ctx, std::optional<tcp::endpoint> upstream)
-      : state_(std::make_shared<state>(ctx.get_executor())) {
-    state_->upstream = upstream;
+  // Forwards new links to `upstream`.
+  fault_proxy(asio::io_context& ctx, const tcp::endpoint& upstream) : fault_proxy(ctx) { set_upstream(upstream); }
+
+  // Holds new links (accepted, read, never answered) until set_upstream().
+  explicit fault_proxy(asio::io_context& ctx) : state_(std::make_shared<state>(ctx.get_executor())) {
     std::error_code ec;
     auto& a = state_->acceptor;
     const tcp::endpoint local(asio::ip::make_address("127.0.0.1"), 0);
@@ -132,9 +133,13 @@ class fault_proxy {
     return *url_list::parse("http://127.0.0.1:" + std::to_string(endpoint().port()));
   }
 
-  // Where new links are forwarded; none: new links are held (accepted, read,
-  // never answered).
-  void set_upstream(std::optional<tcp::endpoint> upstream) { state_->upstream = upstream; }
+  // Where new links are forwarded from now on.
+  void set_upstream(const tcp::endpoint& upstream) {
+    state_->upstream = upstream;
+    state_->has_upstream = true;
+  }
+  // New links are held from now on: accepted, read, never answered.
+  void hold_new_links() { state_->has_upstream = false; }
 
   // A fault for `d` on links whose request line contains `match` (all: empty).
   void set(direction d, fault f, std::string match = {}) {
@@ -223,7 +228,8 @@ class fault_proxy {
 
     asio::any_io_executor executor;
     tcp::acceptor acceptor;
-    std::optional<tcp::endpoint> upstream;
+    tcp::endpoint upstream;
+    bool has_upstream = false;
     std::vector<rule> rules;
     std::vector<tamper> tampers;
     std::vector<std::shared_ptr<link>> links;
@@ -276,12 +282,12 @@ class fault_proxy {
   }
 
   static asio::awaitable<void> start(std::shared_ptr<state> s, std::shared_ptr<link> l) {
-    if (!s->upstream) {
+    if (!s->has_upstream) {
       l->held = true;
       co_await pump(s, l, direction::to_server);
       co_return;
     }
-    auto [ec] = co_await l->server.async_connect(*s->upstream, http::use_tuple);
+    auto [ec] = co_await l->server.async_connect(s->upstream, http::use_tuple);
     if (ec) {
       reset(*l);
       co_return;
