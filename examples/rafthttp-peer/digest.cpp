@@ -1,31 +1,11 @@
 #include "digest.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <cstdlib>
 
 namespace peer_cli {
 
 namespace {
-
-// Fetched once: an implicit fetch per EVP_DigestInit would cost more than
-// hashing a small message.
-const EVP_MD* sha256_algorithm() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (md == nullptr) {
-    std::fputs("rafthttp-peer: OpenSSL has no SHA256\n", stderr);
-    std::abort();
-  }
-  return md;
-}
-
-void check(int openssl_result) {
-  if (openssl_result != 1) {
-    std::fputs("rafthttp-peer: OpenSSL SHA-256 failed\n", stderr);
-    std::abort();
-  }
-}
 
 std::uint64_t load_big_endian(const std::uint8_t* p) {
   std::uint64_t v = 0;
@@ -35,32 +15,23 @@ std::uint64_t load_big_endian(const std::uint8_t* p) {
 
 }  // namespace
 
-void sha256::context_deleter::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
+sha256::sha256() { SHA256_Init(&ctx_); }
 
-sha256::sha256() : ctx_(EVP_MD_CTX_new()) { check(EVP_DigestInit_ex2(ctx_.get(), sha256_algorithm(), nullptr)); }
-sha256::~sha256() = default;
-sha256::sha256(sha256&&) noexcept = default;
-sha256& sha256::operator=(sha256&&) noexcept = default;
-
-void sha256::update(std::span<const std::uint8_t> bytes) {
-  check(EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()));
-}
+void sha256::update(std::span<const std::uint8_t> bytes) { SHA256_Update(&ctx_, bytes.data(), bytes.size()); }
 
 sha256_sum sha256::sum() const {
-  std::unique_ptr<EVP_MD_CTX, context_deleter> copy(EVP_MD_CTX_new());
-  check(EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()));
+  SHA256_CTX copy = ctx_;  // finishing consumes the context
   sha256_sum out{};
-  check(EVP_DigestFinal_ex(copy.get(), out.data(), nullptr));
+  SHA256_Final(out.data(), &copy);
   return out;
 }
 
 sha256_sum sha256::of(std::span<const std::uint8_t> bytes) {
-  // One context per thread, re-initialised for each message.
-  thread_local std::unique_ptr<EVP_MD_CTX, context_deleter> ctx(EVP_MD_CTX_new());
+  // Not OpenSSL 3's SHA256(): that one goes through EVP (EVP_Q_digest).
+  sha256 h;
+  h.update(bytes);
   sha256_sum out{};
-  check(EVP_DigestInit_ex2(ctx.get(), sha256_algorithm(), nullptr));
-  check(EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()));
-  check(EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr));
+  SHA256_Final(out.data(), &h.ctx_);
   return out;
 }
 
