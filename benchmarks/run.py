@@ -462,6 +462,11 @@ class Suite:
         if sj["status"] != "finish":
             log(f"  ! {impl} {pre}snapshot {size}: {sj['status']}")
             return
+        # The DB must arrive whole: the receiver's SHA-256 of the saved file is the sender's.
+        received = [db.get("db_sha256") for db in r["json"].get("snapshots", [])]
+        if sj.get("db_sha256") not in received:
+            log(f"  ! {impl} {pre}snapshot {size}: SHA-256 {sj.get('db_sha256')} not among the received {received}")
+            return
         k = f"{pre}snap/{size}"
         self.add(k + "/mb", impl, sj["mb_per_s"])
         self.add(k + "/rss_send", impl, sj["peak_rss_kb"] / 1024)
