@@ -36,7 +36,7 @@ class message_reader {
         if (result.event == parse_event::message_done) co_return errc::http_parse_error;
       }
       std::error_code ec;
-      const bool eof = co_await fill(deadline, ec);
+      const bool eof = co_await fill(deadline, head_read_chunk, ec);
       if (ec) co_return ec;
       if (eof) co_return errc::connection_closed;
     }
@@ -59,7 +59,7 @@ class message_reader {
       if (!pieces_.empty() || body_done_) continue;
       buffer_.consume(parsed_);
       parsed_ = 0;
-      const bool eof = co_await fill(deadline_after(read_timeout), ec);
+      const bool eof = co_await fill(deadline_after(read_timeout), body_read_chunk, ec);
       if (ec) co_return std::span<const std::uint8_t>{};
       if (eof) {
         // The connection ended: that completes a body that runs until EOF.
@@ -91,13 +91,17 @@ class message_reader {
   }
 
  private:
-  static constexpr std::size_t read_chunk = 64 * kib;
+  // A head is a few hundred bytes, and a connection waiting for one (idle,
+  // or a client that never sends) should hold little memory: small reads.
+  // Bodies (streams, snapshots) are read in large ones.
+  static constexpr std::size_t head_read_chunk = 4 * kib;
+  static constexpr std::size_t body_read_chunk = 64 * kib;
 
-  // Reads more bytes; returns true at EOF (no error then).
-  asio::awaitable<bool> fill(clock::time_point deadline, std::error_code& ec) {
-    std::uint8_t* at = buffer_.grow(read_chunk);
-    const std::size_t n = co_await conn_.read_some(asio::buffer(at, read_chunk), deadline, ec);
-    buffer_.shrink_back(read_chunk - n);
+  // Reads up to `chunk` more bytes; returns true at EOF (no error then).
+  asio::awaitable<bool> fill(clock::time_point deadline, std::size_t chunk, std::error_code& ec) {
+    std::uint8_t* at = buffer_.grow(chunk);
+    const std::size_t n = co_await conn_.read_some(asio::buffer(at, chunk), deadline, ec);
+    buffer_.shrink_back(chunk - n);
     if (ec == errc::connection_closed && n == 0) {
       ec = {};
       co_return true;
