@@ -45,14 +45,23 @@ def free_port():
 
 
 def vm_rss_kb(pid):
+    """(VmRSS, RssAnon, RssFile) in kB from /proc/PID/status, or None."""
+    vals = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                key = line.split(":", 1)[0]
+                if key in ("VmRSS", "RssAnon", "RssFile"):
+                    vals[key] = int(line.split()[1])
     except OSError:
         return None
-    return None
+    if "VmRSS" not in vals:
+        return None
+    try:
+        fds = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        fds = ""
+    return vals["VmRSS"], vals.get("RssAnon", ""), vals.get("RssFile", ""), fds
 
 
 def read_json(path):
@@ -233,11 +242,15 @@ class Soak:
 
     def sample(self, t):
         for member, run in self.members_alive():
-            rss = vm_rss_kb(run.pid)
-            if rss is not None:
+            got = vm_rss_kb(run.pid)
+            if got is not None:
+                rss, anon, filed, fds = got
                 role = "m2-echo-longlived" if member == 2 else f"m{member}-{run.label}"
                 self.samples.append((round(t, 1), run.pid, role, rss))
-                self.csvw.writerow([f"{t:.1f}", run.pid, role, rss])
+                self.anon[role] = (anon, filed)
+                if member == 2 and fds != "":
+                    self.fds.append((round(t, 1), fds))
+                self.csvw.writerow([f"{t:.1f}", run.pid, role, rss, anon, filed, fds])
         self.csvf.flush()
 
     def members_alive(self):
@@ -250,7 +263,9 @@ class Soak:
         a = self.a
         self.csvf = open(a.csv, "w", newline="")
         self.csvw = csv.writer(self.csvf)
-        self.csvw.writerow(["time_s", "pid", "role", "rss_kb"])
+        self.csvw.writerow(["time_s", "pid", "role", "rss_kb", "rss_anon_kb", "rss_file_kb", "fds"])
+        self.fds = []
+        self.anon = {}
         self.t0 = time.monotonic()
         self.log(f"workdir {self.workdir}; ports {self.port}; binary {a.cpp}")
         self.echo = Run(2, "echo", self.echo_argv(), self.workdir, 0)
@@ -348,9 +363,18 @@ class Soak:
             print(f"member 2 (echo, long-lived) VmRSS: start {ll[0][1]} kB, at warm-up "
                   f"({after[0][0]:.0f} s) {warm} kB, max after warm-up {mx} kB, final {final} kB; "
                   f"bound {bound:.0f} kB (+{a.growth_pct}% + {a.growth_kb} kB)")
+            print(f"  last sample: RssAnon {self.anon.get('m2-echo-longlived', ('?', '?'))[0]} kB, "
+                  f"RssFile {self.anon.get('m2-echo-longlived', ('?', '?'))[1]} kB (columns 5-6 of the CSV)")
             step = max(1, len(ll) // 20)
             print("  curve (time_s rss_kb): " + ", ".join(f"{t:.0f}:{r}" for t, r in ll[::step]) +
                   (f", {ll[-1][0]:.0f}:{ll[-1][1]}" if (len(ll) - 1) % step else ""))
+            fds_after = [n for t, n in self.fds if t >= warm_t]
+            if fds_after:
+                print(f"  open file descriptors: at warm-up {fds_after[0]}, max {max(fds_after)}, "
+                      f"final {fds_after[-1]} (bound +{a.fd_growth})")
+                if max(fds_after) > fds_after[0] + a.fd_growth:
+                    self.failures.append(f"member 2 open file descriptors grew from {fds_after[0]} to "
+                                         f"{max(fds_after)} (> +{a.fd_growth}): a descriptor leak")
             if mx > bound:
                 self.failures.append(f"member 2 RSS grew from {warm} kB to {mx} kB (> {bound:.0f} kB)")
         ej = self.echo.result() or {}
@@ -408,6 +432,8 @@ def main():
     p.add_argument("--snap-mib", type=int, default=8, help="DB size of each snapshot")
     p.add_argument("--growth-pct", type=float, default=25)
     p.add_argument("--growth-kb", type=int, default=2048)
+    p.add_argument("--fd-growth", type=int, default=32,
+                   help="open descriptors member 2 may gain after warm-up")
     p.add_argument("--csv", default="soak-rss.csv")
     p.add_argument("--workdir", default=None)
     p.add_argument("-v", "--verbose", action="store_true")
