@@ -81,3 +81,13 @@ CORO_TEST_CASE("dialling a port nobody listens on fails cleanly") {
                                         deadline_after(1s));
   CHECK(unix_socket == errc::invalid_url);  // unix sockets are not supported
 }
+
+CORO_TEST_CASE("a failed dial closes its connection at once: a down peer is redialled often") {
+  auto conn = connection::make(ctx.get_executor());
+  const auto ec = co_await dial(*conn, *parse_peer_url("http://127.0.0.1:1"), deadline_after(1s));
+  CHECK(ec);
+  CHECK_FALSE(conn->is_open());  // the socket is released, not left to the destructor
+  std::weak_ptr<connection> watched = conn;
+  conn.reset();
+  CO_WAIT_UNTIL(watched.expired());  // and no watchdog keeps the connection alive
+}

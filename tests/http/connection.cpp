@@ -55,3 +55,13 @@ CORO_TEST_CASE("reads without a deadline wait; close cancels them") {
   CHECK(ec == asio::error::operation_aborted);
   CHECK(client->remote_address() == "unknown");
 }
+
+CORO_TEST_CASE("a connection its owners dropped without close() is freed by its watchdog") {
+  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  auto client = connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
+                                         deadline_after(200ms)));  // the watchdog runs from here on
+  std::weak_ptr<connection> watched = client;
+  client.reset();  // idle, never closed: nothing can use it any more
+  CO_WAIT_UNTIL(watched.expired());
+}

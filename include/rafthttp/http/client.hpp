@@ -58,9 +58,12 @@ inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& u
     if (resolve_error) co_return resolve_error;
     endpoints = std::move(results);
   }
-  const auto ec = co_await conn.connect(endpoints, deadline);
-  if (ec || !url.uses_tls()) co_return ec;
-  co_return co_await secure_client(conn, url, tls);
+  auto ec = co_await conn.connect(endpoints, deadline);
+  if (!ec && url.uses_tls()) ec = co_await secure_client(conn, url, tls);
+  // A failed dial releases its socket and its watchdog at once: a peer that is
+  // down is redialled several times a second, for as long as it is down.
+  if (ec) conn.close();
+  co_return ec;
 }
 
 // The Host header for a URL.

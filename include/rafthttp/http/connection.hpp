@@ -173,6 +173,10 @@ class connection : public std::enable_shared_from_this<connection> {
   static asio::awaitable<void> watch(std::shared_ptr<connection> self) {
     while (!self->closed_) {
       const auto next = std::min(self->read_deadline_, self->write_deadline_);
+      // Idle, and nobody but the watchdog holds the connection: no operation
+      // can come any more. Ending here frees it (and closes its socket), also
+      // when an owner dropped it without close().
+      if (next == clock::time_point::max() && self.use_count() == 1) break;
       const auto now = clock::now();
       if (next <= now) {
         self->timed_out_ = true;
