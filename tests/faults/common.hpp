@@ -8,6 +8,7 @@
 #include "faults/heap_watch.hpp"
 #include "support/coro.hpp"
 #include "support/fault_proxy.hpp"
+#include "support/recorded_log.hpp"
 #include "support/recording_raft.hpp"
 
 #include <asio/post.hpp>
@@ -119,46 +120,8 @@ inline asio::awaitable<void> yield(asio::io_context& ctx) {
   co_await asio::post(ctx.get_executor(), asio::use_awaitable);
 }
 
-// What a transport logged.
-struct log_record {
-  log_level level;
-  std::string message;
-  std::map<std::string, std::string> fields;
-};
-
-struct recorded_log {
-  std::vector<log_record> records;
-
-  [[nodiscard]] log_sink sink() {
-    return [this](log_level level, std::string_view message, std::span<const log_field> fields) {
-      log_record r{level, std::string(message), {}};
-      for (const auto& f : fields) r.fields.emplace(std::string(f.key), f.value);
-      records.push_back(std::move(r));
-    };
-  }
-
-  // Records with this message (and, if given, this field value).
-  [[nodiscard]] std::size_t count(std::string_view message, std::string_view key = {},
-                                  std::string_view value = {}) const {
-    return static_cast<std::size_t>(std::ranges::count_if(records, [&](const log_record& r) {
-      if (r.message != message) return false;
-      if (key.empty()) return true;
-      const auto it = r.fields.find(std::string(key));
-      return it != r.fields.end() && (value.empty() || it->second == value);
-    }));
-  }
-
-  // The "error" fields of a reader's "lost TCP streaming connection" lines.
-  [[nodiscard]] std::vector<std::string> reader_losses(stream_type type) const {
-    std::vector<std::string> out;
-    for (const auto& r : records) {
-      if (r.message != "lost TCP streaming connection with remote peer") continue;
-      const auto it = r.fields.find("stream-reader-type");
-      if (it != r.fields.end() && it->second == stream_name(type)) out.push_back(r.fields.at("error"));
-    }
-    return out;
-  }
-};
+using test::log_record;
+using test::recorded_log;
 
 [[nodiscard]] inline std::string error_text(errc e) { return make_error_code(e).message(); }
 

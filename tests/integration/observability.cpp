@@ -6,6 +6,7 @@
 #include "support/fake_peer.hpp"
 #include "support/prometheus_text.hpp"
 #include "support/raw_http.hpp"
+#include "support/recorded_log.hpp"
 #include "support/recording_raft.hpp"
 
 #include <doctest/doctest.h>
@@ -41,42 +42,8 @@ message app(member_id from, member_id to, std::uint64_t index) {
   return m;
 }
 
-// What a sink received, by message, with its fields.
-struct log_record {
-  log_level level;
-  std::string message;
-  std::map<std::string, std::string> fields;
-};
-
-struct recorded_log {
-  std::vector<log_record> records;
-
-  [[nodiscard]] log_sink sink() {
-    return [this](log_level level, std::string_view message, std::span<const log_field> fields) {
-      log_record r{level, std::string(message), {}};
-      for (const auto& f : fields) r.fields.emplace(std::string(f.key), f.value);
-      records.push_back(std::move(r));
-    };
-  }
-
-  // Records with this message whose fields include every given key=value.
-  [[nodiscard]] std::vector<const log_record*> find(std::string_view message,
-                                                    const std::map<std::string, std::string>& with = {}) const {
-    std::vector<const log_record*> out;
-    for (const auto& r : records) {
-      if (r.message != message) continue;
-      const bool matches = std::ranges::all_of(with, [&](const auto& kv) {
-        const auto it = r.fields.find(kv.first);
-        return it != r.fields.end() && it->second == kv.second;
-      });
-      if (matches) out.push_back(&r);
-    }
-    return out;
-  }
-  [[nodiscard]] bool has(std::string_view message, const std::map<std::string, std::string>& with = {}) const {
-    return !find(message, with).empty();
-  }
-};
+using test::log_record;
+using test::recorded_log;
 
 // Short intervals so that heartbeats, probes and monitor reports happen
 // within a test.
