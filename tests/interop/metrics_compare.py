@@ -25,11 +25,9 @@ import argparse
 import json
 import math
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -196,25 +194,13 @@ def ensure_go_peer(path):
         unavailable(str(why))
 
 
-_ports_taken = set()
 _ports_lock = threading.Lock()
 
 
 def free_port():
-    """A free loopback port below the ephemeral range, so that no outgoing
-    connection takes it before our peer listens on it."""
+    """A free loopback port (harness.free_ports), safe from the runs' threads."""
     with _ports_lock:
-        while True:
-            port = random.randrange(20000, 32700)
-            if port in _ports_taken:
-                continue
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            _ports_taken.add(port)
-            return port
+        return harness.free_ports(1)[0]
 
 
 class Peer:
