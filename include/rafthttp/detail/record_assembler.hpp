@@ -26,10 +26,8 @@ struct parse_step {
 
 class record_assembler {
  public:
-  // A cut record's buffer keeps up to this much capacity between records, and
-  // a record up to this size gets its room at once: a stream of large
-  // entries then costs no allocation per record. Larger records grow with
-  // what arrives (a length prefix alone never allocates).
+  // A cut record's buffer keeps up to this much capacity between records: a
+  // stream of large entries then costs no allocation per record.
   static constexpr std::size_t kept_capacity = 4 * 1024 * 1024;
 
   // Parses every whole record in `input` with `parse(span) -> parse_step`; keeps
@@ -38,7 +36,8 @@ class record_assembler {
   template <class Parse>
   [[nodiscard]] std::error_code feed(std::span<const std::uint8_t> input, Parse&& parse) {
     while (!pending_.empty()) {
-      if (needed_ <= kept_capacity) pending_.reserve(needed_);
+      // The buffer grows with what arrives (doubling), never with what a
+      // length prefix claims: announcing 4 MiB and sending 10 bytes costs ~256.
       const std::size_t take = std::min(input.size(), needed_ - pending_.size());
       pending_.append(input.first(take));
       input = input.subspan(take);
