@@ -98,6 +98,7 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     head.headers.add("Content-Type", "application/protobuf");
     std::error_code ec;
     const auto started = http::clock::now();
+    core.stamp_append_requests(started);
     const auto response = co_await http::round_trip(core.executor, core.pool, url, head, j.body.bytes(),
                                                     core.options.client, core.options.client.max_error_body_bytes,
                                                     ec, &in_flight, http::clock::time_point::max(),

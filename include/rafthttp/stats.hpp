@@ -730,7 +730,9 @@ class server_stats {
     send_rates_.insert_unstamped(bytes);
     ++send_append_requests_;
   }
-  void stamp_send_requests() { send_rates_.stamp(steady::now()); }
+  void stamp_send_requests(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+    send_rates_.stamp(now);
+  }
 
   // Go's RecvAppendReq: a follower of `leader`.
   void recv_append_request(std::string_view leader, std::size_t bytes) {

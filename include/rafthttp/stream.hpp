@@ -77,6 +77,7 @@ class stream_writer {
     const auto interval = peer_.core->options.link_heartbeat_interval;
     while (generation_ == generation && !peer_.stopped()) {
       const auto now = http::clock::now();
+      peer_.core->stamp_append_requests(now);
       if (pending_.empty() && now < next_heartbeat) {
         co_await wakeup_.wait_until(next_heartbeat);
         continue;

@@ -54,15 +54,10 @@ struct peer_context {
   }
 
   // ServerStats.SendAppendReq, as etcd's Transport.Send calls it for every
-  // MsgApp to a peer. Its time is read once per burst of sends, by a handler
-  // that runs when the current one is done, not once per message.
+  // MsgApp to a peer; its time comes once per burst (core::stamp_append_requests).
   void count_append_request(std::size_t bytes) {
     core->self_stats.send_append_request_unstamped(bytes);
-    if (std::exchange(core->append_stamp_posted, true)) return;
-    asio::post(core->executor, [c = core] {
-      c->append_stamp_posted = false;
-      c->self_stats.stamp_send_requests();
-    });
+    core->append_stamp_due = true;
   }
 
   // A message to this peer was dropped as a queue was full: counted in

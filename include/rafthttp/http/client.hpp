@@ -5,6 +5,7 @@
 #pragma once
 
 #include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/http/chunk.hpp>
 #include <rafthttp/http/connection.hpp>
 #include <rafthttp/http/fields.hpp>
 #include <rafthttp/http/message_reader.hpp>
@@ -98,29 +99,35 @@ class client_exchange {
 
   asio::awaitable<std::error_code> send_chunk(std::span<const std::uint8_t> data) {
     if (data.empty()) co_return std::error_code{};
-    char size_line[20];
-    const auto size_length = detail::chunk_size_line(size_line, data.size());
-    const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length), asio::buffer(data.data(), data.size()),
-                             asio::buffer("\r\n", 2)};
-    co_return co_await write(buffers);
+    const chunk_buffers chunk(data);
+    // Every snapshot byte comes here: the socket is awaited in this frame
+    // (connection::arm_write), not through write().
+    auto guard = conn_->arm_write(deadline_after(options_.write_timeout));
+    auto [ec, n] = co_await conn_->async_write(chunk.buffers());
+    (void)n;
+    co_return guard.result(ec);
   }
 
   asio::awaitable<std::error_code> finish_chunks() { co_return co_await write(asio::buffer("0\r\n\r\n", 5)); }
 
   // ---------------------------------------------------------------- response --
 
-  asio::awaitable<std::error_code> read_head(clock::time_point deadline) {
-    co_return co_await reader_.read_head(deadline);
+  // The reads are not coroutines themselves (a frame fewer on every read of
+  // a stream): await them at once.
+  [[nodiscard]] asio::awaitable<std::error_code> read_head(clock::time_point deadline) {
+    return reader_.read_head(deadline);
   }
 
   [[nodiscard]] const response_head& response() const { return parser_.response(); }
 
-  asio::awaitable<std::span<const std::uint8_t>> read_body_some(duration read_timeout, std::error_code& ec) {
-    co_return co_await reader_.read_body_some(read_timeout, ec);
+  [[nodiscard]] asio::awaitable<std::span<const std::uint8_t>> read_body_some(duration read_timeout,
+                                                                             std::error_code& ec) {
+    return reader_.read_body_some(read_timeout, ec);
   }
 
-  asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit, duration read_timeout) {
-    co_return co_await reader_.read_body(out, limit, read_timeout);
+  [[nodiscard]] asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit,
+                                                           duration read_timeout) {
+    return reader_.read_body(out, limit, read_timeout);
   }
 
   // The connection can carry another request: the response is complete and
@@ -132,9 +139,10 @@ class client_exchange {
   [[nodiscard]] const std::shared_ptr<connection>& conn() const { return conn_; }
 
  private:
+  // Not a coroutine (one frame fewer): await it at once, `buffers` is referenced.
   template <class Buffers>
-  asio::awaitable<std::error_code> write(const Buffers& buffers) {
-    co_return co_await conn_->write(buffers, deadline_after(options_.write_timeout));
+  [[nodiscard]] asio::awaitable<std::error_code> write(const Buffers& buffers) {
+    return conn_->write(buffers, deadline_after(options_.write_timeout));
   }
 
   std::shared_ptr<connection> conn_;

@@ -100,41 +100,10 @@ class connection : public std::enable_shared_from_this<connection> {
   // The TLS session (null for a plain connection).
   [[nodiscard]] SSL* tls_session() const { return tls_ ? tls_->native_handle() : nullptr; }
 
-  // Reads what is available (at least one byte) into `buffer`.
-  asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
-                                         std::error_code& error) {
-    auto guard = arm(deadline, slot::read);
-    std::error_code ec;
-    std::size_t n = 0;
-    if (tls_) std::tie(ec, n) = co_await tls_->async_read_some(buffer, use_tuple);
-    else std::tie(ec, n) = co_await socket_.async_read_some(buffer, use_tuple);
-    error = guard.result(ec);
-    co_return n;
-  }
-
-  template <class ConstBufferSequence>
-  asio::awaitable<std::error_code> write(const ConstBufferSequence& buffers, clock::time_point deadline) {
-    auto guard = arm(deadline, slot::write);
-    std::error_code ec;
-    std::size_t n = 0;
-    if (tls_) std::tie(ec, n) = co_await asio::async_write(*tls_, buffers, use_tuple);
-    else std::tie(ec, n) = co_await asio::async_write(socket_, buffers, use_tuple);
-    (void)n;
-    co_return guard.result(ec);
-  }
-
-  // Ends the connection; pending operations complete with operation_aborted.
-  void close() {
-    closed_ = true;
-    std::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-    watchdog_.cancel();
-  }
-
  private:
   enum class slot { read, write };
 
+ public:
   // Marks an operation pending with its deadline until it completes, and maps
   // the abort the watchdog caused to errc::timeout.
   class armed {
@@ -154,6 +123,56 @@ class connection : public std::enable_shared_from_this<connection> {
     slot s_;
   };
 
+  // A read or write with its deadline in the caller's own coroutine frame,
+  // for the paths every stream byte takes. Each coroutine frame on a path
+  // costs a heap allocation once Asio's per-thread frame cache (two blocks) is
+  // full, so a read through read_some() below, inside two more coroutines,
+  // allocates; awaiting the socket directly does not:
+  //   auto guard = conn.arm_read(deadline);
+  //   auto [ec, n] = co_await conn.async_read_some(buffer);
+  //   ec = guard.result(ec);
+  [[nodiscard]] armed arm_read(clock::time_point deadline) { return arm(deadline, slot::read); }
+  [[nodiscard]] armed arm_write(clock::time_point deadline) { return arm(deadline, slot::write); }
+
+  [[nodiscard]] asio::awaitable<std::tuple<std::error_code, std::size_t>> async_read_some(asio::mutable_buffer buffer) {
+    if (tls_) return tls_->async_read_some(buffer, use_tuple);
+    return socket_.async_read_some(buffer, use_tuple);
+  }
+
+  template <class ConstBufferSequence>
+  [[nodiscard]] asio::awaitable<std::tuple<std::error_code, std::size_t>> async_write(const ConstBufferSequence& buffers) {
+    if (tls_) return asio::async_write(*tls_, buffers, use_tuple);
+    return asio::async_write(socket_, buffers, use_tuple);
+  }
+
+  // The same in one call: reads what is available (at least one byte) into
+  // `buffer`; writes all of `buffers`.
+  asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
+                                         std::error_code& error) {
+    auto guard = arm_read(deadline);
+    auto [ec, n] = co_await async_read_some(buffer);
+    error = guard.result(ec);
+    co_return n;
+  }
+
+  template <class ConstBufferSequence>
+  asio::awaitable<std::error_code> write(const ConstBufferSequence& buffers, clock::time_point deadline) {
+    auto guard = arm_write(deadline);
+    auto [ec, n] = co_await async_write(buffers);
+    (void)n;
+    co_return guard.result(ec);
+  }
+
+  // Ends the connection; pending operations complete with operation_aborted.
+  void close() {
+    closed_ = true;
+    std::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    watchdog_.cancel();
+  }
+
+ private:
   clock::time_point& deadline(slot s) { return s == slot::read ? read_deadline_ : write_deadline_; }
 
   [[nodiscard]] armed arm(clock::time_point at, slot s) {

@@ -35,8 +35,10 @@ class message_reader {
         if (result.event == parse_event::head) co_return std::error_code{};
         if (result.event == parse_event::message_done) co_return errc::http_parse_error;
       }
+      auto guard = conn_.arm_read(deadline);
+      auto [read_error, n] = co_await conn_.async_read_some(read_space(head_read_chunk));
       std::error_code ec;
-      const bool eof = co_await fill(deadline, head_read_chunk, ec);
+      const bool eof = took_read(head_read_chunk, n, guard.result(read_error), ec);
       if (ec) co_return ec;
       if (eof) co_return errc::connection_closed;
     }
@@ -59,7 +61,9 @@ class message_reader {
       if (!pieces_.empty() || body_done_) continue;
       buffer_.consume(parsed_);
       parsed_ = 0;
-      const bool eof = co_await fill(deadline_after(read_timeout), body_read_chunk, ec);
+      auto guard = conn_.arm_read(deadline_after(read_timeout));
+      auto [read_error, n] = co_await conn_.async_read_some(read_space(body_read_chunk));
+      const bool eof = took_read(body_read_chunk, n, guard.result(read_error), ec);
       if (ec) co_return std::span<const std::uint8_t>{};
       if (eof) {
         // The connection ended: that completes a body that runs until EOF.
@@ -97,16 +101,18 @@ class message_reader {
   static constexpr std::size_t head_read_chunk = 4 * kib;
   static constexpr std::size_t body_read_chunk = 64 * kib;
 
-  // Reads up to `chunk` more bytes; returns true at EOF (no error then).
-  asio::awaitable<bool> fill(clock::time_point deadline, std::size_t chunk, std::error_code& ec) {
-    std::uint8_t* at = buffer_.grow(chunk);
-    const std::size_t n = co_await conn_.read_some(asio::buffer(at, chunk), deadline, ec);
+  // A socket read of up to `chunk` bytes goes to the end of the buffer. The
+  // callers await the socket themselves (connection::arm_read): a helper
+  // coroutine here would cost an allocation per read.
+  asio::mutable_buffer read_space(std::size_t chunk) { return asio::buffer(buffer_.grow(chunk), chunk); }
+
+  // Keeps the `n` bytes read into read_space(chunk); returns true at EOF (an
+  // end without error: `ec` stays clear).
+  bool took_read(std::size_t chunk, std::size_t n, std::error_code read_error, std::error_code& ec) {
     buffer_.shrink_back(chunk - n);
-    if (ec == errc::connection_closed && n == 0) {
-      ec = {};
-      co_return true;
-    }
-    co_return false;
+    if (read_error == errc::connection_closed && n == 0) return true;
+    ec = read_error;
+    return false;
   }
 
   void take_pieces(const parse_result& result) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/http/chunk.hpp>
 #include <rafthttp/http/connection.hpp>
 #include <rafthttp/http/fields.hpp>
 #include <rafthttp/http/message_reader.hpp>
@@ -75,13 +76,13 @@ class exchange {
   // The next piece of the request body (a view valid until the next call); an
   // empty span without error at its end. Each socket read has the read timeout.
   asio::awaitable<std::span<const std::uint8_t>> read_body_some(std::error_code& ec) {
-    co_await send_continue_if_expected();
+    if (continue_expected()) co_await send_continue();
     co_return co_await reader_.read_body_some(options_.read_timeout, ec);
   }
 
   // The whole body into `out`, refusing more than `limit` bytes.
   asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit) {
-    co_await send_continue_if_expected();
+    if (continue_expected()) co_await send_continue();
     co_return co_await reader_.read_body(out, limit, options_.read_timeout);
   }
 
@@ -118,11 +119,13 @@ class exchange {
   // would end the body).
   asio::awaitable<std::error_code> write_chunk(std::span<const std::uint8_t> data) {
     if (data.empty()) co_return std::error_code{};
-    char size_line[20];
-    const auto size_length = detail::chunk_size_line(size_line, data.size());
-    const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length), asio::buffer(data.data(), data.size()),
-                             asio::buffer("\r\n", 2)};
-    co_return co_await write(buffers);
+    const chunk_buffers chunk(data);
+    // Every stream byte comes here: the socket is awaited in this frame
+    // (connection::arm_write), not through write().
+    auto guard = conn_.arm_write(deadline_after(options_.write_timeout));
+    auto [ec, n] = co_await conn_.async_write(chunk.buffers());
+    (void)n;
+    co_return guard.result(ec);
   }
 
   asio::awaitable<std::error_code> finish_chunked() {
@@ -158,14 +161,17 @@ class exchange {
   // connection; beyond that, closing is cheaper.
   static constexpr std::size_t drain_budget = 256 * kib;
 
+  // Not a coroutine (one frame fewer): await it at once, `buffers` is referenced.
   template <class Buffers>
-  asio::awaitable<std::error_code> write(const Buffers& buffers) {
-    co_return co_await conn_.write(buffers, deadline_after(options_.write_timeout));
+  [[nodiscard]] asio::awaitable<std::error_code> write(const Buffers& buffers) {
+    return conn_.write(buffers, deadline_after(options_.write_timeout));
   }
 
   // Go clients never send it; curl does for larger bodies.
-  asio::awaitable<void> send_continue_if_expected() {
-    if (continue_sent_ || responded_ || !iequals(request_.headers.get("Expect"), "100-continue")) co_return;
+  [[nodiscard]] bool continue_expected() const {
+    return !continue_sent_ && !responded_ && iequals(request_.headers.get("Expect"), "100-continue");
+  }
+  asio::awaitable<void> send_continue() {
     continue_sent_ = true;
     (void)co_await write(asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25));
   }

@@ -1,0 +1,32 @@
+// One chunk of a chunked HTTP body as the buffers of a single write: the size
+// line, the data (not copied) and the CRLF after it. Stream writers and
+// snapshot senders send every byte this way.
+#pragma once
+
+#include <rafthttp/http/fields.hpp>
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include <asio/buffer.hpp>
+
+namespace rafthttp::http {
+
+class chunk_buffers {
+ public:
+  explicit chunk_buffers(std::span<const std::uint8_t> data)
+      : buffers_{asio::buffer(size_line_, detail::chunk_size_line(size_line_, data.size())),
+                 asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)} {}
+  // The buffers point into this object.
+  chunk_buffers(const chunk_buffers&) = delete;
+  chunk_buffers& operator=(const chunk_buffers&) = delete;
+
+  [[nodiscard]] const std::array<asio::const_buffer, 3>& buffers() const { return buffers_; }
+
+ private:
+  char size_line_[20];  // hex digits of a size_t and CRLF
+  std::array<asio::const_buffer, 3> buffers_;
+};
+
+}  // namespace rafthttp::http
