@@ -1,6 +1,7 @@
 #include "json_writer.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <cmath>
 
 namespace peer_cli {
@@ -79,6 +80,14 @@ json_writer& json_writer::null() { return number("null"); }
 // Go: shortest round-trip digits, plain notation unless the magnitude is
 // below 1e-6 or at least 1e21, then exponent notation without a leading zero
 // in a negative exponent ("1e-7"). NaN and infinities are not JSON: 0.
+json_writer& json_writer::value(float f) {
+  // 27.6f is 27.600000381... as a double: print the float's own shortest
+  // digits (27.6) by going through them.
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, f);
+  return value(std::strtod(std::string(text, result.ptr).c_str(), nullptr));
+}
+
 json_writer& json_writer::value(double d) {
   if (!std::isfinite(d)) d = 0;
   const double magnitude = std::fabs(d);

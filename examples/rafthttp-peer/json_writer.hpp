@@ -23,6 +23,7 @@ class json_writer {
   json_writer& value(const std::string& text) { return value(std::string_view(text)); }
   json_writer& value(bool b);
   json_writer& value(double d);
+  json_writer& value(float f);  // as the shortest decimal that reads back as that float
   template <std::integral T>
     requires(!std::same_as<T, bool>)
   json_writer& value(T n) {

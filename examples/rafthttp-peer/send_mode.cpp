@@ -55,7 +55,8 @@ class ack_tracker {
   ack_tracker(const config& cfg, run_control& control)
       : response_type_(*ack_response_type(cfg.content.type)), peer_(cfg.to), window_(cfg.window), control_(control) {
     // Every latency is kept (exact percentiles); reserved at once, the vector
-    // never holds two copies while growing (peak RSS is a benchmark row).
+    // never holds two copies while growing, and as float (peak RSS is a
+    // benchmark row: 200,000 latencies are 0.8 MB instead of 1.6).
     latencies_us_.reserve(cfg.count);
   }
 
@@ -69,7 +70,7 @@ class ack_tracker {
       ++unmatched_;
       return;
     }
-    latencies_us_.push_back(std::chrono::duration<double, std::micro>(arrival - it->second.front()).count());
+    latencies_us_.push_back(std::chrono::duration<float, std::micro>(arrival - it->second.front()).count());
     it->second.erase(it->second.begin());
     if (it->second.empty()) pending_.erase(it);
     --outstanding_;
@@ -133,7 +134,7 @@ class ack_tracker {
       return sorted[std::min(i, n) - 1];
     };
     double sum = 0;
-    for (const double v : sorted) sum += v;
+    for (const float v : sorted) sum += v;
     w.begin_object();
     w.field("count", static_cast<std::uint64_t>(n));
     if (n == 0) {
@@ -159,7 +160,9 @@ class ack_tracker {
   std::uint64_t wake_below_ = 0;  // a waiter wants a wake once outstanding_ drops below this
   std::uint64_t acked_ = 0;
   std::uint64_t unmatched_ = 0;
-  mutable std::vector<double> latencies_us_;  // in arrival order, until write_latencies sorts them
+  // In arrival order, until write_latencies sorts them. A float holds a
+  // latency to 0.01 µs below 100 ms, far finer than the clock's jitter.
+  mutable std::vector<float> latencies_us_;
   clock::time_point last_ack_{};
 };
 
