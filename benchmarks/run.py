@@ -782,6 +782,18 @@ def machine_text():
     return f"nproc {os.cpu_count()}, CPU {model}, kernel {platform.release()}, Python {platform.python_version()}"
 
 
+def linkage(binary):
+    """The shared libraries an ELF executable needs (its DT_NEEDED entries,
+    as ldd lists them), or 'static'."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    libs = [line.split()[0] for line in out.splitlines()
+            if "=>" in line and not line.strip().startswith("linux-vdso")]
+    return "shared " + " ".join(libs) if libs else "static"
+
+
 def report(suite):
     rows = build_rows(suite)
     reps = {}
@@ -791,6 +803,8 @@ def report(suite):
     if suite.args.note:
         lines.append(suite.args.note)
     lines.append(f"machine: {machine_text()}")
+    lines.append("executables: C++ peer " + linkage(suite.args.cpp)
+                 + (", Go peer " + linkage(suite.args.go) if suite.args.go else ""))
     lines.append(f"load average (1 min): {suite.load_start[0]:.2f} at start, {suite.load_end[0]:.2f} at end; "
                  f"suite took {suite.finished - suite.started:.0f} s; repetitions: "
                  + ", ".join(f"{LABEL.get(i, i)} {n}" for i, n in sorted(reps.items()))

@@ -6,17 +6,26 @@
 #
 #   benchmarks/run.sh [run.py flags]
 #   BENCH_BUILD_DIR=dir benchmarks/run.sh ...     (default: build-bench)
+#   BENCH_STATIC_PEER=false benchmarks/run.sh ... (a dynamically linked peer)
+#
+# The C++ peer is linked as the Go peer is (-Dstatic_peer=true: libstdc++ and
+# OpenSSL built in, libc shared): peak RSS then counts the code each uses, not
+# whole shared libraries.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 
+STATIC_PEER=${BENCH_STATIC_PEER:-true}
 if [ ! -f "$BUILD/build.ninja" ]; then
     # werror off: g++ 12 at -O3 reports a false -Wrestrict in std::string
     # concatenation (examples/rafthttp-peer/flags.cpp); the default
     # debugoptimized build keeps -Werror.
-    meson setup "$BUILD" "$ROOT" --buildtype=release -Db_ndebug=true -Dwerror=false >&2
+    meson setup "$BUILD" "$ROOT" --buildtype=release -Db_ndebug=true -Dwerror=false \
+        -Dstatic_peer="$STATIC_PEER" >&2
+else
+    meson configure "$BUILD" -Dstatic_peer="$STATIC_PEER" >&2
 fi
 ninja -C "$BUILD" examples/rafthttp-peer benchmarks/tcp_ceiling benchmarks/micro >&2
 
