@@ -646,51 +646,37 @@ void bench_transport(std::size_t size, bool echo) {
 //   per message   peer::send -> server_stats::send_append_request_unstamped
 //                 (peer_context::count_append_request); the reader's
 //                 note_received -> peer_series::received_bytes.add
-//   per burst     the posted handler that stamps the burst's requests with
-//                 one clock read (server_stats::stamp_send_requests)
-//   per write     the stream writer's written(): peer_series::sent_bytes.add,
-//                 a clock read and follower_stats::succeed
+//   per write     the stream writer's loop turn: its clock read stamps the
+//                 burst's requests (core::stamp_append_requests ->
+//                 server_stats::stamp_send_requests); written():
+//                 peer_series::sent_bytes.add, a clock read and
+//                 follower_stats::succeed
 // A burst of `batch` messages is one write, as in the transport cases (256);
-// batch 1 is the window-1 worst case. All runs inside a handler of `io`, as
-// the transport's sends do (so the post recycles its memory); the stamping
-// handler is run by a nested io.poll(), which costs at least what a running
-// event loop pays for it.
+// batch 1 is the window-1 worst case.
 void bench_metrics(std::uint64_t batch) {
   network_metrics metrics;
   peer_series to(metrics, "2");    // the sender's series of its peer
   peer_series from(metrics, "1");  // the receiver's
   follower_stats follower;
   server_stats self_stats("1", "1");
-  asio::io_context io(1);
-  auto core = std::make_shared<bool>(false);  // the post captures the transport's core (a shared_ptr)
-  constexpr std::size_t bytes = 150;          // a MsgApp with one 128 B entry
-  auto last_write = http::clock::now();
+  constexpr std::size_t bytes = 150;  // a MsgApp with one 128 B entry
   auto bursts = [&](std::uint64_t n) {
     for (std::uint64_t done = 0; done < n;) {
       std::uint64_t k = 0;
       for (; k < batch && done < n; ++k, ++done) {
         self_stats.send_append_request_unstamped(bytes);
-        if (!std::exchange(*core, true)) {
-          asio::post(io, [&self_stats, c = core] {
-            *c = false;
-            self_stats.stamp_send_requests();
-          });
-        }
         from.received_bytes.add(bytes);
         do_not_optimize(from.received_bytes);
       }
-      io.poll();
+      const auto turn = http::clock::now();
+      self_stats.stamp_send_requests(turn);
       to.sent_bytes.add(k * bytes);
-      const auto now = http::clock::now();
-      follower.succeed(now - last_write, k);
-      last_write = now;
+      follower.succeed(http::clock::now() - turn, k);
       do_not_optimize(follower);
     }
   };
   measure("metrics counters per MsgApp, batch " + std::to_string(batch), 4'000'000, [&](std::uint64_t n) {
-    asio::post(io, [&] { bursts(n); });
-    io.run();
-    io.restart();
+    bursts(n);
     return n;
   });
 }

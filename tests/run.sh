@@ -3,7 +3,7 @@
 # directory if needed, builds, and runs every test (unit, integration, interop).
 #
 #   tests/run.sh                          build/ with the default configuration
-#   BUILDDIR=build-asan MESON_ARGS="-Db_sanitize=address,undefined" tests/run.sh
+#   BUILDDIR=build-asan MESON_ARGS="-Db_sanitize=address,undefined -Doptimization=0" tests/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
