@@ -39,7 +39,6 @@
 #include <rafthttp/testing.hpp>
 
 #include <asio/io_context.hpp>
-#include <asio/post.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -10,8 +10,6 @@
 #include <rafthttp/stats.hpp>
 #include <rafthttp/url_picker.hpp>
 
-#include <asio/post.hpp>
-
 #include <algorithm>
 #include <memory>
 #include <string>
