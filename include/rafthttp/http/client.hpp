@@ -97,15 +97,8 @@ class client_exchange {
     co_return co_await write(asio::buffer(head_text_));
   }
 
-  asio::awaitable<std::error_code> send_chunk(std::span<const std::uint8_t> data) {
-    if (data.empty()) co_return std::error_code{};
-    const chunk_buffers chunk(data);
-    // Every snapshot byte comes here: the socket is awaited in this frame
-    // (connection::arm_write), not through write().
-    auto guard = conn_->arm_write(deadline_after(options_.write_timeout));
-    auto [ec, n] = co_await conn_->async_write(chunk.buffers());
-    (void)n;
-    co_return guard.result(ec);
+  [[nodiscard]] asio::awaitable<std::error_code> send_chunk(std::span<const std::uint8_t> data) {
+    return http::write_chunk(*conn_, data, deadline_after(options_.write_timeout));  // every snapshot byte
   }
 
   asio::awaitable<std::error_code> finish_chunks() { co_return co_await write(asio::buffer("0\r\n\r\n", 5)); }

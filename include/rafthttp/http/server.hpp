@@ -117,15 +117,8 @@ class exchange {
 
   // One chunk of a chunked body; empty data writes nothing (an empty chunk
   // would end the body).
-  asio::awaitable<std::error_code> write_chunk(std::span<const std::uint8_t> data) {
-    if (data.empty()) co_return std::error_code{};
-    const chunk_buffers chunk(data);
-    // Every stream byte comes here: the socket is awaited in this frame
-    // (connection::arm_write), not through write().
-    auto guard = conn_.arm_write(deadline_after(options_.write_timeout));
-    auto [ec, n] = co_await conn_.async_write(chunk.buffers());
-    (void)n;
-    co_return guard.result(ec);
+  [[nodiscard]] asio::awaitable<std::error_code> write_chunk(std::span<const std::uint8_t> data) {
+    return http::write_chunk(conn_, data, deadline_after(options_.write_timeout));  // every stream byte
   }
 
   asio::awaitable<std::error_code> finish_chunked() {
