@@ -485,16 +485,18 @@ class Suite:
             self.add("ceil/bw", "ref", out["mb_per_s"])
             log(f"    ceiling loopback TCP: {out['mb_per_s']:.0f} MB/s")
         count = max(1000, PINGPONG_COUNT // self.scale)
-        for busy in (False, True):
+        # key, flags, what the log calls it
+        for k, flags, name in (("ceil/block", [], "blocking"),
+                               ("ceil/busy", ["--busy-poll"], "busy-poll"),
+                               ("ceil/block2", ["--two-connections"], "blocking, two connections")):
             argv = [c, "pingpong", "--size", str(PINGPONG_REQUEST), "--reply", str(PINGPONG_REPLY),
-                    "--count", str(count), "--warmup", "1000"] + (["--busy-poll"] if busy else [])
+                    "--count", str(count), "--warmup", "1000"] + flags
             out = run_json(argv, timeout=300)
             if not out:
                 continue
-            k = "ceil/busy" if busy else "ceil/block"
             for p in ("p50", "p99", "p999"):
                 self.add(f"{k}/{p}", "ref", out["latency_us"][p])
-            log(f"    ceiling ping-pong {'busy-poll' if busy else 'blocking'}: p50 {out['latency_us']['p50']:.1f} "
+            log(f"    ceiling ping-pong {name}: p50 {out['latency_us']['p50']:.1f} "
                 f"p99 {out['latency_us']['p99']:.1f} p99.9 {out['latency_us']['p999']:.1f} us load {loadavg():.1f}")
 
     def micro(self):
@@ -625,6 +627,7 @@ def build_rows(suite):
 
     ceil_bw = med("ceil/bw", "ref")
     floor_p50 = med("ceil/block/p50", "ref")
+    floor2_p50 = med("ceil/block2/p50", "ref")
 
     sec = "Ceilings (plain loopback TCP, same run)"
     ref(sec, "TCP bandwidth, 1 MiB writes", "MB/s", "ceil/bw")
@@ -632,6 +635,9 @@ def build_rows(suite):
         ref(sec, f"ping-pong {PINGPONG_REQUEST}/{PINGPONG_REPLY} B blocking {name}", "µs", f"ceil/block/{p}")
     for p, name in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
         ref(sec, f"ping-pong {PINGPONG_REQUEST}/{PINGPONG_REPLY} B busy-poll {name}", "µs", f"ceil/busy/{p}")
+    for p, name in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+        ref(sec, f"ping-pong {PINGPONG_REQUEST}/{PINGPONG_REPLY} B blocking, two connections {name}", "µs",
+            f"ceil/block2/{p}")
 
     sec = "Acked throughput: send --await-acks --window 512, MsgApp × 1 entry"
     for size in ACKED_COUNTS:
@@ -653,6 +659,11 @@ def build_rows(suite):
     pair(sec, "window 1 p50", "µs", "lat/w1/p50",
          f"≤ 1.1 × blocking ping-pong ({fmt(floor_p50 * 1.1, 'µs') if floor_p50 else '?'})",
          lambda c, g, r: None if floor_p50 is None else c <= 1.1 * floor_p50)
+    # The same against the floor of the protocol's shape: rafthttp sends the
+    # request and the answer over two streams, i.e. two TCP connections.
+    pair(sec, "window 1 p50 (against the two-connection ping-pong)", "µs", "lat/w1/p50",
+         f"≤ 1.1 × two-connection ping-pong ({fmt(floor2_p50 * 1.1, 'µs') if floor2_p50 else '?'})",
+         lambda c, g, r: None if floor2_p50 is None else c <= 1.1 * floor2_p50)
     pair(sec, "window 1 p99", "µs", "lat/w1/p99", "≤ 0.6× Go", lambda c, g, r: r is not None and r <= 0.6)
     pair(sec, "window 1 p99.9", "µs", "lat/w1/p999")
     pair(sec, "window 1 round trips", "msgs/s", "lat/w1/msgs")

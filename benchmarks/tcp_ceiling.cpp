@@ -7,11 +7,17 @@
 //       child reads them (blocking recv into a --chunk buffer) and answers one
 //       byte at the end; MB/s = N / (first write .. that answer).
 //   tcp_ceiling pingpong [--size N] [--reply N] [--count N] [--warmup N] [--busy-poll]
+//                        [--two-connections]
 //       the parent sends --size bytes, the child answers --reply bytes once it
 //       has them all; one round trip per iteration, TCP_NODELAY on both ends.
 //       Blocking: recv()/send() that sleep in the kernel (the process is woken
 //       on arrival). --busy-poll: non-blocking sockets polled in a loop by both
 //       processes (no sleep, no wake-up), as low-latency engines do.
+//       --two-connections: requests go over one connection and answers over
+//       another, the shape of rafthttp's streams (each stream carries one
+//       direction): every segment is then acknowledged by a bare ACK that the
+//       receiver's recv() sends, where one connection carries the ACK in the
+//       answer.
 //
 // Prints one JSON object on stdout. Latencies are nearest-rank percentiles in
 // microseconds, as rafthttp-peer reports them. Plain POSIX: no Asio.
@@ -52,6 +58,7 @@ struct options {
   std::size_t count = 20000;
   std::size_t warmup = 1000;
   bool busy_poll = false;
+  bool two_connections = false;
 };
 
 std::uint64_t parse_size(std::string_view text) {
@@ -92,6 +99,7 @@ options parse(int argc, char** argv) {
     else if (flag == "--count") o.count = parse_size(value());
     else if (flag == "--warmup") o.warmup = parse_size(value());
     else if (flag == "--busy-poll") o.busy_poll = true;
+    else if (flag == "--two-connections") o.two_connections = true;
     else {
       std::fprintf(stderr, "tcp_ceiling: unknown flag %s\n", argv[i]);
       std::exit(2);
@@ -118,7 +126,7 @@ int listen_loopback(sockaddr_in& addr) {
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) die("bind");
   socklen_t len = sizeof addr;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0) die("getsockname");
-  if (::listen(fd, 1) < 0) die("listen");
+  if (::listen(fd, 2) < 0) die("listen");
   return fd;
 }
 
@@ -157,29 +165,56 @@ void write_exactly(int fd, const char* at, std::size_t n, bool busy) {
   }
 }
 
-// Forks the child (which runs `child` on its connected socket and exits) and
-// returns the parent's connected socket.
+// The sockets of one side: requests travel from the parent's `request` to the
+// child's, answers back over `reply` (the same connection, or a second one
+// with --two-connections).
+struct sockets {
+  int request = -1;
+  int reply = -1;
+};
+
+int accept_one(int listener) {
+  const int fd = ::accept(listener, nullptr, nullptr);
+  if (fd < 0) die("accept");
+  set_nodelay(fd);
+  return fd;
+}
+
+int connect_one(const sockaddr_in& addr) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) die("connect");
+  set_nodelay(fd);
+  return fd;
+}
+
+void close_pair(const sockets& s) {
+  ::close(s.request);
+  if (s.reply != s.request) ::close(s.reply);
+}
+
+// Forks the child (which runs `child` on its connected sockets and exits) and
+// returns the parent's sockets.
 template <class Child>
-int fork_pair(const options& o, Child child) {
+sockets fork_pair(const options& o, Child child) {
   sockaddr_in addr{};
   const int listener = listen_loopback(addr);
   const pid_t pid = ::fork();
   if (pid < 0) die("fork");
   if (pid == 0) {
-    const int fd = ::accept(listener, nullptr, nullptr);
-    if (fd < 0) die("accept");
+    sockets s;
+    s.request = accept_one(listener);
+    s.reply = o.two_connections ? accept_one(listener) : s.request;
     ::close(listener);
-    set_nodelay(fd);
-    child(fd, o);
-    ::close(fd);
+    child(s, o);
+    close_pair(s);
     std::_Exit(0);
   }
   ::close(listener);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) die("connect");
-  set_nodelay(fd);
-  return fd;
+  sockets s;
+  s.request = connect_one(addr);
+  s.reply = o.two_connections ? connect_one(addr) : s.request;
+  return s;
 }
 
 void reap_child() {
@@ -192,16 +227,16 @@ void reap_child() {
 }
 
 int run_bandwidth(const options& o) {
-  const int fd = fork_pair(o, [](int sock, const options& opt) {
+  const sockets fd = fork_pair(o, [](const sockets& sock, const options& opt) {
     std::vector<char> buffer(opt.chunk);
     std::uint64_t left = opt.bytes;
     while (left > 0) {
-      const ssize_t r = ::recv(sock, buffer.data(), std::min<std::uint64_t>(left, buffer.size()), 0);
+      const ssize_t r = ::recv(sock.request, buffer.data(), std::min<std::uint64_t>(left, buffer.size()), 0);
       if (r <= 0) die("recv");
       left -= static_cast<std::uint64_t>(r);
     }
     const char done = 1;
-    write_exactly(sock, &done, 1, false);
+    write_exactly(sock.reply, &done, 1, false);
   });
   std::vector<char> buffer(o.chunk);
   for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>(i * 131 + 7);
@@ -209,13 +244,13 @@ int run_bandwidth(const options& o) {
   std::uint64_t left = o.bytes;
   while (left > 0) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
-    write_exactly(fd, buffer.data(), n, false);
+    write_exactly(fd.request, buffer.data(), n, false);
     left -= n;
   }
   char done = 0;
-  read_exactly(fd, &done, 1, false);
+  read_exactly(fd.reply, &done, 1, false);
   const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-  ::close(fd);
+  close_pair(fd);
   reap_child();
   std::printf("{\"mode\":\"bandwidth\",\"bytes\":%llu,\"chunk\":%zu,\"seconds\":%.6f,\"mb_per_s\":%.3f}\n",
               static_cast<unsigned long long>(o.bytes), o.chunk, seconds, static_cast<double>(o.bytes) / seconds / 1e6);
@@ -224,12 +259,12 @@ int run_bandwidth(const options& o) {
 
 int run_pingpong(const options& o) {
   const std::size_t rounds = o.warmup + o.count;
-  const int fd = fork_pair(o, [rounds](int sock, const options& opt) {
+  const sockets fd = fork_pair(o, [rounds](const sockets& sock, const options& opt) {
     std::vector<char> request(opt.size);
     std::vector<char> reply(opt.reply, 'r');
     for (std::size_t i = 0; i < rounds; ++i) {
-      read_exactly(sock, request.data(), request.size(), opt.busy_poll);
-      write_exactly(sock, reply.data(), reply.size(), opt.busy_poll);
+      read_exactly(sock.request, request.data(), request.size(), opt.busy_poll);
+      write_exactly(sock.reply, reply.data(), reply.size(), opt.busy_poll);
     }
   });
   std::vector<char> request(o.size, 'q');
@@ -238,12 +273,12 @@ int run_pingpong(const options& o) {
   latencies.reserve(o.count);
   for (std::size_t i = 0; i < rounds; ++i) {
     const auto start = clock_type::now();
-    write_exactly(fd, request.data(), request.size(), o.busy_poll);
-    read_exactly(fd, reply.data(), reply.size(), o.busy_poll);
+    write_exactly(fd.request, request.data(), request.size(), o.busy_poll);
+    read_exactly(fd.reply, reply.data(), reply.size(), o.busy_poll);
     const auto end = clock_type::now();
     if (i >= o.warmup) latencies.push_back(std::chrono::duration<double, std::micro>(end - start).count());
   }
-  ::close(fd);
+  close_pair(fd);
   reap_child();
   std::sort(latencies.begin(), latencies.end());
   const auto n = latencies.size();
@@ -254,10 +289,10 @@ int run_pingpong(const options& o) {
   double sum = 0;
   for (const double v : latencies) sum += v;
   std::printf(
-      "{\"mode\":\"pingpong\",\"busy_poll\":%s,\"size\":%zu,\"reply\":%zu,\"count\":%zu,"
+      "{\"mode\":\"pingpong\",\"busy_poll\":%s,\"two_connections\":%s,\"size\":%zu,\"reply\":%zu,\"count\":%zu,"
       "\"latency_us\":{\"count\":%zu,\"min\":%.3f,\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
       "\"p999\":%.3f,\"max\":%.3f}}\n",
-      o.busy_poll ? "true" : "false", o.size, o.reply, o.count, n, latencies.front(), sum / static_cast<double>(n),
+      o.busy_poll ? "true" : "false", o.two_connections ? "true" : "false", o.size, o.reply, o.count, n, latencies.front(), sum / static_cast<double>(n),
       rank(0.5), rank(0.9), rank(0.99), rank(0.999), latencies.back());
   return 0;
 }

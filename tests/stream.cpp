@@ -59,6 +59,17 @@ http::fields version_headers() {
   return h;
 }
 
+// The request with which peer 2 (cluster 7b) dials member 1's stream.
+std::string peer2_dial(std::string_view type) {
+  http::fields headers;
+  headers.add("X-Server-From", "2");
+  headers.add("X-Server-Version", "3.4.23");
+  headers.add("X-Min-Cluster-Version", "3.0.0");
+  headers.add("X-Etcd-Cluster-ID", "7b");
+  headers.add("X-Raft-To", "1");
+  return test::request_text("GET", "/raft/stream/" + std::string(type) + "/2", headers);
+}
+
 asio::awaitable<void> answer_status(http::exchange& ex, int status) {
   (void)co_await ex.respond_error(status, "nope", version_headers());
 }
@@ -177,13 +188,7 @@ CORO_TEST_CASE("the writer: a new connection replaces the old one, whose respons
   const auto& p = *t.find_peer(2);
   CHECK_FALSE(p.streams_attached(stream_type::message));
 
-  http::fields headers;
-  headers.add("X-Server-From", "2");
-  headers.add("X-Server-Version", "3.4.23");
-  headers.add("X-Min-Cluster-Version", "3.0.0");
-  headers.add("X-Etcd-Cluster-ID", "7b");
-  headers.add("X-Raft-To", "1");
-  const auto dial = test::request_text("GET", "/raft/stream/message/2", headers);
+  const auto dial = peer2_dial("message");
 
   // First connection: read its stream until it ends.
   bool first_ended = false;
@@ -249,16 +254,10 @@ CORO_TEST_CASE("link heartbeats keep an idle stream alive at the configured cade
   test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
   REQUIRE_FALSE(t.listen(loopback()));
   t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
-  http::fields headers;
-  headers.add("X-Server-From", "2");
-  headers.add("X-Server-Version", "3.4.23");
-  headers.add("X-Min-Cluster-Version", "3.0.0");
-  headers.add("X-Etcd-Cluster-ID", "7b");
-  headers.add("X-Raft-To", "1");
   auto conn = http::connection::make(ctx.get_executor());
   REQUIRE_FALSE(co_await conn->connect(http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""),
                                        http::deadline_after(1s)));
-  const auto dial = test::request_text("GET", "/raft/stream/msgapp/2", headers);
+  const auto dial = peer2_dial("msgapp");
   REQUIRE_FALSE(co_await conn->write(asio::buffer(dial), http::deadline_after(1s)));
   http::parser parser(http::parser::kind::response, 4096);
   detail::byte_buffer buffer;
@@ -287,13 +286,7 @@ CORO_TEST_CASE("the writer: messages queued behind a stuck connection are droppe
   test_transport t(ctx.get_executor(), raft, snaps, options);
   REQUIRE_FALSE(t.listen(loopback()));
   t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
-  http::fields headers;
-  headers.add("X-Server-From", "2");
-  headers.add("X-Server-Version", "3.4.23");
-  headers.add("X-Min-Cluster-Version", "3.0.0");
-  headers.add("X-Etcd-Cluster-ID", "7b");
-  headers.add("X-Raft-To", "1");
-  const auto dial = test::request_text("GET", "/raft/stream/message/2", headers);
+  const auto dial = peer2_dial("message");
   auto connect = [&]() -> asio::awaitable<std::shared_ptr<http::connection>> {
     auto conn = http::connection::make(ctx.get_executor());
     REQUIRE_FALSE(co_await conn->connect(http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""),
@@ -337,4 +330,121 @@ CORO_TEST_CASE("stopping while a dial waits for its answer closes it and ends th
   co_await t.async_stop();
   CHECK(http::clock::now() - start < 1s);
   CHECK_FALSE(answered);
+}
+
+namespace {
+
+// A stream dialled by hand as peer 2 would dial it, its 200 read, and the
+// writer's first link heartbeat read and written to completion: the writer
+// idles, and the next send() starts a turn.
+struct hand_dialled_stream {
+  static asio::awaitable<std::unique_ptr<hand_dialled_stream>> open(asio::io_context& ctx, test_transport& t) {
+    auto s = std::make_unique<hand_dialled_stream>(ctx);
+    REQUIRE_FALSE(co_await s->conn->connect(
+        http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""), http::deadline_after(1s)));
+    const auto dial = peer2_dial("message");
+    REQUIRE_FALSE(co_await s->conn->write(asio::buffer(dial), http::deadline_after(1s)));
+    REQUIRE_FALSE(co_await s->reader.read_head(http::deadline_after(1s)));
+    co_await s->read_until([&s] { return s->heartbeats > 0; });
+    REQUIRE(s->got.empty());
+    // The heartbeat's write completed before it could be read; its handler
+    // was queued then and runs before this coroutine's turn comes again.
+    co_await asio::post(ctx, asio::use_awaitable);
+    co_return s;
+  }
+
+  explicit hand_dialled_stream(asio::io_context& ctx)
+      : conn(http::connection::make(ctx.get_executor())), reader(*conn, parser, buffer) {}
+
+  template <class Done>
+  asio::awaitable<void> read_until(Done done) {
+    while (!done()) {
+      std::error_code ec;
+      const auto piece = co_await reader.read_body_some(2s, ec);
+      REQUIRE_FALSE(ec);
+      REQUIRE_FALSE(decoder.feed(piece, [&](message& m) {
+        if (raftpb::is_link_heartbeat(m)) ++heartbeats;
+        else got.push_back(m);
+      }));
+    }
+  }
+
+  // Bytes the kernel holds for us now, without running the event loop.
+  [[nodiscard]] std::size_t readable() { return conn->socket().available(); }
+
+  std::shared_ptr<http::connection> conn;
+  http::parser parser{http::parser::kind::response, 4096};
+  detail::byte_buffer buffer;
+  http::message_reader reader;
+  codec::message_stream_decoder decoder{64 << 20};
+  std::vector<message> got;  // all but link heartbeats
+  int heartbeats = 0;
+};
+
+message heartbeat_with_context(std::string context) {
+  message m;
+  m.type = message_type::MsgHeartbeat;
+  m.from = 1;
+  m.to = 2;
+  m.context = std::move(context);
+  return m;
+}
+
+}  // namespace
+
+// A message-stream frame of a heartbeat from 2 to 1, as peer 2's writer sends it.
+void append_heartbeat_from_2(detail::byte_buffer& out, std::string context) {
+  message m = heartbeat_with_context(std::move(context));
+  std::swap(m.from, m.to);
+  codec::append_frame(m, out);
+}
+
+CORO_TEST_CASE("raft's answers to what one read brought leave at the end of its delivery, in order, whatever their size") {
+  // The test is peer 2 both ways: it serves 1's stream reader three
+  // heartbeats ("a" and "b" in one chunk, then "c"), and dials 1's writer,
+  // which carries raft's answers (a small "A", a "B" far larger than the
+  // socket buffers take, "C").
+  detail::notifier hand_dialled(ctx.get_executor());
+  bool dialled = false;
+  fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
+    (void)co_await ex.start_chunked(200, version_headers());
+    if (!ex.request().path().ends_with("/message/1")) co_return co_await elapse(ctx, 5s);
+    while (!dialled) co_await hand_dialled.wait();
+    detail::byte_buffer frames;
+    append_heartbeat_from_2(frames, "a");
+    append_heartbeat_from_2(frames, "b");
+    (void)co_await ex.write_chunk(frames.bytes());
+    frames.clear();
+    append_heartbeat_from_2(frames, "c");
+    (void)co_await ex.write_chunk(frames.bytes());
+    co_await elapse(ctx, 5s);
+  });
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  const auto stream = co_await hand_dialled_stream::open(ctx, t);
+
+  std::string big(24 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4093);
+  std::vector<std::size_t> readable_after_delivery;
+  raft.on_process = [&](const message& m) {
+    // Queued before the answer is sent, so before any handler the send posts:
+    // it sees the wire as the delivery left it.
+    if (m.context == "a") asio::post(ctx, [&] { readable_after_delivery.push_back(stream->readable()); });
+    const std::string answer = m.context == "a" ? "A" : m.context == "b" ? big : "C";
+    REQUIRE_FALSE(t.send(heartbeat_with_context(answer)));
+  };
+  dialled = true;
+  hand_dialled.notify();
+
+  co_await stream->read_until([&stream] { return stream->got.size() == 3; });
+  REQUIRE(readable_after_delivery.size() == 1);
+  CHECK(readable_after_delivery[0] > 0);  // written before the event loop ran anything else
+  CHECK(stream->got[0].context == "A");
+  CHECK(stream->got[1].context == big);
+  CHECK(stream->got[2].context == "C");
+  CHECK(raft.unreachable.empty());
+  co_await t.async_stop();
 }

@@ -26,6 +26,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -65,8 +66,20 @@ class stream_writer {
     pending_protobuf_bytes_ += size;
     peer_.queued_bytes += pending_.size() - before;
     ++queued_;
-    wakeup_.notify();
+    // An answer raft gives while the peer's reader delivers waits for the
+    // end of the delivery (flush_answers).
+    if (peer_.deliveries == 0) wakeup_.notify();
     return true;
+  }
+
+  // A stream reader of this peer has delivered what one read brought: what
+  // raft answered meanwhile leaves now, in one write from the reader's own
+  // coroutine, rather than after a hop through the event loop to this
+  // writer's coroutine (that hop, and the reactor pass Asio makes before it,
+  // cost a window-1 round trip more than the rest of its user-space work).
+  void flush_answers() {
+    if (pending_.empty()) return;
+    if (writing_now_ || !unsent_.empty() || !write_at_once()) wakeup_.notify();
   }
 
   // Serves a connection that the stream handler has answered with 200 until
@@ -78,6 +91,15 @@ class stream_writer {
     while (generation_ == generation && !peer_.stopped()) {
       const auto now = http::clock::now();
       peer_.core->stamp_append_requests(now);
+      if (!unsent_.empty()) {
+        const auto ec = co_await write_unsent(ex);
+        if (generation_ != generation) break;
+        if (ec) {
+          fail(ec, 0);
+          break;
+        }
+        continue;
+      }
       if (pending_.empty() && now < next_heartbeat) {
         co_await wakeup_.wait_until(next_heartbeat);
         continue;
@@ -90,7 +112,9 @@ class stream_writer {
       const std::size_t batch_protobuf_bytes = std::exchange(pending_protobuf_bytes_, 0);
       writing_.swap(pending_);
       release_queued(writing_.size());
+      writing_now_ = true;
       const auto ec = co_await ex.write_chunk(writing_.bytes());
+      writing_now_ = false;
       writing_.clear();
       if (generation_ != generation) break;  // replaced: the queue is the new connection's
       if (ec) {
@@ -122,6 +146,42 @@ class stream_writer {
   void append(const message& m, std::size_t size, detail::byte_buffer& out) {
     if (type_ == stream_type::message) codec::append_frame(m, size, out);
     else msgapp_encoder_->append(m, size, out);
+  }
+
+  // Writes pending_ as one chunk without waiting. True when the socket took
+  // all of it; a partial write leaves the rest in unsent_ for the coroutine.
+  bool write_at_once() {
+    const auto now = http::clock::now();
+    peer_.core->stamp_append_requests(now);
+    const http::chunk_buffers chunk(pending_.bytes());
+    const std::size_t total = asio::buffer_size(chunk.buffers());
+    const std::size_t n = current_->conn().write_now(chunk.buffers());
+    if (n == 0) return false;  // the coroutine writes it (and meets any error)
+    if (n < total) keep_unsent(chunk.buffers(), n);
+    written(queued_, std::exchange(pending_protobuf_bytes_, 0), now);
+    release_queued(pending_.size());
+    pending_.clear();
+    return n == total;
+  }
+
+  void keep_unsent(const std::array<asio::const_buffer, 3>& buffers, std::size_t skip) {
+    for (const auto& b : buffers) {
+      const std::size_t dropped = std::min(skip, b.size());
+      skip -= dropped;
+      const auto* at = static_cast<const std::uint8_t*>(b.data());
+      unsent_.append({at + dropped, b.size() - dropped});
+    }
+  }
+
+  asio::awaitable<std::error_code> write_unsent(http::exchange& ex) {
+    writing_now_ = true;
+    auto& conn = ex.conn();
+    auto guard = conn.arm_write(http::deadline_after(ex.options().write_timeout));
+    auto [ec, n] = co_await conn.async_write(asio::buffer(unsent_.data(), unsent_.size()));
+    (void)n;
+    writing_now_ = false;
+    unsent_.clear();
+    co_return guard.result(ec);
   }
 
   // A batch reached the connection: etcd's flush accounting. On msgappv2,
@@ -161,6 +221,7 @@ class stream_writer {
     const bool had_messages = queued_ > 0;
     release_queued(pending_.size());
     pending_.clear();
+    unsent_.clear();
     pending_protobuf_bytes_ = 0;
     if (had_messages) peer_.report_unreachable();
   }
@@ -190,14 +251,18 @@ class stream_writer {
   std::optional<codec::msgappv2_encoder> msgapp_encoder_;
   detail::byte_buffer pending_;   // encoded, waiting for the connection
   detail::byte_buffer writing_;   // being written
+  detail::byte_buffer unsent_;    // the rest of a chunk write_at_once() began
+  bool writing_now_ = false;      // the coroutine awaits a write
   std::size_t queued_ = 0;        // messages in pending_
   std::size_t pending_protobuf_bytes_ = 0;  // their protobuf sizes (and heartbeats'), for sent bytes
 };
 
 class stream_reader {
  public:
-  stream_reader(detail::peer_context& peer, detail::inbox& inbox, stream_type type)
-      : peer_(peer), inbox_(inbox), type_(type), pacing_(peer.core->executor) {}
+  // `answer_writers`: the peer's stream writers, which carry raft's answers.
+  stream_reader(detail::peer_context& peer, detail::inbox& inbox, stream_type type,
+                std::array<stream_writer*, 2> answer_writers)
+      : peer_(peer), inbox_(inbox), type_(type), answer_writers_(answer_writers), pacing_(peer.core->executor) {}
   stream_reader(const stream_reader&) = delete;
 
   void start(const std::shared_ptr<void>& keep_alive) {
@@ -316,9 +381,25 @@ class stream_reader {
       // The server ended the body: EOF between frames; inside one, Go's
       // io.ErrUnexpectedEOF, a failure that deactivates the peer.
       if (piece.empty()) co_return decoder.at_boundary() ? errc::connection_closed : errc::truncated;
-      ec = decoder.feed(piece, [this, &decoder](message& m) { receive(m, decoder.message_bytes()); });
+      ec = deliver(decoder, piece);
       if (ec) co_return ec;
     }
+  }
+
+  // Hands raft the messages of one read; the answers it gives meanwhile
+  // leave together at the end (stream_writer::flush_answers).
+  template <class Decoder>
+  std::error_code deliver(Decoder& decoder, std::span<const std::uint8_t> piece) {
+    struct delivery {
+      explicit delivery(stream_reader& r) : reader(r) { ++reader.peer_.deliveries; }
+      delivery(const delivery&) = delete;
+      ~delivery() {
+        if (--reader.peer_.deliveries == 0)
+          for (auto* writer : reader.answer_writers_) writer->flush_answers();
+      }
+      stream_reader& reader;
+    } scope(*this);
+    return decoder.feed(piece, [this, &decoder](message& m) { receive(m, decoder.message_bytes()); });
   }
 
   // etcd counts every decoded message's protobuf size, paused or not, link
@@ -337,6 +418,7 @@ class stream_reader {
   detail::peer_context& peer_;
   detail::inbox& inbox_;
   stream_type type_;
+  std::array<stream_writer*, 2> answer_writers_;
   detail::notifier pacing_;
   std::shared_ptr<http::connection> connection_;
   bool attached_ = false;

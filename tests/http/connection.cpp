@@ -65,3 +65,27 @@ CORO_TEST_CASE("a connection its owners dropped without close() is freed by its 
   client.reset();  // idle, never closed: nothing can use it any more
   CO_WAIT_UNTIL(watched.expired());
 }
+
+CORO_TEST_CASE("write_now writes what the socket takes without waiting; nothing once closed") {
+  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  auto client = connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
+                                         deadline_after(1s)));
+  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
+  REQUIRE_FALSE(accept_error);
+  CHECK(client->write_now(asio::buffer("hello", 5)) == 5);
+  CHECK(socket.available() == 5);
+
+  // The peer reads nothing: the socket takes part of a large write, then
+  // nothing (it would block), and returns at once each time.
+  const std::string big(64 * 1024 * 1024, 'x');
+  const auto start = clock::now();
+  const std::size_t taken = client->write_now(asio::buffer(big));
+  CHECK(taken > 0);
+  CHECK(taken < big.size());
+  CHECK(client->write_now(asio::buffer(big)) == 0);
+  CHECK(clock::now() - start < 1s);
+
+  client->close();
+  CHECK(client->write_now(asio::buffer("late", 4)) == 0);
+}

@@ -4,6 +4,7 @@
 
 #include <rafthttp/policy.hpp>
 
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -17,11 +18,13 @@ struct recording_raft {
   std::vector<std::pair<member_id, snapshot_status>> snapshot_reports;
   std::vector<std::error_code> critical_errors;
   std::error_code fail_with;  // process returns this when set
+  std::function<void(const message&)> on_process;  // runs for each processed message (e.g. to answer)
 
   std::error_code process(message& m) {
     if (removed.contains(m.from)) return errc::member_removed;
     if (fail_with) return fail_with;
     processed.push_back(m);
+    if (on_process) on_process(processed.back());
     return {};
   }
   bool is_id_removed(member_id id) const { return removed.contains(id); }

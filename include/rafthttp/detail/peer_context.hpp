@@ -100,6 +100,7 @@ struct peer_context {
   bool paused = false;
   bool peer_stopped = false;
   std::size_t queued_bytes = 0;  // encoded bytes waiting in stream writers and pipeline
+  int deliveries = 0;  // stream reads being handed to raft now (stream_reader::deliver)
   notifier room;                 // notified whenever a queue shrinks
   peer_series series;            // this peer's etcd_network_* series
   follower_stats* follower = nullptr;  // a peer's (LeaderStats); remotes have none

@@ -145,6 +145,19 @@ class connection : public std::enable_shared_from_this<connection> {
     return asio::async_write(socket_, buffers, use_tuple);
   }
 
+  // Writes what the socket takes now without waiting, and returns how many
+  // bytes that was: 0 when it would block, on a TLS connection (a record
+  // cannot be half written outside the TLS stream's own operations) and on
+  // error, which the next awaited write meets again.
+  template <class ConstBufferSequence>
+  [[nodiscard]] std::size_t write_now(const ConstBufferSequence& buffers) {
+    if (tls_ || closed_) return 0;
+    std::error_code ec;
+    if (!socket_.non_blocking()) socket_.non_blocking(true, ec);
+    if (ec) return 0;
+    return socket_.write_some(buffers, ec);
+  }
+
   // The same in one call: reads what is available (at least one byte) into
   // `buffer`; writes all of `buffers`.
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
