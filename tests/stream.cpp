@@ -448,3 +448,27 @@ CORO_TEST_CASE("raft's answers to what one read brought leave at the end of its 
   CHECK(raft.unreachable.empty());
   co_await t.async_stop();
 }
+
+CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without it the writer's coroutine does") {
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  const auto stream = co_await hand_dialled_stream::open(ctx, t);
+
+  REQUIRE_FALSE(t.send(heartbeat_with_context("queued")));
+  CHECK(stream->readable() == 0);  // queued: the writer's coroutine has not run
+  REQUIRE_FALSE(t.send(heartbeat_with_context("flushed")));
+  t.flush();
+  const std::size_t after_flush = stream->readable();
+  CHECK(after_flush > 0);
+  CHECK(t.find_peer(2)->queued_bytes() == 0);
+  t.flush();  // nothing left: writes nothing
+  CHECK(stream->readable() == after_flush);
+
+  co_await stream->read_until([&stream] { return stream->got.size() == 2; });
+  CHECK(stream->got[0].context == "queued");
+  CHECK(stream->got[1].context == "flushed");
+  co_await t.async_stop();
+}

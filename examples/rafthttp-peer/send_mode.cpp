@@ -61,6 +61,7 @@ class ack_tracker {
   }
 
   [[nodiscard]] std::uint64_t window() const { return window_; }
+  [[nodiscard]] bool window_full() const { return outstanding_ >= window_; }
 
   // The recorder's hook: every accepted message passes here.
   void on_message(const message& m, clock::time_point arrival) {
@@ -187,7 +188,10 @@ class send_loop {
       const auto outcome = co_await deliver(m);
       if (outcome == delivery::interrupted) break;
       if (outcome == delivery::queued) count_sent(m);
-      if ((i + 1) % messages_per_yield == 0) co_await asio::post(executor, asio::use_awaitable);
+      if ((i + 1) % messages_per_yield == 0) {
+        env_.transport.flush();  // the end of a burst: out now, not when the writers next run
+        co_await asio::post(executor, asio::use_awaitable);
+      }
     }
     end_ = clock::now();
     co_await drain();
@@ -244,6 +248,7 @@ class send_loop {
 
   asio::awaitable<bool> wait_for_window() {
     if (!acks_) co_return true;
+    if (acks_->window_full()) env_.transport.flush();  // a burst ends here: the answers wait for it
     const auto result = co_await acks_->wait_below(acks_->window());
     co_return note_ack_wait(result);
   }

@@ -79,6 +79,12 @@ class peer : public std::enable_shared_from_this<peer> {
     return type == stream_type::message ? message_writer_ : msgapp_writer_;
   }
 
+  // Writes what the streams hold now (stream_writer::flush).
+  void flush() {
+    message_writer_.flush();
+    msgapp_writer_.flush();
+  }
+
   void pause() { context_.paused = true; }
   void resume() { context_.paused = false; }
 

@@ -67,19 +67,20 @@ class stream_writer {
     peer_.queued_bytes += pending_.size() - before;
     ++queued_;
     // An answer raft gives while the peer's reader delivers waits for the
-    // end of the delivery (flush_answers).
+    // end of the delivery, which flushes.
     if (peer_.deliveries == 0) wakeup_.notify();
     return true;
   }
 
-  // A stream reader of this peer has delivered what one read brought: what
-  // raft answered meanwhile leaves now, in one write from the reader's own
-  // coroutine, rather than after a hop through the event loop to this
-  // writer's coroutine (that hop, and the reactor pass Asio makes before it,
-  // cost a window-1 round trip more than the rest of its user-space work).
-  void flush_answers() {
+  // Writes what is pending now, in one non-blocking write from the caller,
+  // rather than after a hop through the event loop to this writer's
+  // coroutine (that hop, and the reactor pass Asio makes before it, cost a
+  // window-1 round trip more than the rest of its user-space work). Called
+  // when a stream reader of this peer has delivered what one read brought
+  // (raft's answers), and by transport::flush at the end of a burst.
+  void flush() {
     if (pending_.empty()) return;
-    if (writing_now_ || !unsent_.empty() || !write_at_once()) wakeup_.notify();
+    if (writing_now_ || unsent_ || !write_at_once()) wakeup_.notify();
   }
 
   // Serves a connection that the stream handler has answered with 200 until
@@ -91,7 +92,7 @@ class stream_writer {
     while (generation_ == generation && !peer_.stopped()) {
       const auto now = http::clock::now();
       peer_.core->stamp_append_requests(now);
-      if (!unsent_.empty()) {
+      if (unsent_) {
         const auto ec = co_await write_unsent(ex);
         if (generation_ != generation) break;
         if (ec) {
@@ -149,38 +150,35 @@ class stream_writer {
   }
 
   // Writes pending_ as one chunk without waiting. True when the socket took
-  // all of it; a partial write leaves the rest in unsent_ for the coroutine.
+  // all of it. After a partial write the chunk moves to writing_ (idle: the
+  // coroutine awaits no write) and the coroutine writes the rest, uncopied.
   bool write_at_once() {
     const auto now = http::clock::now();
     peer_.core->stamp_append_requests(now);
     const http::chunk_buffers chunk(pending_.bytes());
-    const std::size_t total = asio::buffer_size(chunk.buffers());
     const std::size_t n = current_->conn().write_now(chunk.buffers());
     if (n == 0) return false;  // the coroutine writes it (and meets any error)
-    if (n < total) keep_unsent(chunk.buffers(), n);
     written(queued_, std::exchange(pending_protobuf_bytes_, 0), now);
     release_queued(pending_.size());
-    pending_.clear();
-    return n == total;
-  }
-
-  void keep_unsent(const std::array<asio::const_buffer, 3>& buffers, std::size_t skip) {
-    for (const auto& b : buffers) {
-      const std::size_t dropped = std::min(skip, b.size());
-      skip -= dropped;
-      const auto* at = static_cast<const std::uint8_t*>(b.data());
-      unsent_.append({at + dropped, b.size() - dropped});
+    if (n == asio::buffer_size(chunk.buffers())) {
+      pending_.clear();
+      return true;
     }
+    writing_.swap(pending_);
+    unsent_.emplace(writing_.bytes(), n);
+    return false;
   }
 
   asio::awaitable<std::error_code> write_unsent(http::exchange& ex) {
     writing_now_ = true;
     auto& conn = ex.conn();
+    const auto rest = unsent_->chunk.after(unsent_->written);
     auto guard = conn.arm_write(http::deadline_after(ex.options().write_timeout));
-    auto [ec, n] = co_await conn.async_write(asio::buffer(unsent_.data(), unsent_.size()));
+    auto [ec, n] = co_await conn.async_write(rest);
     (void)n;
     writing_now_ = false;
-    unsent_.clear();
+    unsent_.reset();
+    writing_.clear();
     co_return guard.result(ec);
   }
 
@@ -221,7 +219,7 @@ class stream_writer {
     const bool had_messages = queued_ > 0;
     release_queued(pending_.size());
     pending_.clear();
-    unsent_.clear();
+    if (!writing_now_) unsent_.reset();  // else the write in flight still reads it
     pending_protobuf_bytes_ = 0;
     if (had_messages) peer_.report_unreachable();
   }
@@ -251,7 +249,14 @@ class stream_writer {
   std::optional<codec::msgappv2_encoder> msgapp_encoder_;
   detail::byte_buffer pending_;   // encoded, waiting for the connection
   detail::byte_buffer writing_;   // being written
-  detail::byte_buffer unsent_;    // the rest of a chunk write_at_once() began
+  // A chunk write_at_once() wrote in part (its data in writing_).
+  struct partial_chunk {
+    partial_chunk(std::span<const std::uint8_t> data, std::size_t written_bytes)
+        : chunk(data), written(written_bytes) {}
+    http::chunk_buffers chunk;
+    std::size_t written;
+  };
+  std::optional<partial_chunk> unsent_;
   bool writing_now_ = false;      // the coroutine awaits a write
   std::size_t queued_ = 0;        // messages in pending_
   std::size_t pending_protobuf_bytes_ = 0;  // their protobuf sizes (and heartbeats'), for sent bytes
@@ -387,7 +392,7 @@ class stream_reader {
   }
 
   // Hands raft the messages of one read; the answers it gives meanwhile
-  // leave together at the end (stream_writer::flush_answers).
+  // leave together at the end (stream_writer::flush).
   template <class Decoder>
   std::error_code deliver(Decoder& decoder, std::span<const std::uint8_t> piece) {
     struct delivery {
@@ -395,7 +400,7 @@ class stream_reader {
       delivery(const delivery&) = delete;
       ~delivery() {
         if (--reader.peer_.deliveries == 0)
-          for (auto* writer : reader.answer_writers_) writer->flush_answers();
+          for (auto* writer : reader.answer_writers_) writer->flush();
       }
       stream_reader& reader;
     } scope(*this);

@@ -119,6 +119,16 @@ class transport {
     for (const auto& m : messages) send(m);
   }
 
+  // Beyond etcd: writes what send() queued on the streams now, from the
+  // caller, instead of when the event loop next runs the stream writers (a
+  // wake-up that costs Asio a reactor pass). For the end of a burst of sends
+  // made outside Raft::process; what raft sends from inside it leaves at the
+  // end of that delivery anyway. Never blocks: what a socket does not take at
+  // once its writer sends as before.
+  void flush() {
+    for (auto& [id, p] : members_->peers) p->flush();
+  }
+
   // Beyond etcd: waits for room in the peer's queues instead of dropping, so
   // that raft can apply back-pressure. Completes with no error once queued;
   // errc::unknown_peer, errc::paused or errc::stopped when not sent.

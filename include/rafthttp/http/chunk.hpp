@@ -6,6 +6,7 @@
 #include <rafthttp/http/connection.hpp>
 #include <rafthttp/http/fields.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -26,6 +27,17 @@ class chunk_buffers {
   chunk_buffers& operator=(const chunk_buffers&) = delete;
 
   [[nodiscard]] const std::array<asio::const_buffer, 3>& buffers() const { return buffers_; }
+
+  // The buffers without their first `n` bytes: what a partial write left.
+  [[nodiscard]] std::array<asio::const_buffer, 3> after(std::size_t n) const {
+    auto rest = buffers_;
+    for (auto& b : rest) {
+      const std::size_t skipped = std::min(n, b.size());
+      b += skipped;
+      n -= skipped;
+    }
+    return rest;
+  }
 
  private:
   char size_line_[20];  // hex digits of a size_t and CRLF
