@@ -388,6 +388,7 @@ class stream_reader {
       if (piece.empty()) co_return decoder.at_boundary() ? errc::connection_closed : errc::truncated;
       ec = deliver(decoder, piece);
       if (ec) co_return ec;
+      if (connection_) connection_->delay_acks();  // after the answers left: off their path
     }
   }
 

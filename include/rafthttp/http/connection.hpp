@@ -23,6 +23,10 @@
 #include <asio/ssl.hpp>
 #include <asio/write.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -156,6 +160,19 @@ class connection : public std::enable_shared_from_this<connection> {
     if (!socket_.non_blocking()) socket_.non_blocking(true, ec);
     if (ec) return 0;
     return socket_.write_some(buffers, ec);
+  }
+
+  // Lets the kernel delay and coalesce the ACKs of what this side reads
+  // (Linux's TCP_QUICKACK off, which the kernel turns back on by itself, so a
+  // reader repeats it after each read). For a connection that carries data
+  // one way, as a stream does: there no answer carries the ACK, and each read
+  // of a small message would send a bare one from inside recv(), between the
+  // data's arrival and raft.
+  void delay_acks() {
+#ifdef TCP_QUICKACK
+    const int off = 0;
+    if (socket_.is_open()) (void)::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off);
+#endif
   }
 
   // The same in one call: reads what is available (at least one byte) into
