@@ -187,11 +187,14 @@ class send_loop {
       if (!window_open) break;
       const auto outcome = co_await deliver(m);
       if (outcome == delivery::interrupted) break;
+      // A burst ends when the window is full or every 256 messages: out now,
+      // not when the writers next run, and before this loop's own work (the
+      // digest of what was sent, the next message), which the answer's
+      // latency would otherwise include.
+      const bool burst_ends = (acks_ && acks_->window_full()) || (i + 1) % messages_per_yield == 0;
+      if (burst_ends) env_.transport.flush();
       if (outcome == delivery::queued) count_sent(m);
-      if ((i + 1) % messages_per_yield == 0) {
-        env_.transport.flush();  // the end of a burst: out now, not when the writers next run
-        co_await asio::post(executor, asio::use_awaitable);
-      }
+      if ((i + 1) % messages_per_yield == 0) co_await asio::post(executor, asio::use_awaitable);
     }
     end_ = clock::now();
     co_await drain();
@@ -248,7 +251,6 @@ class send_loop {
 
   asio::awaitable<bool> wait_for_window() {
     if (!acks_) co_return true;
-    if (acks_->window_full()) env_.transport.flush();  // a burst ends here: the answers wait for it
     const auto result = co_await acks_->wait_below(acks_->window());
     co_return note_ack_wait(result);
   }
