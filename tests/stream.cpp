@@ -472,3 +472,29 @@ CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without
   CHECK(stream->got[1].context == "flushed");
   co_await t.async_stop();
 }
+
+CORO_TEST_CASE("a connection that replaces one with a write in flight writes from its own buffer; the old bytes stay intact") {
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  auto options = fast_options(1);
+  options.server.write_timeout = 10s;  // the old write waits for the test to read it
+  test_transport t(ctx.get_executor(), raft, snaps, options);
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  const auto old_stream = co_await hand_dialled_stream::open(ctx, t);
+  const std::string x(256 * 1024, 'x');
+  const std::string y(256 * 1024, 'y');
+  for (int i = 0; i < 40; ++i) REQUIRE_FALSE(t.send(heartbeat_with_context(x)));
+  // 10 MiB in one write that the old stream, unread, cannot take yet.
+  CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);
+
+  const auto new_stream = co_await hand_dialled_stream::open(ctx, t);
+  for (int i = 0; i < 40; ++i) REQUIRE_FALSE(t.send(heartbeat_with_context(y)));
+  co_await new_stream->read_until([&new_stream] { return new_stream->got.size() == 40; });
+  CHECK(std::ranges::all_of(new_stream->got, [&y](const message& m) { return m.context == y; }));
+  // The old write goes on, with what was sent to the old connection.
+  co_await old_stream->read_until([&old_stream] { return old_stream->got.size() == 40; });
+  CHECK(std::ranges::all_of(old_stream->got, [&x](const message& m) { return m.context == x; }));
+  CHECK(raft.unreachable.empty());
+  co_await t.async_stop();
+}

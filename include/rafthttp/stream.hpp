@@ -80,20 +80,27 @@ class stream_writer {
   // (raft's answers), and by transport::flush at the end of a burst.
   void flush() {
     if (pending_.empty()) return;
-    if (writing_now_ || unsent_ || !write_at_once()) wakeup_.notify();
+    if (writing_now_ || !unsent_.empty() || !write_at_once()) wakeup_.notify();
   }
 
   // Serves a connection that the stream handler has answered with 200 until
   // another one replaces it, a write fails or the writer stops.
+  //
+  // The bytes a write reads live in this coroutine's own buffer (`writing`):
+  // a connection that replaces this one while its write is in flight gets a
+  // coroutine and a buffer of its own, and cannot touch them.
   asio::awaitable<void> serve(http::exchange& ex) {
     const std::uint64_t generation = attach(ex);
     auto next_heartbeat = http::clock::now();  // a first heartbeat at once
     const auto interval = peer_.core->options.link_heartbeat_interval;
+    detail::byte_buffer writing;
     while (generation_ == generation && !peer_.stopped()) {
       const auto now = http::clock::now();
       peer_.core->stamp_append_requests(now);
-      if (unsent_) {
-        const auto ec = co_await write_unsent(ex);
+      if (!unsent_.empty()) {
+        writing.swap(unsent_);
+        const auto ec = co_await write_rest(ex, writing, generation);
+        writing.clear();
         if (generation_ != generation) break;
         if (ec) {
           fail(ec, 0);
@@ -111,13 +118,13 @@ class stream_writer {
       }
       const std::size_t batch = queued_;
       const std::size_t batch_protobuf_bytes = std::exchange(pending_protobuf_bytes_, 0);
-      writing_.swap(pending_);
-      release_queued(writing_.size());
+      writing.swap(pending_);
+      release_queued(writing.size());
       writing_now_ = true;
-      const auto ec = co_await ex.write_chunk(writing_.bytes());
-      writing_now_ = false;
-      writing_.clear();
+      const auto ec = co_await ex.write_chunk(writing.bytes());
+      writing.clear();
       if (generation_ != generation) break;  // replaced: the queue is the new connection's
+      writing_now_ = false;
       if (ec) {
         fail(ec, batch);
         break;
@@ -150,8 +157,8 @@ class stream_writer {
   }
 
   // Writes pending_ as one chunk without waiting. True when the socket took
-  // all of it. After a partial write the chunk moves to writing_ (idle: the
-  // coroutine awaits no write) and the coroutine writes the rest, uncopied.
+  // all of it. After a partial write the chunk's data moves to unsent_ and the
+  // coroutine writes the rest, uncopied.
   bool write_at_once() {
     const auto now = http::clock::now();
     peer_.core->stamp_append_requests(now);
@@ -164,21 +171,22 @@ class stream_writer {
       pending_.clear();
       return true;
     }
-    writing_.swap(pending_);
-    unsent_.emplace(writing_.bytes(), n);
+    unsent_.swap(pending_);
+    unsent_written_ = n;
     return false;
   }
 
-  asio::awaitable<std::error_code> write_unsent(http::exchange& ex) {
+  // The rest of the chunk of `data` that write_at_once() began.
+  asio::awaitable<std::error_code> write_rest(http::exchange& ex, const detail::byte_buffer& data,
+                                              std::uint64_t generation) {
     writing_now_ = true;
     auto& conn = ex.conn();
-    const auto rest = unsent_->chunk.after(unsent_->written);
+    const http::chunk_buffers chunk(data.bytes());  // the same size line as then
+    const auto rest = chunk.after(unsent_written_);
     auto guard = conn.arm_write(http::deadline_after(ex.options().write_timeout));
     auto [ec, n] = co_await conn.async_write(rest);
     (void)n;
-    writing_now_ = false;
-    unsent_.reset();
-    writing_.clear();
+    if (generation_ == generation) writing_now_ = false;
     co_return guard.result(ec);
   }
 
@@ -219,7 +227,8 @@ class stream_writer {
     const bool had_messages = queued_ > 0;
     release_queued(pending_.size());
     pending_.clear();
-    if (!writing_now_) unsent_.reset();  // else the write in flight still reads it
+    unsent_.clear();
+    writing_now_ = false;  // a write still in flight belongs to the old connection
     pending_protobuf_bytes_ = 0;
     if (had_messages) peer_.report_unreachable();
   }
@@ -248,15 +257,8 @@ class stream_writer {
   std::uint64_t generation_ = 0;  // which attached connection is current
   std::optional<codec::msgappv2_encoder> msgapp_encoder_;
   detail::byte_buffer pending_;   // encoded, waiting for the connection
-  detail::byte_buffer writing_;   // being written
-  // A chunk write_at_once() wrote in part (its data in writing_).
-  struct partial_chunk {
-    partial_chunk(std::span<const std::uint8_t> data, std::size_t written_bytes)
-        : chunk(data), written(written_bytes) {}
-    http::chunk_buffers chunk;
-    std::size_t written;
-  };
-  std::optional<partial_chunk> unsent_;
+  detail::byte_buffer unsent_;    // the data of a chunk write_at_once() wrote in part
+  std::size_t unsent_written_ = 0;  // how much of that chunk it wrote
   bool writing_now_ = false;      // the coroutine awaits a write
   std::size_t queued_ = 0;        // messages in pending_
   std::size_t pending_protobuf_bytes_ = 0;  // their protobuf sizes (and heartbeats'), for sent bytes
