@@ -89,3 +89,21 @@ CORO_TEST_CASE("write_now writes what the socket takes without waiting; nothing 
   client->close();
   CHECK(client->write_now(asio::buffer("late", 4)) == 0);
 }
+
+CORO_TEST_CASE("delay_acks turns the kernel's quick ACKs off (a one-way stream's reader needs no immediate ACK)") {
+  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  auto client = connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
+                                         deadline_after(1s)));
+  auto quick_acks = [&client] {
+    int value = -1;
+    socklen_t size = sizeof value;
+    REQUIRE(::getsockopt(client->socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &value, &size) == 0);
+    return value;
+  };
+  CHECK(quick_acks() == 1);  // a new connection acknowledges at once
+  client->delay_acks();
+  CHECK(quick_acks() == 0);
+  client->close();
+  client->delay_acks();  // closed: nothing to do, and no harm
+}
