@@ -5,13 +5,16 @@
 // stream_writer: the sending end. Messages are encoded straight into a pending
 // buffer when send() picks the stream, and the attached connection's coroutine
 // writes everything pending as one chunk: natural batching, no copy, no
-// allocation in steady state. Link heartbeats keep the stream alive. Each
-// written batch adds the protobuf sizes of its messages (heartbeats included)
-// to peer_sent_bytes_total, as etcd does at each flush.
+// allocation in steady state. What raft answers while a reader of the peer
+// delivers, and what transport::flush() finds, leaves at once instead, in one
+// non-blocking write from the caller. Link heartbeats keep the stream alive.
+// Each written batch adds the protobuf sizes of its messages (heartbeats
+// included) to peer_sent_bytes_total, as etcd does at each flush.
 //
 // stream_reader: the receiving end. Dials the peer, checks its answer as Go
 // does, decodes frames as they arrive and hands messages to the peer's inbox;
-// redials at most every dial_retry_interval.
+// redials at most every dial_retry_interval. A stream carries data one way,
+// so the reader lets the kernel delay its ACKs.
 #pragma once
 
 #include <rafthttp/codec/message_stream.hpp>
