@@ -191,10 +191,10 @@ class send_loop {
       // not when the writers next run, and before this loop's own work (the
       // digest of what was sent, the next message), which the answer's
       // latency would otherwise include.
-      const bool burst_ends = (acks_ && acks_->window_full()) || (i + 1) % messages_per_yield == 0;
-      if (burst_ends) env_.transport.flush();
+      const bool yield_now = (i + 1) % messages_per_yield == 0;
+      if (yield_now || (acks_ && acks_->window_full())) env_.transport.flush();
       if (outcome == delivery::queued) count_sent(m);
-      if ((i + 1) % messages_per_yield == 0) co_await asio::post(executor, asio::use_awaitable);
+      if (yield_now) co_await asio::post(executor, asio::use_awaitable);
     }
     end_ = clock::now();
     co_await drain();
