@@ -35,6 +35,20 @@ http::tcp::endpoint loopback() { return {asio::ip::make_address("127.0.0.1"), 0}
 
 url_list url_of(http::tcp::endpoint e) { return *url_list::parse("http://127.0.0.1:" + std::to_string(e.port())); }
 
+// Member 1, listening, with peer 2 at `peer2`: by default a URL where nothing
+// answers, so that the streams from 2 are the test's to dial.
+struct listening_member_1 {
+  explicit listening_member_1(asio::io_context& ctx, transport_options options = fast_options(1),
+                              const url_list& peer2 = *url_list::parse("http://127.0.0.1:1"))
+      : t(ctx.get_executor(), raft, snaps, std::move(options)) {
+    REQUIRE_FALSE(t.listen(loopback()));
+    t.add_peer(2, peer2);
+  }
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t;
+};
+
 // A peer of our own making: answers stream dials as `answer` says and records them.
 struct fake_peer {
   using answer_fn = std::function<asio::awaitable<void>(http::exchange&)>;
@@ -180,11 +194,9 @@ CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches
 }
 
 CORO_TEST_CASE("the writer: a new connection replaces the old one, whose response ends cleanly") {
-  test::recording_raft raft;
-  test::memory_snapshotter snaps;
-  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
-  REQUIRE_FALSE(t.listen(loopback()));
-  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  listening_member_1 one(ctx);
+  auto& t = one.t;
+  auto& raft = one.raft;
   const auto& p = *t.find_peer(2);
   CHECK_FALSE(p.streams_attached(stream_type::message));
 
@@ -249,11 +261,8 @@ CORO_TEST_CASE("the writer: a new connection replaces the old one, whose respons
 }
 
 CORO_TEST_CASE("link heartbeats keep an idle stream alive at the configured cadence") {
-  test::recording_raft raft;
-  test::memory_snapshotter snaps;
-  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
-  REQUIRE_FALSE(t.listen(loopback()));
-  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  listening_member_1 one(ctx);
+  auto& t = one.t;
   auto conn = http::connection::make(ctx.get_executor());
   REQUIRE_FALSE(co_await conn->connect(http::tcp::resolver::results_type::create(t.local_endpoint(), "", ""),
                                        http::deadline_after(1s)));
@@ -279,13 +288,11 @@ CORO_TEST_CASE("link heartbeats keep an idle stream alive at the configured cade
 }
 
 CORO_TEST_CASE("the writer: messages queued behind a stuck connection are dropped and reported at reattach") {
-  test::recording_raft raft;
-  test::memory_snapshotter snaps;
   auto options = fast_options(1);
   options.server.write_timeout = 300ms;
-  test_transport t(ctx.get_executor(), raft, snaps, options);
-  REQUIRE_FALSE(t.listen(loopback()));
-  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  listening_member_1 one(ctx, options);
+  auto& t = one.t;
+  auto& raft = one.raft;
   const auto dial = peer2_dial("message");
   auto connect = [&]() -> asio::awaitable<std::shared_ptr<http::connection>> {
     auto conn = http::connection::make(ctx.get_executor());
@@ -419,11 +426,9 @@ CORO_TEST_CASE("raft's answers to what one read brought leave at the end of its 
     (void)co_await ex.write_chunk(frames.bytes());
     co_await elapse(ctx, 5s);
   });
-  test::recording_raft raft;
-  test::memory_snapshotter snaps;
-  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
-  REQUIRE_FALSE(t.listen(loopback()));
-  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  listening_member_1 one(ctx, fast_options(1), url_of(peer.server.local_endpoint()));
+  auto& t = one.t;
+  auto& raft = one.raft;
   const auto stream = co_await hand_dialled_stream::open(ctx, t);
 
   std::string big(24 << 20, '\0');
@@ -450,11 +455,8 @@ CORO_TEST_CASE("raft's answers to what one read brought leave at the end of its 
 }
 
 CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without it the writer's coroutine does") {
-  test::recording_raft raft;
-  test::memory_snapshotter snaps;
-  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
-  REQUIRE_FALSE(t.listen(loopback()));
-  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  listening_member_1 one(ctx);
+  auto& t = one.t;
   const auto stream = co_await hand_dialled_stream::open(ctx, t);
 
   REQUIRE_FALSE(t.send(heartbeat_with_context("queued")));
@@ -474,13 +476,11 @@ CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without
 }
 
 CORO_TEST_CASE("a connection that replaces one with a write in flight writes from its own buffer; the old bytes stay intact") {
-  test::recording_raft raft;
-  test::memory_snapshotter snaps;
   auto options = fast_options(1);
   options.server.write_timeout = 10s;  // the old write waits for the test to read it
-  test_transport t(ctx.get_executor(), raft, snaps, options);
-  REQUIRE_FALSE(t.listen(loopback()));
-  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  listening_member_1 one(ctx, options);
+  auto& t = one.t;
+  auto& raft = one.raft;
   const auto old_stream = co_await hand_dialled_stream::open(ctx, t);
   const std::string x(256 * 1024, 'x');
   const std::string y(256 * 1024, 'y');

@@ -9,14 +9,30 @@ using namespace rafthttp;
 using namespace rafthttp::http;
 using namespace std::chrono_literals;
 
+namespace {
 
-CORO_TEST_CASE("a read that gets nothing ends with errc::timeout at its deadline") {
+// A client connection to a loopback acceptor, and the server's end of it.
+struct loopback_link {
+  std::shared_ptr<connection> client;
+  tcp::socket server;
+};
+
+asio::awaitable<loopback_link> open_link(asio::io_context& ctx) {
   tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
   auto client = connection::make(ctx.get_executor());
   REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
                                          deadline_after(1s)));
-  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
+  auto [accept_error, server] = co_await acceptor.async_accept(use_tuple);
   REQUIRE_FALSE(accept_error);
+  loopback_link link{std::move(client), std::move(server)};
+  co_return link;
+}
+
+}  // namespace
+
+CORO_TEST_CASE("a read that gets nothing ends with errc::timeout at its deadline") {
+  auto link = co_await open_link(ctx);  // the server's end stays open, unread
+  auto& client = link.client;
   char byte;
   std::error_code ec;
   const auto start = clock::now();
@@ -29,24 +45,16 @@ CORO_TEST_CASE("a read that gets nothing ends with errc::timeout at its deadline
 }
 
 CORO_TEST_CASE("a write the peer never reads ends with errc::timeout") {
-  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
-  auto client = connection::make(ctx.get_executor());
-  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
-                                         deadline_after(1s)));
-  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
-  REQUIRE_FALSE(accept_error);
+  auto link = co_await open_link(ctx);  // the server's end stays open, unread
+  auto& client = link.client;
   const std::string big(64 * 1024 * 1024, 'x');  // more than the socket buffers hold
   const auto ec = co_await client->write(asio::buffer(big), deadline_after(200ms));
   CHECK(ec == errc::timeout);
 }
 
 CORO_TEST_CASE("reads without a deadline wait; close cancels them") {
-  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
-  auto client = connection::make(ctx.get_executor());
-  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
-                                         deadline_after(1s)));
-  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
-  REQUIRE_FALSE(accept_error);
+  auto link = co_await open_link(ctx);  // the server's end stays open, unread
+  auto& client = link.client;
   asio::steady_timer closer(ctx, 50ms);
   closer.async_wait([client](std::error_code) { client->close(); });
   char byte;
@@ -67,12 +75,9 @@ CORO_TEST_CASE("a connection its owners dropped without close() is freed by its 
 }
 
 CORO_TEST_CASE("write_now writes what the socket takes without waiting; nothing once closed") {
-  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
-  auto client = connection::make(ctx.get_executor());
-  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
-                                         deadline_after(1s)));
-  auto [accept_error, socket] = co_await acceptor.async_accept(use_tuple);
-  REQUIRE_FALSE(accept_error);
+  auto link = co_await open_link(ctx);
+  auto& client = link.client;
+  auto& socket = link.server;
   CHECK(client->write_now(asio::buffer("hello", 5)) == 5);
   CHECK(socket.available() == 5);
 
@@ -91,10 +96,8 @@ CORO_TEST_CASE("write_now writes what the socket takes without waiting; nothing 
 }
 
 CORO_TEST_CASE("delay_acks turns the kernel's quick ACKs off (a one-way stream's reader needs no immediate ACK)") {
-  tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
-  auto client = connection::make(ctx.get_executor());
-  REQUIRE_FALSE(co_await client->connect(tcp::resolver::results_type::create(acceptor.local_endpoint(), "", ""),
-                                         deadline_after(1s)));
+  auto link = co_await open_link(ctx);
+  auto& client = link.client;
   auto quick_acks = [&client] {
     int value = -1;
     socklen_t size = sizeof value;
