@@ -100,39 +100,25 @@ class stream_writer {
     while (generation_ == generation && !peer_.stopped()) {
       const auto now = http::clock::now();
       peer_.core->stamp_append_requests(now);
-      if (!unsent_.empty()) {
-        writing.swap(unsent_);
-        const auto ec = co_await write_rest(ex, writing, generation);
-        writing.clear();
-        if (generation_ != generation) break;
-        if (ec) {
-          fail(ec, 0);
-          break;
-        }
-        continue;
-      }
-      if (pending_.empty() && now < next_heartbeat) {
+      if (pending_.empty() && unsent_.empty() && now < next_heartbeat) {
         co_await wakeup_.wait_until(next_heartbeat);
         continue;
       }
-      if (now >= next_heartbeat) {
+      if (unsent_.empty() && now >= next_heartbeat) {
         pending_protobuf_bytes_ += append(raftpb::link_heartbeat(), pending_);
         next_heartbeat = now + interval;
       }
-      const std::size_t batch = queued_;
-      const std::size_t batch_protobuf_bytes = std::exchange(pending_protobuf_bytes_, 0);
-      writing.swap(pending_);
-      release_queued(writing.size());
+      const batch b = take_next(writing);
       writing_now_ = true;
-      const auto ec = co_await ex.write_chunk(writing.bytes());
+      const auto ec = co_await ex.write_chunk(writing.bytes(), b.already_written);
       writing.clear();
       if (generation_ != generation) break;  // replaced: the queue is the new connection's
       writing_now_ = false;
       if (ec) {
-        fail(ec, batch);
+        fail(ec, b.messages);
         break;
       }
-      written(batch, batch_protobuf_bytes, now);
+      written(b.messages, b.protobuf_bytes, now);
     }
     if (generation_ == generation) detach();
   }
@@ -179,18 +165,23 @@ class stream_writer {
     return false;
   }
 
-  // The rest of the chunk of `data` that write_at_once() began.
-  asio::awaitable<std::error_code> write_rest(http::exchange& ex, const detail::byte_buffer& data,
-                                              std::uint64_t generation) {
-    writing_now_ = true;
-    auto& conn = ex.conn();
-    const http::chunk_buffers chunk(data.bytes());  // the same size line as then
-    const auto rest = chunk.after(unsent_written_);
-    auto guard = conn.arm_write(http::deadline_after(ex.options().write_timeout));
-    auto [ec, n] = co_await conn.async_write(rest);
-    (void)n;
-    if (generation_ == generation) writing_now_ = false;
-    co_return guard.result(ec);
+  // What the coroutine writes next, moved into its `writing`: the rest of a
+  // chunk write_at_once() began (its messages were counted then), else all
+  // that is pending.
+  struct batch {
+    std::size_t messages = 0;
+    std::size_t protobuf_bytes = 0;
+    std::size_t already_written = 0;  // bytes of the chunk on the wire already
+  };
+  batch take_next(detail::byte_buffer& writing) {
+    if (!unsent_.empty()) {
+      writing.swap(unsent_);
+      return {0, 0, unsent_written_};
+    }
+    const batch b{queued_, std::exchange(pending_protobuf_bytes_, 0), 0};
+    writing.swap(pending_);
+    release_queued(writing.size());
+    return b;
   }
 
   // A batch reached the connection: etcd's flush accounting. On msgappv2,

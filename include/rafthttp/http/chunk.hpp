@@ -44,15 +44,17 @@ class chunk_buffers {
   std::array<asio::const_buffer, 3> buffers_;
 };
 
-// Writes `data` as one chunk before `deadline`, awaiting the socket in this
-// frame (connection::arm_write). Callers return this awaitable rather than
-// await it in a coroutine of their own: a frame fewer per write.
+// Writes `data` as one chunk before `deadline`, less its first `skip` bytes
+// (what a non-blocking write of the same chunk already sent), awaiting the
+// socket in this frame (connection::arm_write). Callers return this awaitable
+// rather than await it in a coroutine of their own: a frame fewer per write.
 inline asio::awaitable<std::error_code> write_chunk(connection& conn, std::span<const std::uint8_t> data,
-                                                    clock::time_point deadline) {
+                                                    clock::time_point deadline, std::size_t skip = 0) {
   if (data.empty()) co_return std::error_code{};  // an empty chunk would end the body
   const chunk_buffers chunk(data);
+  const auto rest = chunk.after(skip);
   auto guard = conn.arm_write(deadline);
-  auto [ec, n] = co_await conn.async_write(chunk.buffers());
+  auto [ec, n] = co_await conn.async_write(rest);
   (void)n;
   co_return guard.result(ec);
 }

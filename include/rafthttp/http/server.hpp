@@ -115,10 +115,11 @@ class exchange {
     co_return co_await write(asio::buffer(head_text_));
   }
 
-  // One chunk of a chunked body; empty data writes nothing (an empty chunk
-  // would end the body).
-  [[nodiscard]] asio::awaitable<std::error_code> write_chunk(std::span<const std::uint8_t> data) {
-    return http::write_chunk(conn_, data, deadline_after(options_.write_timeout));  // every stream byte
+  // One chunk of a chunked body, less its first `skip` bytes (http::write_chunk);
+  // empty data writes nothing (an empty chunk would end the body).
+  [[nodiscard]] asio::awaitable<std::error_code> write_chunk(std::span<const std::uint8_t> data,
+                                                             std::size_t skip = 0) {
+    return http::write_chunk(conn_, data, deadline_after(options_.write_timeout), skip);  // every stream byte
   }
 
   asio::awaitable<std::error_code> finish_chunked() {
