@@ -556,12 +556,29 @@ def scenario_stability(t):
                       {"sent": n, "acked": n, "echo_replies": n})
         for p, j in ((s, sj["received"]), (r, rj)):
             lines = logged[p.name]
-            attached = [l for l in lines if established(l)]
-            trouble = [l for l in lines if any(w in l for w in ("\twarn\t", "\terror\t", " warn ", " error ", " E | ", " W | "))
-                       and not established(l)]
+            attached = [i for i, l in enumerate(lines) if established(l)]
+            trouble = [i for i, l in enumerate(lines) if is_trouble(l) and not established(l)]
+            # The echo peer starts first, so its stream readers dial the sender
+            # before it listens. Go's two readers dial concurrently: a refusal
+            # that lands after the other reader's success deactivates the peer
+            # with a warning. That, before the last attachment, is the only
+            # trouble allowed; the observation window itself must be clean.
+            if p is r and attached:
+                trouble = [i for i in trouble if not (i < attached[-1] and refused_dial(lines[i]))]
             t.check.equal(f"{name}: {p.name} during {window_s:g}s", {
-                "'established' lines": len(attached), "warnings/errors": trouble, "critical_errors": j["critical_errors"]},
+                "'established' lines": len(attached), "warnings/errors": [lines[i] for i in trouble],
+                "critical_errors": j["critical_errors"]},
                 {"'established' lines": 4, "warnings/errors": [], "critical_errors": {}})
+
+
+def is_trouble(line):
+    """A warning or an error in either implementation's log format."""
+    return any(w in line for w in ("\twarn\t", "\terror\t", " warn ", " error ", " E | ", " W | "))
+
+
+def refused_dial(line):
+    """A stream reader's dial refused: the remote member was not listening yet."""
+    return "failed to dial" in line and "connection refused" in line.lower()
 
 
 # ------------------------------------------------------------------ TLS ----
