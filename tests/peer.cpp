@@ -129,7 +129,7 @@ CORO_TEST_CASE("async_send waits for room instead of dropping") {
   CHECK(co_await t.async_send(m) == errc::stopped);
 }
 
-CORO_TEST_CASE("the byte cap bounds what is queued for a peer") {
+CORO_TEST_CASE("the byte cap bounds what is held for a peer, POSTs in flight included") {
   test::recording_server pipeline_end(ctx);
   pipeline_end.hold = true;
   test::recording_raft raft;
@@ -140,15 +140,20 @@ CORO_TEST_CASE("the byte cap bounds what is queued for a peer") {
   t.add_peer(2, pipeline_end.url());
   auto big = make(message_type::MsgApp);
   big.entries.push_back({raftpb::entry_type::EntryNormal, 3, 1, std::string(300 * 1024, 'e')});
-  for (int i = 0; i < 4; ++i) {  // in flight: no longer queued
+  for (int i = 0; i < 2; ++i) {  // in flight: still held
     t.send(big);
     CO_WAIT_UNTIL(pipeline_end.in_flight >= i + 1);
   }
-  for (int i = 0; i < 3; ++i) t.send(big);
+  t.send(big);  // queued
   CHECK(raft.unreachable.empty());
-  t.send(big);  // 4 × 300 KiB queued would pass 1 MiB
+  t.send(big);  // 4 × 300 KiB would pass 1 MiB
   CHECK(raft.unreachable[2] == 1);
   CHECK(t.find_peer(2)->queued_bytes() <= 1 * mib);
+  CO_WAIT_UNTIL(pipeline_end.in_flight == 3);
   pipeline_end.release_all();
+  CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);  // the POSTs ended
+  t.send(big);
+  CO_WAIT_UNTIL(pipeline_end.received.size() == 4);  // taken: room again
+  CHECK(raft.unreachable[2] == 1);
   co_await t.async_stop();
 }

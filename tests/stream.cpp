@@ -311,13 +311,16 @@ CORO_TEST_CASE("the writer: messages queued behind a stuck connection are droppe
   // 25 MiB the writer takes in one batch and cannot get through the socket
   // buffers; what is sent next waits behind it.
   for (int i = 0; i < 100; ++i) t.send(big);
-  CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);
+  CO_WAIT_UNTIL(t.find_peer(2)->queued_messages() == 0);  // the writer took them all
   for (int i = 0; i < 8; ++i) t.send(big);
-  REQUIRE(t.find_peer(2)->queued_bytes() > 0);
+  REQUIRE(t.find_peer(2)->queued_messages() == 8);
   const auto fresh = co_await connect();
   CO_WAIT_UNTIL(raft.unreachable[2] != 0);
   CHECK(raft.unreachable[2] == 1);
-  CHECK(t.find_peer(2)->queued_bytes() == 0);
+  CHECK(t.find_peer(2)->queued_messages() == 0);
+  // The stuck write's bytes count until its write timeout ends it.
+  CHECK(t.find_peer(2)->queued_bytes() > 0);
+  CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);
   co_await t.async_stop();
 }
 
@@ -475,6 +478,27 @@ CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without
   co_await t.async_stop();
 }
 
+CORO_TEST_CASE("the byte cap counts a stream write in flight until it ends: what the writer holds stays bounded") {
+  auto options = fast_options(1);
+  options.max_queued_bytes_per_peer = 1024 * 1024;
+  listening_member_1 one(ctx, options);
+  auto& t = one.t;
+  const auto& to_two = *t.find_peer(2);
+  const auto stream = co_await hand_dialled_stream::open(ctx, t);
+  const std::string x(600 * 1024, 'x');
+  REQUIRE_FALSE(t.send(heartbeat_with_context(x)));
+  CO_WAIT_UNTIL(to_two.queued_messages() == 0);  // taken by the writer, unread by the test
+  CHECK(to_two.queued_bytes() > x.size());
+  CHECK(t.send(heartbeat_with_context(x)) == errc::queue_full);  // 1.2 MiB would pass the cap
+
+  co_await stream->read_until([&stream] { return stream->got.size() == 1; });
+  CO_WAIT_UNTIL(to_two.queued_bytes() == 0);
+  REQUIRE_FALSE(t.send(heartbeat_with_context(x)));  // room again
+  co_await stream->read_until([&stream] { return stream->got.size() == 2; });
+  CHECK(stream->got[1].context == x);
+  co_await t.async_stop();
+}
+
 CORO_TEST_CASE("a connection that replaces one with a write in flight writes from its own buffer; the old bytes stay intact") {
   auto options = fast_options(1);
   options.server.write_timeout = 10s;  // the old write waits for the test to read it
@@ -486,7 +510,7 @@ CORO_TEST_CASE("a connection that replaces one with a write in flight writes fro
   const std::string y(256 * 1024, 'y');
   for (int i = 0; i < 40; ++i) REQUIRE_FALSE(t.send(heartbeat_with_context(x)));
   // 10 MiB in one write that the old stream, unread, cannot take yet.
-  CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);
+  CO_WAIT_UNTIL(t.find_peer(2)->queued_messages() == 0);
 
   const auto new_stream = co_await hand_dialled_stream::open(ctx, t);
   for (int i = 0; i < 40; ++i) REQUIRE_FALSE(t.send(heartbeat_with_context(y)));

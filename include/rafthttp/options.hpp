@@ -113,8 +113,9 @@ struct transport_options {
   std::size_t pipeline_workers = 4;          // connPerPipeline
   std::size_t pipeline_buffer_size = 64;     // pipelineBufSize
 
-  // Beyond etcd (etcd main caps at 50 MB): bytes of encoded messages queued per
-  // peer across its stream writers and pipeline; above it, send() drops.
+  // Beyond etcd (etcd main caps at 50 MB): bytes of encoded messages held per
+  // peer across its stream writers and pipeline, from send() until the write
+  // or POST that carries them ends; above it, send() drops.
   std::size_t max_queued_bytes_per_peer = 64 * mib;
   // Beyond etcd: a bandwidth limit for sending snapshots, bytes per second
   // per snapshot (0: none).

@@ -118,7 +118,12 @@ class peer : public std::enable_shared_from_this<peer> {
   // etcd's FollowerStats of this peer (an entry of LeaderStats).
   [[nodiscard]] const follower_stats& follower() const { return follower_; }
   [[nodiscard]] bool paused() const { return context_.paused; }
+  // Encoded bytes held for this peer, from send() until written (the cap's count).
   [[nodiscard]] std::size_t queued_bytes() const { return context_.queued_bytes; }
+  // Messages waiting for a stream writer or pipeline worker to take them.
+  [[nodiscard]] std::size_t queued_messages() const {
+    return message_writer_.queued() + msgapp_writer_.queued() + pipeline_->queued();
+  }
   // Our writer of this stream type is attached: the peer dialled us, so we
   // can send to it over this stream.
   [[nodiscard]] bool streams_attached(stream_type type) const {

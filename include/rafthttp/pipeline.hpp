@@ -86,8 +86,9 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
       head_ = (head_ + 1) % jobs_.size();
       --size_;
       queued_bytes_ -= current.body.size();
-      release(current.body.size());
+      peer_.dequeued();
       co_await post(current, in_flight_[slot]);
+      release(current.body.size());  // counted against the peer's cap until the POST ends
     }
   }
 

@@ -8,6 +8,8 @@
 // allocation in steady state. What raft answers while a reader of the peer
 // delivers, and what transport::flush() finds, leaves at once instead, in one
 // non-blocking write from the caller. Link heartbeats keep the stream alive.
+// Encoded bytes count against the peer's byte cap until the write that
+// carries them ends: the cap bounds what the writer holds, in flight included.
 // Each written batch adds the protobuf sizes of its messages (heartbeats
 // included) to peer_sent_bytes_total, as etcd does at each flush.
 //
@@ -105,12 +107,13 @@ class stream_writer {
         continue;
       }
       if (unsent_.empty() && now >= next_heartbeat) {
-        pending_protobuf_bytes_ += append(raftpb::link_heartbeat(), pending_);
+        append_heartbeat();
         next_heartbeat = now + interval;
       }
       const batch b = take_next(writing);
       writing_now_ = true;
       const auto ec = co_await ex.write_chunk(writing.bytes(), b.already_written);
+      peer_.release(writing.size());
       writing.clear();
       if (generation_ != generation) break;  // replaced: the queue is the new connection's
       writing_now_ = false;
@@ -145,6 +148,13 @@ class stream_writer {
     else msgapp_encoder_->append(m, size, out);
   }
 
+  // A link heartbeat, counted as any message is (it fits whatever the cap).
+  void append_heartbeat() {
+    const std::size_t before = pending_.size();
+    pending_protobuf_bytes_ += append(raftpb::link_heartbeat(), pending_);
+    peer_.queued_bytes += pending_.size() - before;
+  }
+
   // Writes pending_ as one chunk without waiting. True when the socket took
   // all of it. After a partial write the chunk's data moves to unsent_ and the
   // coroutine writes the rest, uncopied.
@@ -154,20 +164,21 @@ class stream_writer {
     const http::chunk_buffers chunk(pending_.bytes());
     const std::size_t n = current_->conn().write_now(chunk.buffers());
     if (n == 0) return false;  // the coroutine writes it (and meets any error)
-    written(queued_, std::exchange(pending_protobuf_bytes_, 0), now);
-    release_queued(pending_.size());
+    written(std::exchange(queued_, 0), std::exchange(pending_protobuf_bytes_, 0), now);
     if (n == asio::buffer_size(chunk.buffers())) {
+      peer_.release(pending_.size());
       pending_.clear();
       return true;
     }
-    unsent_.swap(pending_);
+    unsent_.swap(pending_);  // still counted: the coroutine releases it once written
     unsent_written_ = n;
+    peer_.dequeued();
     return false;
   }
 
   // What the coroutine writes next, moved into its `writing`: the rest of a
   // chunk write_at_once() began (its messages were counted then), else all
-  // that is pending.
+  // that is pending. Its bytes stay counted against the cap until written.
   struct batch {
     std::size_t messages = 0;
     std::size_t protobuf_bytes = 0;
@@ -178,9 +189,9 @@ class stream_writer {
       writing.swap(unsent_);
       return {0, 0, unsent_written_};
     }
-    const batch b{queued_, std::exchange(pending_protobuf_bytes_, 0), 0};
+    const batch b{std::exchange(queued_, 0), std::exchange(pending_protobuf_bytes_, 0), 0};
     writing.swap(pending_);
-    release_queued(writing.size());
+    peer_.dequeued();
     return b;
   }
 
@@ -219,17 +230,13 @@ class stream_writer {
   // lost connection drops them, and raft hears that the peer is unreachable.
   void drop_queue() {
     const bool had_messages = queued_ > 0;
-    release_queued(pending_.size());
+    queued_ = 0;
+    peer_.release(pending_.size() + unsent_.size());
     pending_.clear();
     unsent_.clear();
     writing_now_ = false;  // a write still in flight belongs to the old connection
     pending_protobuf_bytes_ = 0;
     if (had_messages) peer_.report_unreachable();
-  }
-
-  void release_queued(std::size_t bytes) {
-    queued_ = 0;
-    peer_.release(bytes);
   }
 
   void fail(std::error_code ec, std::size_t lost_messages) {

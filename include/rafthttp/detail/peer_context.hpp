@@ -11,6 +11,7 @@
 #include <rafthttp/url_picker.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <memory>
 #include <string>
 #include <utility>
@@ -45,8 +46,13 @@ struct peer_context {
     return queued_bytes + bytes <= core->options.max_queued_bytes_per_peer;
   }
 
-  // Queued bytes left a queue: wakes senders waiting for room (async_send).
+  // Messages left a queue for a write or a POST: their slots are free, so
+  // senders waiting for room (async_send) look again.
+  void dequeued() { room.notify(); }
+
+  // Counted bytes were written or dropped: wakes senders waiting for room.
   void release(std::size_t bytes) {
+    assert(bytes <= queued_bytes);
     queued_bytes -= std::min(queued_bytes, bytes);
     room.notify();
   }
@@ -99,7 +105,7 @@ struct peer_context {
   url_picker picker;
   bool paused = false;
   bool peer_stopped = false;
-  std::size_t queued_bytes = 0;  // encoded bytes waiting in stream writers and pipeline
+  std::size_t queued_bytes = 0;  // encoded bytes in stream writers and pipeline, until written
   int deliveries = 0;  // stream reads being handed to raft now (stream_reader::deliver)
   notifier room;                 // notified whenever a queue shrinks
   peer_series series;            // this peer's etcd_network_* series
