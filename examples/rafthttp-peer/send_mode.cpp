@@ -236,7 +236,7 @@ class send_loop {
     co_return running;
   }
 
-  // Lets the event loop run until the writers and the pipeline have taken
+  // Lets the event loop run until the writers and the pipeline have written
   // everything queued for --to (the bytes may still be on their way).
   asio::awaitable<void> drain() {
     const auto peer = env_.transport.find_peer(env_.cfg.to);

@@ -53,6 +53,11 @@ enum class stream_type { message, msgapp };
 
 class stream_writer {
  public:
+  // A written batch's buffer keeps up to this much capacity: small messages
+  // never allocate, and a burst of large ones does not pin its peak in each
+  // of the buffers that take turns (pending, a partly written chunk, writing).
+  static constexpr std::size_t kept_write_capacity = 4 * 1024 * 1024;
+
   stream_writer(detail::peer_context& peer, stream_type type)
       : peer_(peer), type_(type), wakeup_(peer.core->executor) {}
   stream_writer(const stream_writer&) = delete;
@@ -187,6 +192,7 @@ class stream_writer {
   batch take_next(detail::byte_buffer& writing) {
     if (!unsent_.empty()) {
       writing.swap(unsent_);
+      unsent_.trim(kept_write_capacity);  // an idle buffer: pending_ and writing take turns
       return {0, 0, unsent_written_};
     }
     const batch b{std::exchange(queued_, 0), std::exchange(pending_protobuf_bytes_, 0), 0};
