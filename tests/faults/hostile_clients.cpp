@@ -213,6 +213,9 @@ CORO_TEST_CASE("hostile clients: bad chunked encodings get 400 and nothing reach
       {"a chunk extension with a control byte", std::string(size) + ";ext\x01\r\n" + body + "\r\n0\r\n\r\n"},
       {"a size line without CRLF", std::string(size) + " garbage garbage\r\n" + body + "\r\n0\r\n\r\n"},
       {"the body ends before its last chunk", std::string(size) + "\r\n" + body + "\r\n"},
+      // Go answers 400 to these too (llhttp in strict mode, subprojects/llhttp).
+      {"two bytes other than CRLF after a chunk's data", std::string(size) + "\r\n" + body + "XY0\r\n\r\n"},
+      {"a size line ending in CR alone", std::string(size) + "\r" + body + "\r\n0\r\n\r\n"},
   };
   for (const auto& [name, chunks] : cases) {
     INFO("chunked body: ", name);
@@ -222,16 +225,6 @@ CORO_TEST_CASE("hostile clients: bad chunked encodings get 400 and nothing reach
   }
   CHECK(f.raft.processed.empty());
 
-  // Two bytes other than CRLF after a chunk's data: Go answers 400; llhttp 8
-  // (built without LLHTTP_STRICT_MODE) skips them. The chunk itself is
-  // intact, so what raft gets is what was sent, and the connection is not
-  // desynchronised: the next request on it is parsed from its first byte.
-  const auto lenient = co_await exchange_raw(
-      ctx, to, head + std::string(size) + "\r\n" + body + "XY0\r\n\r\n" + valid_post(7), true);
-  CHECK(lenient.statuses() == std::vector{204, 204});
-  REQUIRE(f.raft.processed.size() == 2);
-  CHECK(f.raft.processed[0] == heartbeat(5));
-  CHECK(f.raft.processed[1] == heartbeat(7));
   co_await f.legit_post_served(ctx, 6);
   co_await f.t.async_stop();
 }
