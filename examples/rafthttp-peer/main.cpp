@@ -18,6 +18,7 @@
 #include "routes.hpp"
 #include "stats.hpp"
 
+#include <rafthttp/event_loop.hpp>
 #include <rafthttp/http/server.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -201,23 +202,6 @@ asio::awaitable<void> run_and_exit(peer_env& env, asio::signal_set& signals, asi
   co_await shut_down(env, io);
 }
 
-// --busy-poll D: poll for up to D before blocking, trading a core for latency.
-void run_event_loop(asio::io_context& io, duration busy_poll) {
-  if (busy_poll <= duration{0}) {
-    io.run();
-    return;
-  }
-  auto idle_since = clock::now();
-  while (!io.stopped()) {
-    if (io.poll() > 0) {
-      idle_since = clock::now();
-    } else if (clock::now() - idle_since >= busy_poll) {
-      io.run_one();
-      idle_since = clock::now();
-    }
-  }
-}
-
 int run_peer(const config& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
   asio::io_context io(1);
@@ -250,7 +234,7 @@ int run_peer(const config& cfg) {
   peer_env env{cfg, transport, raft, control, identity};
   asio::co_spawn(io, watch_signals(signals, control), asio::detached);
   asio::co_spawn(io, run_and_exit(env, signals, io), asio::detached);
-  run_event_loop(io, cfg.busy_poll);
+  rafthttp::run_polling(io, cfg.busy_poll);  // --busy-poll: the low-latency mode
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/codec/msgappv2.hpp>
 #include <rafthttp/error.hpp>
+#include <rafthttp/event_loop.hpp>
 #include <rafthttp/handlers.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/log.hpp>
