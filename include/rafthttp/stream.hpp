@@ -53,9 +53,10 @@ enum class stream_type { message, msgapp };
 
 class stream_writer {
  public:
-  // A written batch's buffer keeps up to this much capacity: small messages
-  // never allocate, and a burst of large ones does not pin its peak in each
-  // of the buffers that take turns (pending, a partly written chunk, writing).
+  // Three buffers take turns (pending_, unsent_ and the coroutine's writing);
+  // the one left idle in unsent_ keeps up to this much capacity, so that a
+  // burst of large messages pins its peak in two of them, not three, while
+  // small messages never allocate.
   static constexpr std::size_t kept_write_capacity = 4 * 1024 * 1024;
 
   stream_writer(detail::peer_context& peer, stream_type type)
