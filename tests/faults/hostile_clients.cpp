@@ -257,6 +257,7 @@ CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never 
   auto start = clock::now();
   auto answer = co_await exchange_raw(ctx, to, post + "Content-Length: 1099511627776\r\n\r\n" + std::string(100, 'x'));
   CHECK(answer.statuses() == std::vector{400});
+  CHECK(answer.text.find("\r\nConnection: close\r\n") != std::string::npos);  // as Go's: no next request
   CHECK(answer.closed);
   CHECK(clock::now() - start >= options.server.read_timeout - 50ms);
   CHECK(clock::now() - start < options.server.read_timeout + 1s);
@@ -278,6 +279,7 @@ CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never 
   asio::co_spawn(ctx, write_body_slowly(conn, envelope, 1024 * 1024, written), asio::detached);
   answer = co_await read_all(*conn, 3000ms);
   CHECK(answer.statuses() == std::vector{400});  // at the read timeout, as Go: "failed to decode raft message"
+  CHECK(answer.text.find("\r\nConnection: close\r\n") != std::string::npos);
   CHECK(answer.closed);
   CHECK(clock::now() - start < options.server.read_timeout + 1s);
   CO_WAIT_UNTIL(*written);

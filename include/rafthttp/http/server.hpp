@@ -75,15 +75,21 @@ class exchange {
 
   // The next piece of the request body (a view valid until the next call); an
   // empty span without error at its end. Each socket read has the read timeout.
+  // A body that could not be read leaves the connection where no next request
+  // can start: the response says "Connection: close", as Go's does.
   asio::awaitable<std::span<const std::uint8_t>> read_body_some(std::error_code& ec) {
     if (continue_expected()) co_await send_continue();
-    co_return co_await reader_.read_body_some(options_.read_timeout, ec);
+    const auto piece = co_await reader_.read_body_some(options_.read_timeout, ec);
+    if (ec) close_after_ = true;
+    co_return piece;
   }
 
   // The whole body into `out`, refusing more than `limit` bytes.
   asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit) {
     if (continue_expected()) co_await send_continue();
-    co_return co_await reader_.read_body(out, limit, options_.read_timeout);
+    const auto ec = co_await reader_.read_body(out, limit, options_.read_timeout);
+    if (ec) close_after_ = true;
+    co_return ec;
   }
 
   // -------------------------------------------------------------- response --
