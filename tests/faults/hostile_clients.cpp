@@ -247,17 +247,17 @@ CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never 
     asio::co_spawn(ctx, write_body_slowly(conn, post + framing, 4 * 1024 * 1024, written), asio::detached);
     const auto answer = co_await read_all(*conn, 3000ms);
     CHECK(answer.statuses() == std::vector{413});
+    CHECK(answer.text.find("\r\nConnection: close\r\n") != std::string::npos);  // as Go's: no next request
     CHECK(answer.closed);
     CO_WAIT_UNTIL(*written);
     if (heap::tracking()) CHECK(heap::growth_since(mark) < 8 * 1024 * 1024);
   }
 
-  // Claims more than it sends, then falls silent: at the read timeout Go's
-  // 400 "error reading raft message", then the connection closes.
+  // Claims more than it sends, then falls silent: the read timeout closes the
+  // connection (Go would still write its 400 "error reading raft message").
   auto start = clock::now();
   auto answer = co_await exchange_raw(ctx, to, post + "Content-Length: 1099511627776\r\n\r\n" + std::string(100, 'x'));
-  CHECK(answer.statuses() == std::vector{400});
-  CHECK(answer.text.find("\r\nConnection: close\r\n") != std::string::npos);  // as Go's: no next request
+  CHECK(answer.statuses().empty());
   CHECK(answer.closed);
   CHECK(clock::now() - start >= options.server.read_timeout - 50ms);
   CHECK(clock::now() - start < options.server.read_timeout + 1s);
@@ -278,8 +278,7 @@ CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never 
   auto written = std::make_shared<bool>(false);
   asio::co_spawn(ctx, write_body_slowly(conn, envelope, 1024 * 1024, written), asio::detached);
   answer = co_await read_all(*conn, 3000ms);
-  CHECK(answer.statuses() == std::vector{400});  // at the read timeout, as Go: "failed to decode raft message"
-  CHECK(answer.text.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(answer.statuses().empty());  // the read timeout closed it
   CHECK(answer.closed);
   CHECK(clock::now() - start < options.server.read_timeout + 1s);
   CO_WAIT_UNTIL(*written);

@@ -6,9 +6,7 @@
 // Deadlines cost nothing per operation beyond reading the clock: one watchdog
 // coroutine per connection sleeps until the earliest deadline of the pending
 // operations and closes the socket when it passes; the operation then fails
-// with errc::timeout. A plain connection whose read timed out while nothing
-// was being written only stops reading, as Go's deadlines are per direction:
-// the server can still answer (etcd's 400 to a body that stalled).
+// with errc::timeout.
 #pragma once
 
 #include <rafthttp/error.hpp>
@@ -231,11 +229,8 @@ class connection : public std::enable_shared_from_this<connection> {
       const auto now = clock::now();
       if (next <= now) {
         self->timed_out_ = true;
-        if (!self->stop_reading_only()) {
-          self->close();
-          break;
-        }
-        continue;
+        self->close();
+        break;
       }
       // Nothing pending: look again one timeout later rather than waiting for
       // a cancel from the next operation, whose deadline (with the same
@@ -245,18 +240,6 @@ class connection : public std::enable_shared_from_this<connection> {
       co_await self->watchdog_.async_wait(use_tuple);
     }
     self->watching_ = false;
-  }
-
-  // A read (not a connect or handshake, which need the close) timed out on a
-  // connected plain socket with no write pending: ends reading alone. A TLS
-  // session cannot write once its read failed, so it is closed.
-  bool stop_reading_only() {
-    if (tls_ || read_deadline_ > clock::now() || write_deadline_ != clock::time_point::max()) return false;
-    std::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_receive, ec);  // the pending read completes (end of file)
-    if (ec) return false;  // not connected yet: a connect timed out
-    read_deadline_ = clock::time_point::max();
-    return true;
   }
 
   tcp::socket socket_;
