@@ -1,0 +1,3 @@
+module rafthttpgolden/common
+
+go 1.26
