@@ -6,8 +6,6 @@ package main
 import (
 	"encoding/binary"
 	"io"
-
-	"go.etcd.io/etcd/raft/raftpb"
 )
 
 const (
@@ -108,7 +106,7 @@ func bigEndian64(v uint64) []byte {
 // contentParams holds the flags that shape the generated messages.
 type contentParams struct {
 	from, to    uint64
-	msgType     raftpb.MessageType
+	msgType     msgType
 	seed        uint64
 	entries     uint64 // K
 	entrySize   int
@@ -146,53 +144,58 @@ func (c *contentParams) entryData(x uint64) []byte {
 }
 
 // message builds message i of the run (PEER_CLI.md table).
-func (c *contentParams) message(i uint64) raftpb.Message {
-	m := raftpb.Message{Type: c.msgType, From: c.from, To: c.to}
+func (c *contentParams) message(i uint64) message {
+	m := message{Type: c.msgType, From: c.from, To: c.to}
 	S, K, T := c.startIndex, c.entries, c.term
 	first := S + i*K
 	switch c.msgType {
-	case raftpb.MsgApp:
+	case msgApp:
 		m.Term = c.termOf(i)
 		m.Index = first - 1
 		m.LogTerm = c.termOfIndex(m.Index)
 		m.Commit = m.Index
 		for j := uint64(0); j < K; j++ {
-			m.Entries = append(m.Entries, raftpb.Entry{
-				Term: m.Term, Index: first + j, Type: raftpb.EntryNormal, Data: c.entryData(first + j),
+			m.Entries = append(m.Entries, entry{
+				Term: m.Term, Index: first + j, Type: entryNormal, Data: c.entryData(first + j),
 			})
 		}
-	case raftpb.MsgProp:
+	case msgProp:
 		for j := uint64(0); j < K; j++ {
-			m.Entries = append(m.Entries, raftpb.Entry{Data: c.entryData(first + j)})
+			m.Entries = append(m.Entries, entry{Data: c.entryData(first + j)})
 		}
-	case raftpb.MsgHeartbeat:
+	case msgHeartbeat:
 		m.Term = c.termOf(i)
 		m.Commit = S + i
 		if c.ackContext {
 			m.Context = bigEndian64(i + 1)
 		}
-	case raftpb.MsgHeartbeatResp:
+	case msgHeartbeatResp:
 		m.Term = c.termOf(i)
-	case raftpb.MsgVote, raftpb.MsgPreVote:
+	case msgVote, msgPreVote:
 		m.Term = T + i
 		m.Index = S + i
 		m.LogTerm = T
-	case raftpb.MsgVoteResp, raftpb.MsgPreVoteResp:
+	case msgVoteResp, msgPreVoteResp:
 		m.Term = T + i
 		m.Reject = c.rejected(i)
-	case raftpb.MsgAppResp:
+	case msgAppResp:
 		m.Term = c.termOf(i)
 		m.Index = S + i
 		if c.rejected(i) {
 			m.Reject = true
 			m.RejectHint = m.Index - 1
 		}
-	case raftpb.MsgReadIndex:
-		m.Entries = []raftpb.Entry{{Data: bigEndian64(i + 1)}}
-	case raftpb.MsgReadIndexResp:
+	case msgReadIndex:
+		m.Entries = []entry{{Data: bigEndian64(i + 1)}}
+	case msgReadIndexResp:
 		m.Term = c.termOf(i)
 		m.Index = S + i
-		m.Entries = []raftpb.Entry{{Data: bigEndian64(i + 1)}}
+		m.Entries = []entry{{Data: bigEndian64(i + 1)}}
+	case msgSnap:
+		// Sent through Send: no content, but a MsgSnap always carries a
+		// snapshot (3.6 and 3.7 encode the field only when it is set).
+		m.Term = c.termOf(i)
+		m.Snapshot = &snapshot{}
 	default:
 		m.Term = c.termOf(i)
 	}
@@ -201,24 +204,24 @@ func (c *contentParams) message(i uint64) raftpb.Message {
 
 // echoReply is the answer of an echo peer (PEER_CLI.md echo table); ok is false
 // for message types the echo does not answer.
-func echoReply(self uint64, m *raftpb.Message) (raftpb.Message, bool) {
-	r := raftpb.Message{From: self, To: m.From, Term: m.Term}
+func echoReply(self uint64, m *message) (message, bool) {
+	r := message{From: self, To: m.From, Term: m.Term}
 	switch m.Type {
-	case raftpb.MsgApp:
-		r.Type = raftpb.MsgAppResp
+	case msgApp:
+		r.Type = msgAppResp
 		r.Index = m.Index
 		if n := len(m.Entries); n > 0 {
 			r.Index = m.Entries[n-1].Index
 		}
-	case raftpb.MsgHeartbeat:
-		r.Type = raftpb.MsgHeartbeatResp
+	case msgHeartbeat:
+		r.Type = msgHeartbeatResp
 		r.Context = m.Context
-	case raftpb.MsgVote:
-		r.Type = raftpb.MsgVoteResp
-	case raftpb.MsgPreVote:
-		r.Type = raftpb.MsgPreVoteResp
-	case raftpb.MsgReadIndex:
-		r.Type = raftpb.MsgReadIndexResp
+	case msgVote:
+		r.Type = msgVoteResp
+	case msgPreVote:
+		r.Type = msgPreVoteResp
+	case msgReadIndex:
+		r.Type = msgReadIndexResp
 		r.Entries = m.Entries
 	default:
 		return r, false
@@ -227,18 +230,18 @@ func echoReply(self uint64, m *raftpb.Message) (raftpb.Message, bool) {
 }
 
 // ackResponseType is the echo's answer type for a request type.
-func ackResponseType(t raftpb.MessageType) (raftpb.MessageType, bool) {
+func ackResponseType(t msgType) (msgType, bool) {
 	switch t {
-	case raftpb.MsgApp:
-		return raftpb.MsgAppResp, true
-	case raftpb.MsgHeartbeat:
-		return raftpb.MsgHeartbeatResp, true
-	case raftpb.MsgVote:
-		return raftpb.MsgVoteResp, true
-	case raftpb.MsgPreVote:
-		return raftpb.MsgPreVoteResp, true
-	case raftpb.MsgReadIndex:
-		return raftpb.MsgReadIndexResp, true
+	case msgApp:
+		return msgAppResp, true
+	case msgHeartbeat:
+		return msgHeartbeatResp, true
+	case msgVote:
+		return msgVoteResp, true
+	case msgPreVote:
+		return msgPreVoteResp, true
+	case msgReadIndex:
+		return msgReadIndexResp, true
 	}
 	return 0, false
 }
@@ -247,20 +250,20 @@ func ackResponseType(t raftpb.MessageType) (raftpb.MessageType, bool) {
 // MsgApp/MsgAppResp by the last entry index (the message Index without
 // entries), heartbeats by their context, votes by term, ReadIndex by the
 // entry data. Equal keys are matched first-in first-out.
-func ackKey(m *raftpb.Message) uint64 {
+func ackKey(m *message) uint64 {
 	switch m.Type {
-	case raftpb.MsgApp:
+	case msgApp:
 		if n := len(m.Entries); n > 0 {
 			return m.Entries[n-1].Index
 		}
 		return m.Index
-	case raftpb.MsgAppResp:
+	case msgAppResp:
 		return m.Index
-	case raftpb.MsgHeartbeat, raftpb.MsgHeartbeatResp:
+	case msgHeartbeat, msgHeartbeatResp:
 		return beUint64(m.Context)
-	case raftpb.MsgVote, raftpb.MsgVoteResp, raftpb.MsgPreVote, raftpb.MsgPreVoteResp:
+	case msgVote, msgVoteResp, msgPreVote, msgPreVoteResp:
 		return m.Term
-	case raftpb.MsgReadIndex, raftpb.MsgReadIndexResp:
+	case msgReadIndex, msgReadIndexResp:
 		if len(m.Entries) > 0 {
 			return beUint64(m.Entries[0].Data)
 		}

@@ -12,21 +12,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"go.etcd.io/etcd/pkg/transport"
-	"go.etcd.io/etcd/pkg/types"
-	"go.etcd.io/etcd/raft/raftpb"
 )
 
 type memberURLs struct {
-	id   types.ID
-	urls []string // validated, sorted (types.URLs order)
+	id   memberID
+	urls []string // validated, sorted (etcd's types.URLs order)
 }
 
 type config struct {
 	mode      string
-	id        types.ID
-	clusterID types.ID
+	id        memberID
+	clusterID memberID
 	listen    url.URL
 	peers     []memberURLs
 	remotes   []memberURLs
@@ -37,10 +33,10 @@ type config struct {
 	duration  time.Duration
 	expect    uint64
 	idle      time.Duration
-	tls       transport.TLSInfo
+	tls       tlsFlags
 
 	// send and snapshot
-	to          types.ID
+	to          memberID
 	content     contentParams
 	count       uint64
 	rate        float64
@@ -81,7 +77,7 @@ func (d decimalFlag) Set(s string) error {
 	return nil
 }
 
-type idFlag struct{ v *types.ID }
+type idFlag struct{ v *memberID }
 
 func (f idFlag) String() string {
 	if f.v == nil {
@@ -98,8 +94,8 @@ func (f idFlag) Set(s string) error {
 	return err
 }
 
-func parseID(s string) (types.ID, error) {
-	id, err := types.IDFromString(s)
+func parseID(s string) (memberID, error) {
+	id, err := parseMemberID(s)
 	if err != nil {
 		return 0, fmt.Errorf("bad member id %q (want hex)", s)
 	}
@@ -111,8 +107,8 @@ func parseFlags(args []string) (*config, error) {
 	fs := flag.NewFlagSet("rafthttp-peer", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 
-	var listen, msgType, waitStreams string
-	var peers, remotes, removed repeated
+	var listen, msgType, waitStreams, etcdVersionFlag string
+	var peers, remotes, removed, allowedCNs, allowedHostnames repeated
 	cfg.clusterID = 0x1000
 	cfg.content = contentParams{entries: 1, startIndex: 1, term: 1, seed: 1}
 	cfg.count = 1000
@@ -136,13 +132,14 @@ func parseFlags(args []string) (*config, error) {
 	fs.Var(decimalFlag{&cfg.expect}, "expect", "sink/echo: stop after N accepted messages")
 	fs.DurationVar(&cfg.idle, "idle", 0, "sink/echo: stop after this long without a message")
 
-	fs.StringVar(&cfg.tls.CertFile, "cert-file", "", "TLS certificate")
-	fs.StringVar(&cfg.tls.KeyFile, "key-file", "", "TLS key")
-	fs.StringVar(&cfg.tls.TrustedCAFile, "trusted-ca-file", "", "TLS CA bundle")
-	fs.BoolVar(&cfg.tls.ClientCertAuth, "client-cert-auth", false, "require client certificates")
-	fs.StringVar(&cfg.tls.AllowedCN, "allowed-cn", "", "required peer certificate CN")
-	fs.StringVar(&cfg.tls.AllowedHostname, "allowed-hostname", "", "required peer certificate hostname")
-	fs.StringVar(&cfg.tls.CRLFile, "crl-file", "", "certificate revocation list")
+	fs.StringVar(&cfg.tls.certFile, "cert-file", "", "TLS certificate")
+	fs.StringVar(&cfg.tls.keyFile, "key-file", "", "TLS key")
+	fs.StringVar(&cfg.tls.trustedCAFile, "trusted-ca-file", "", "TLS CA bundle")
+	fs.BoolVar(&cfg.tls.clientCertAuth, "client-cert-auth", false, "require client certificates")
+	fs.Var(&allowedCNs, "allowed-cn", "required peer certificate CN (repeatable from etcd 3.5)")
+	fs.Var(&allowedHostnames, "allowed-hostname", "required peer certificate hostname (repeatable from etcd 3.5)")
+	fs.StringVar(&cfg.tls.crlFile, "crl-file", "", "certificate revocation list")
+	fs.StringVar(&etcdVersionFlag, "etcd-version", "", "X.Y: must be the etcd release this peer is built on")
 
 	fs.Var(idFlag{&cfg.to}, "to", "send/snapshot: target member id")
 	fs.StringVar(&msgType, "type", "MsgApp", "send: message type (etcd name)")
@@ -174,6 +171,10 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
+	if etcdVersionFlag != "" && etcdVersionFlag != etcdMinor() {
+		return nil, fmt.Errorf("--etcd-version %s: this peer is built on etcd %s and accepts only --etcd-version %s",
+			etcdVersionFlag, etcdVersion, etcdMinor())
+	}
 	switch cfg.mode {
 	case "sink", "echo", "send", "snapshot":
 	default:
@@ -193,12 +194,18 @@ func parseFlags(args []string) (*config, error) {
 		return nil, errors.New("--listen takes one URL")
 	}
 	cfg.listen = u[0]
-	if cfg.listen.Scheme == "https" && (cfg.tls.CertFile == "" || cfg.tls.KeyFile == "") {
+	if cfg.listen.Scheme == "https" && (cfg.tls.certFile == "" || cfg.tls.keyFile == "") {
 		return nil, errors.New("--listen https:// needs --cert-file and --key-file")
 	}
-	if cfg.tls.AllowedCN != "" && cfg.tls.AllowedHostname != "" {
+	// An empty value means "not set", as an empty --peer-cert-allowed-cn does in etcd 3.4.
+	cfg.tls.allowedCNs, cfg.tls.allowedHostnames = nonEmpty(allowedCNs), nonEmpty(allowedHostnames)
+	if len(cfg.tls.allowedCNs) > 0 && len(cfg.tls.allowedHostnames) > 0 {
 		return nil, errors.New("--allowed-cn and --allowed-hostname are mutually exclusive")
 	}
+	if !allowListsSupported && (len(cfg.tls.allowedCNs) > 1 || len(cfg.tls.allowedHostnames) > 1) {
+		return nil, fmt.Errorf("--allowed-cn and --allowed-hostname take one value with etcd %s", etcdVersion)
+	}
+
 	if cfg.peers, err = parseMembers("--peer", peers); err != nil {
 		return nil, err
 	}
@@ -222,11 +229,11 @@ func parseFlags(args []string) (*config, error) {
 		}
 	}
 
-	t, ok := raftpb.MessageType_value[msgType]
+	t, ok := messageTypeByName(msgType)
 	if !ok {
 		return nil, fmt.Errorf("bad --type %q (want an etcd message type name such as MsgApp)", msgType)
 	}
-	cfg.content.msgType = raftpb.MessageType(t)
+	cfg.content.msgType = t
 	if entrySize > 1<<31 {
 		return nil, errors.New("--entry-size too large")
 	}
@@ -284,15 +291,19 @@ func parseMembers(name string, values []string) ([]memberURLs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %v", name, id, err)
 		}
-		out = append(out, memberURLs{id: id, urls: types.URLs(us).StringSlice()})
+		urls := make([]string, len(us))
+		for i := range us {
+			urls[i] = us[i].String()
+		}
+		out = append(out, memberURLs{id: id, urls: urls})
 	}
 	return out, nil
 }
 
 // parsePeerURLs validates a comma-separated list like etcd's URL list type
 // (scheme, host:port, no path; sorted), restricted to http/https on loopback.
-func parsePeerURLs(list string) (types.URLs, error) {
-	us, err := types.NewURLs(strings.Split(list, ","))
+func parsePeerURLs(list string) ([]url.URL, error) {
+	us, err := newURLs(strings.Split(list, ","))
 	if err != nil {
 		return nil, err
 	}
@@ -315,5 +326,28 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+func nonEmpty(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// etcdMinor is "X.Y" of etcdVersion.
+func etcdMinor() string {
+	parts := strings.SplitN(etcdVersion, ".", 3)
+	if len(parts) < 2 {
+		return etcdVersion
+	}
+	return parts[0] + "." + parts[1]
+}
+
 const usage = `usage: rafthttp-peer-go --mode sink|echo|send|snapshot --id HEX --listen URL [flags]
   the contract is PEER_CLI.md; Go-specific choices are in tests/interop/goref/README.md`
+
+func usageText() string {
+	return usage + "\n  built on etcd " + etcdVersion + "'s rafthttp (--etcd-version " + etcdMinor() + ")"
+}

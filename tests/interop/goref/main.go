@@ -1,6 +1,9 @@
 // Command rafthttp-peer-go is the Go reference peer of the interop tests: one
-// etcd 3.4 rafthttp.Transport on a loopback listener with a recording Raft
-// policy, driven by the command-line contract of /work/shared/PEER_CLI.md.
+// etcd rafthttp.Transport on a loopback listener with a recording Raft policy,
+// driven by the rafthttp-peer command-line contract (PEER_CLI.md). One binary
+// per etcd release: the shared files here work on a neutral message, and one
+// adapter file (etcd34.go ... etcd37.go, chosen by a build tag) binds them to
+// that release's rafthttp and raftpb (see message.go and README.md).
 package main
 
 import (
@@ -22,11 +25,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.etcd.io/etcd/etcdserver/api/rafthttp"
-	"go.etcd.io/etcd/etcdserver/api/snap"
-	stats "go.etcd.io/etcd/etcdserver/api/v2stats"
-	"go.etcd.io/etcd/pkg/types"
-	"go.etcd.io/etcd/raft/raftpb"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -44,7 +42,7 @@ const (
 type peerEnv struct {
 	cfg       *config
 	logger    *zap.Logger
-	tr        *rafthttp.Transport
+	tr        etcdTransport
 	rec       *recorder
 	streams   *streamObserver
 	acks      *ackTracker // send --await-acks
@@ -72,9 +70,13 @@ func main() {
 }
 
 func run(args []string) int {
+	if err := checkMessageTypes(); err != nil {
+		fmt.Fprintf(os.Stderr, "rafthttp-peer-go: %v\n", err)
+		return 1
+	}
 	cfg, err := parseFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, usage)
+		fmt.Fprintln(os.Stderr, usageText())
 		return 0
 	}
 	if err != nil {
@@ -154,9 +156,7 @@ func setup(cfg *config) (*peerEnv, error) {
 	}
 
 	// The peer listener of an etcd member: 5 s per-I/O deadlines, TLS for https.
-	tlsInfo := cfg.tls
-	tlsInfo.Logger = env.logger
-	ln, err := rafthttp.NewListener(cfg.listen, &tlsInfo)
+	ln, err := newListener(cfg.listen, &cfg.tls, env.logger)
 	if err != nil {
 		env.removeTempSnapDir()
 		return nil, fmt.Errorf("listen %s: %v", cfg.listen.String(), err)
@@ -174,9 +174,9 @@ func setup(cfg *config) (*peerEnv, error) {
 	switch {
 	case cfg.mode == "echo":
 		self := uint64(cfg.id)
-		env.rec.hook = func(m *raftpb.Message, _ time.Time) {
+		env.rec.hook = func(m *message, _ time.Time) {
 			if reply, ok := echoReply(self, m); ok {
-				env.tr.Send([]raftpb.Message{reply})
+				env.tr.Send(&reply)
 				env.rec.countEchoReply()
 			}
 		}
@@ -193,20 +193,17 @@ func setup(cfg *config) (*peerEnv, error) {
 	}
 
 	errorC := make(chan error, 1)
-	env.tr = &rafthttp.Transport{
-		Logger:      env.logger,
-		DialTimeout: dialTimeout,
-		TLSInfo:     tlsInfo,
-		ID:          cfg.id,
-		URLs:        types.URLs{listen},
-		ClusterID:   cfg.clusterID,
-		Raft:        env.rec,
-		Snapshotter: snap.New(env.logger, env.snapDir),
-		ServerStats: stats.NewServerStats("", cfg.id.String()),
-		LeaderStats: stats.NewLeaderStats(cfg.id.String()),
-		ErrorC:      errorC,
-	}
-	if err := env.tr.Start(); err != nil {
+	env.tr, err = startTransport(&transportConfig{
+		logger:    env.logger,
+		id:        cfg.id,
+		clusterID: cfg.clusterID,
+		listen:    listen,
+		tls:       &cfg.tls,
+		rec:       env.rec,
+		snapDir:   env.snapDir,
+		errorC:    errorC,
+	})
+	if err != nil {
 		ln.Close()
 		env.removeTempSnapDir()
 		return nil, fmt.Errorf("starting the transport: %v", err)
@@ -225,7 +222,8 @@ func setup(cfg *config) (*peerEnv, error) {
 	env.server = &http.Server{
 		Handler:  mux,
 		ErrorLog: log.New(io.Discard, "", 0),
-		// HTTP/1.1 only, as on an etcd 3.4 peer port (h2 goes to gRPC there).
+		// HTTP/1.1 only: rafthttp's clients speak HTTP/1.1 (on a 3.4 or 3.5 peer
+		// port h2 goes to gRPC).
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	go env.server.Serve(ln)

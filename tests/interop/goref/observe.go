@@ -17,8 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"go.etcd.io/etcd/etcdserver/api/rafthttp"
-	"go.etcd.io/etcd/pkg/types"
 )
 
 type streamKey struct {
@@ -93,9 +91,9 @@ type observingHandler struct {
 func (h *observingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	dropForeignPeerURLs(r)
 	switch {
-	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, rafthttp.RaftStreamPrefix+"/"):
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, raftStreamPrefix+"/"):
 		kind := path.Base(path.Dir(r.URL.Path))
-		from, err := types.IDFromString(path.Base(r.URL.Path))
+		from, err := parseMemberID(path.Base(r.URL.Path))
 		if err != nil || (kind != "msgapp" && kind != "message") {
 			h.inner.ServeHTTP(w, r)
 			return
@@ -106,8 +104,8 @@ func (h *observingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if sw.status == http.StatusOK {
 			h.streams.add(key, -1)
 		}
-	case r.Method == http.MethodPost && r.URL.Path == rafthttp.RaftSnapshotPrefix:
-		from, err := types.IDFromString(r.Header.Get("X-Server-From"))
+	case r.Method == http.MethodPost && r.URL.Path == raftSnapshotPrefix:
+		from, err := parseMemberID(r.Header.Get("X-Server-From"))
 		if err != nil {
 			h.inner.ServeHTTP(w, r)
 			return
@@ -130,7 +128,7 @@ func dropForeignPeerURLs(r *http.Request) {
 	if v == "" {
 		return
 	}
-	us, err := types.NewURLs(strings.Split(v, ","))
+	us, err := newURLs(strings.Split(v, ","))
 	if err != nil {
 		return
 	}
@@ -203,7 +201,7 @@ func rafthttpCounterVec(opts prometheus.CounterOpts, label string) *prometheus.C
 }
 
 // sentFailuresFor returns etcd_network_peer_sent_failures_total{To=to}, or nil.
-func sentFailuresFor(to types.ID) prometheus.Counter {
+func sentFailuresFor(to memberID) prometheus.Counter {
 	cv := rafthttpCounterVec(prometheus.CounterOpts{
 		Namespace: "etcd",
 		Subsystem: "network",

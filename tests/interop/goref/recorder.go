@@ -1,10 +1,10 @@
 package main
 
-// The recording Raft policy handed to rafthttp.Transport.
+// The recording Raft policy handed to rafthttp.Transport (through the
+// adapter, which converts each message and computes its etcd 3.4 encoding).
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,10 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"go.etcd.io/etcd/pkg/types"
-	"go.etcd.io/etcd/raft"
-	"go.etcd.io/etcd/raft/raftpb"
 )
 
 // removedMemberError is returned by Process for messages from a removed member.
@@ -27,7 +23,7 @@ import (
 // (WriteTo(http.ResponseWriter) with no result), so the pipeline and snapshot
 // handlers let it write the response: 403, the status rafthttp clients map to
 // "member removed".
-type removedMemberError struct{ from types.ID }
+type removedMemberError struct{ from memberID }
 
 func (e removedMemberError) Error() string {
 	return "cannot process message from removed member " + e.from.String()
@@ -56,13 +52,13 @@ type reportSnapshotRecord struct {
 // messageHook runs inside Process for every accepted message, after it has
 // been recorded, with its arrival time. Used for echo replies and for
 // matching acks.
-type messageHook func(m *raftpb.Message, arrival time.Time)
+type messageHook func(m *message, arrival time.Time)
 
 // recorder is the Raft policy: Process records every message synchronously
 // (a queue handing the hashing to another goroutine was tried and cost more
 // CPU on a small machine), so the record order is the arrival order.
 type recorder struct {
-	self      types.ID
+	self      memberID
 	removed   map[uint64]bool
 	snapDir   string
 	snapTrack *snapshotPostTracker
@@ -97,7 +93,7 @@ type recorder struct {
 	dropSeen        int32 // atomic
 }
 
-func newRecorder(self types.ID, removed []uint64, snapDir string, track *snapshotPostTracker) *recorder {
+func newRecorder(self memberID, removed []uint64, snapDir string, track *snapshotPostTracker) *recorder {
 	r := &recorder{
 		self:        self,
 		removed:     map[uint64]bool{},
@@ -125,35 +121,32 @@ func (r *recorder) openLog(path string) error {
 	return nil
 }
 
-// Process implements rafthttp.Raft.
-func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
+// process is rafthttp.Raft's Process: the adapter passes the converted message
+// and its etcd 3.4 encoding (what the digests and sizes are defined over).
+func (r *recorder) process(m *message, encoding []byte) error {
 	arrival := time.Now()
 	removed := r.removed[m.From]
-	encoding, err := m.Marshal()
-	if err != nil {
-		return err
-	}
 	sum := sha256.Sum256(encoding)
 
 	var snapshot *snapshotRecord
 	// The snapshot handler calls Process inside the POST, after the DB is saved.
-	if !removed && m.Type == raftpb.MsgSnap && r.snapTrack.inFlightFrom(m.From) {
-		snapshot = r.describeSavedDB(&m)
+	if !removed && m.Type == msgSnap && r.snapTrack.inFlightFrom(m.From) {
+		snapshot = r.describeSavedDB(m)
 	}
 	var line []byte
 	if r.log != nil {
-		line = logLine(&m, &sum, removed)
+		line = logLine(m, &sum, removed)
 	}
 
 	r.mu.Lock()
 	recorded := !r.frozen
 	if recorded {
-		r.record(&m, encoding, &sum, arrival, removed, snapshot, line)
+		r.record(m, encoding, &sum, arrival, removed, snapshot, line)
 	}
 	r.mu.Unlock()
 
 	if removed {
-		return removedMemberError{types.ID(m.From)}
+		return removedMemberError{memberID(m.From)}
 	}
 	if recorded {
 		select {
@@ -161,14 +154,14 @@ func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
 		default:
 		}
 		if r.hook != nil {
-			r.hook(&m, arrival)
+			r.hook(m, arrival)
 		}
 	}
 	return nil
 }
 
 // record updates the record; r.mu is held.
-func (r *recorder) record(m *raftpb.Message, encoding []byte, sum *[sha256.Size]byte,
+func (r *recorder) record(m *message, encoding []byte, sum *[sha256.Size]byte,
 	arrival time.Time, removed bool, snapshot *snapshotRecord, line []byte) {
 	if line != nil {
 		r.log.Write(line)
@@ -202,12 +195,13 @@ func (r *recorder) record(m *raftpb.Message, encoding []byte, sum *[sha256.Size]
 
 // describeSavedDB reads back the DB file the snapshot handler saved (it calls
 // Process only after the file is durable under its final name).
-func (r *recorder) describeSavedDB(m *raftpb.Message) *snapshotRecord {
-	path := filepath.Join(r.snapDir, fmt.Sprintf("%016x.snap.db", m.Snapshot.Metadata.Index))
+func (r *recorder) describeSavedDB(m *message) *snapshotRecord {
+	snap := m.snapshotOrZero()
+	path := filepath.Join(r.snapDir, fmt.Sprintf("%016x.snap.db", snap.Index))
 	rec := &snapshotRecord{
-		From:   types.ID(m.From).String(),
-		Index:  m.Snapshot.Metadata.Index,
-		Term:   m.Snapshot.Metadata.Term,
+		From:   memberID(m.From).String(),
+		Index:  snap.Index,
+		Term:   snap.Term,
 		DBPath: path,
 		DBSize: -1,
 	}
@@ -229,7 +223,7 @@ func (r *recorder) describeSavedDB(m *raftpb.Message) *snapshotRecord {
 }
 
 // logLine formats the --log line of PEER_CLI.md.
-func logLine(m *raftpb.Message, sum *[sha256.Size]byte, removed bool) []byte {
+func logLine(m *message, sum *[sha256.Size]byte, removed bool) []byte {
 	b := make([]byte, 0, 160)
 	b = append(b, m.Type.String()...)
 	b = append(b, " from="...)
@@ -258,10 +252,11 @@ func logLine(m *raftpb.Message, sum *[sha256.Size]byte, removed bool) []byte {
 		b = append(b, " ctx="...)
 		b = append(b, hex.EncodeToString(m.Context)...)
 	}
-	if m.Type == raftpb.MsgSnap {
-		b = appendField(b, " snap_index=", m.Snapshot.Metadata.Index)
-		b = appendField(b, " snap_term=", m.Snapshot.Metadata.Term)
-		b = appendField(b, " snap_data=", uint64(len(m.Snapshot.Data)))
+	if m.Type == msgSnap {
+		snap := m.snapshotOrZero()
+		b = appendField(b, " snap_index=", snap.Index)
+		b = appendField(b, " snap_term=", snap.Term)
+		b = appendField(b, " snap_data=", uint64(len(snap.Data)))
 	}
 	b = append(b, " h="...)
 	b = append(b, hex.EncodeToString(sum[:8])...)
@@ -275,11 +270,11 @@ func appendField(b []byte, name string, v uint64) []byte {
 	return strconv.AppendUint(append(b, name...), v, 10)
 }
 
-// IsIDRemoved implements rafthttp.Raft.
-func (r *recorder) IsIDRemoved(id uint64) bool { return r.removed[id] }
+// isIDRemoved is rafthttp.Raft's IsIDRemoved.
+func (r *recorder) isIDRemoved(id uint64) bool { return r.removed[id] }
 
-// ReportUnreachable implements rafthttp.Raft.
-func (r *recorder) ReportUnreachable(id uint64) {
+// reportUnreachable is rafthttp.Raft's ReportUnreachable.
+func (r *recorder) reportUnreachable(id uint64) {
 	atomic.AddUint64(&r.unreachableTotal, 1)
 	if g := atomic.LoadInt64(&r.senderGoroutine); g != 0 && currentGoroutineID() == g {
 		atomic.StoreInt32(&r.dropSeen, 1)
@@ -289,14 +284,14 @@ func (r *recorder) ReportUnreachable(id uint64) {
 	r.mu.Unlock()
 }
 
-// ReportSnapshot implements rafthttp.Raft.
-func (r *recorder) ReportSnapshot(id uint64, status raft.SnapshotStatus) {
+// reportSnapshot is rafthttp.Raft's ReportSnapshot (finish: raft.SnapshotFinish).
+func (r *recorder) reportSnapshot(id uint64, finish bool) {
 	s := "failure"
-	if status == raft.SnapshotFinish {
+	if finish {
 		s = "finish"
 	}
 	r.mu.Lock()
-	r.reportSnap = append(r.reportSnap, reportSnapshotRecord{ID: types.ID(id).String(), Status: s})
+	r.reportSnap = append(r.reportSnap, reportSnapshotRecord{ID: memberID(id).String(), Status: s})
 	r.mu.Unlock()
 }
 
@@ -335,6 +330,7 @@ type senderJSON struct {
 // receiverJSON holds the receiver-side keys of PEER_CLI.md.
 type receiverJSON struct {
 	Mode                string                 `json:"mode"`
+	EtcdVersion         string                 `json:"etcd_version"`
 	ID                  string                 `json:"id"`
 	ClusterID           string                 `json:"cluster_id"`
 	Listen              string                 `json:"listen"`
@@ -363,6 +359,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 	defer r.mu.Unlock()
 	out := receiverJSON{
 		Mode:                env.cfg.mode,
+		EtcdVersion:         etcdVersion,
 		ID:                  env.cfg.id.String(),
 		ClusterID:           env.cfg.clusterID.String(),
 		Listen:              env.listenURL,
@@ -390,7 +387,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 	out.MsgsPerS = perSecond(float64(r.messages), out.SpanS)
 	out.MBPerS = perSecond(float64(r.messageBytes)/1e6, out.SpanS)
 	for id, d := range r.senders {
-		out.Senders[types.ID(id).String()] = senderJSON{
+		out.Senders[memberID(id).String()] = senderJSON{
 			Messages: d.count, Sha256: d.orderedHex(), DigestUnordered: d.unorderedHex(),
 		}
 	}
@@ -404,7 +401,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 func hexKeyed(m map[uint64]uint64) map[string]uint64 {
 	out := make(map[string]uint64, len(m))
 	for id, n := range m {
-		out[types.ID(id).String()] = n
+		out[memberID(id).String()] = n
 	}
 	return out
 }

@@ -12,9 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"go.etcd.io/etcd/etcdserver/api/snap"
-	"go.etcd.io/etcd/raft/raftpb"
 )
 
 const (
@@ -94,7 +91,7 @@ func (env *peerEnv) toIsPeer() bool {
 
 // ackTracker matches echo answers to outstanding requests (see ackKey).
 type ackTracker struct {
-	respType raftpb.MessageType
+	respType msgType
 	peer     uint64
 	window   int
 
@@ -119,7 +116,7 @@ func newAckTracker(cfg *config) *ackTracker {
 	}
 }
 
-func (a *ackTracker) onMessage(m *raftpb.Message, arrival time.Time) {
+func (a *ackTracker) onMessage(m *message, arrival time.Time) {
 	if m.Type != a.respType || m.From != a.peer {
 		return
 	}
@@ -259,6 +256,7 @@ func latencySummary(values []float64) latencyJSON {
 
 type sendJSON struct {
 	Mode                   string       `json:"mode"`
+	EtcdVersion            string       `json:"etcd_version"`
 	ID                     string       `json:"id"`
 	ClusterID              string       `json:"cluster_id"`
 	Listen                 string       `json:"listen"`
@@ -273,6 +271,8 @@ type sendJSON struct {
 	PayloadBytes           uint64       `json:"payload_bytes"`
 	Sha256                 string       `json:"sha256"`
 	DigestUnordered        string       `json:"digest_unordered"`
+	WireBytes              uint64       `json:"wire_bytes"`
+	WireSha256             string       `json:"wire_sha256"`
 	StreamsReady           bool         `json:"streams_ready"`
 	PeersActive            bool         `json:"peers_active"`
 	WaitS                  float64      `json:"wait_s"`
@@ -301,7 +301,7 @@ type sendJSON struct {
 func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	cfg := env.cfg
 	out := sendJSON{
-		Mode: cfg.mode, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
+		Mode: cfg.mode, EtcdVersion: etcdVersion, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
 		To: cfg.to.String(), ToKnown: env.toKnown(), Type: cfg.content.msgType.String(), Count: cfg.count,
 	}
 	acks := env.acks
@@ -313,13 +313,13 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	sentFailures := sentFailuresFor(cfg.to)
 	atomic.StoreInt64(&env.rec.senderGoroutine, currentGoroutineID())
 	defer atomic.StoreInt64(&env.rec.senderGoroutine, 0)
-	trySend := func(m raftpb.Message) (dropped bool) {
+	trySend := func(m *message) (dropped bool) {
 		atomic.StoreInt32(&env.rec.dropSeen, 0)
 		before := 0.0
 		if remoteOnly && sentFailures != nil {
 			before = counterValue(sentFailures)
 		}
-		env.tr.Send([]raftpb.Message{m})
+		env.tr.Send(m)
 		if remoteOnly && sentFailures != nil {
 			return counterValue(sentFailures) != before
 		}
@@ -327,6 +327,7 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	}
 
 	digest := newMessageDigest()
+	wire := newMessageDigest()
 	out.StopReason = "done"
 	start := time.Now()
 	backoff := retryBackoffMin
@@ -344,7 +345,7 @@ send:
 			}
 		}
 		m := cfg.content.message(i)
-		encoding, _ := m.Marshal()
+		encoding, wireEncoding := encodeBoth(&m)
 		key := ackKey(&m)
 		if acks != nil {
 			if ok, stalled := acks.waitBelow(ctx, acks.window); !ok {
@@ -359,7 +360,7 @@ send:
 			if acks != nil {
 				acks.begin(key, time.Now())
 			}
-			if !trySend(m) {
+			if !trySend(&m) {
 				break
 			}
 			if acks != nil {
@@ -381,8 +382,11 @@ send:
 		backoff = retryBackoffMin
 		sum := sha256.Sum256(encoding)
 		digest.add(encoding, &sum)
+		wireSum := sha256.Sum256(wireEncoding)
+		wire.add(wireEncoding, &wireSum)
 		out.Sent++
 		out.Bytes += uint64(len(encoding))
+		out.WireBytes += uint64(len(wireEncoding))
 		for j := range m.Entries {
 			out.PayloadBytes += uint64(len(m.Entries[j].Data))
 		}
@@ -400,6 +404,7 @@ send:
 	}
 
 	out.Sha256, out.DigestUnordered = digest.orderedHex(), digest.unorderedHex()
+	out.WireSha256 = wire.orderedHex()
 	out.ElapsedS = elapsed.Seconds()
 	out.MsgsPerS = perSecond(float64(out.Sent), out.ElapsedS)
 	out.MBPerS = perSecond(float64(out.Bytes)/1e6, out.ElapsedS)
@@ -421,6 +426,7 @@ send:
 
 type snapshotJSON struct {
 	Mode                   string       `json:"mode"`
+	EtcdVersion            string       `json:"etcd_version"`
 	ID                     string       `json:"id"`
 	ClusterID              string       `json:"cluster_id"`
 	Listen                 string       `json:"listen"`
@@ -433,6 +439,8 @@ type snapshotJSON struct {
 	SnapDataSize           uint64       `json:"snap_data_size"`
 	MessageBytes           int          `json:"message_bytes"`
 	TotalBytes             int64        `json:"total_bytes"`
+	WireMessageBytes       int          `json:"wire_message_bytes"`
+	WireTotalBytes         int64        `json:"wire_total_bytes"`
 	Status                 string       `json:"status"`
 	StreamsReady           bool         `json:"streams_ready"`
 	PeersActive            bool         `json:"peers_active"`
@@ -446,7 +454,7 @@ type snapshotJSON struct {
 
 // snapshotMessage builds the MsgSnap of the snapshot mode: ConfState voters are
 // this member and every --peer, ascending.
-func snapshotMessage(cfg *config) raftpb.Message {
+func snapshotMessage(cfg *config) message {
 	voters := map[uint64]bool{uint64(cfg.id): true}
 	for _, p := range cfg.peers {
 		voters[uint64(p.id)] = true
@@ -456,18 +464,16 @@ func snapshotMessage(cfg *config) raftpb.Message {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return raftpb.Message{
-		Type: raftpb.MsgSnap,
+	return message{
+		Type: msgSnap,
 		From: uint64(cfg.id),
 		To:   uint64(cfg.to),
 		Term: cfg.snapTerm,
-		Snapshot: raftpb.Snapshot{
-			Data: streamBytes(cfg.content.seed, snapDataKey, int(cfg.snapDataSize)),
-			Metadata: raftpb.SnapshotMetadata{
-				ConfState: raftpb.ConfState{Voters: ids},
-				Index:     cfg.snapIndex,
-				Term:      cfg.snapTerm,
-			},
+		Snapshot: &snapshot{
+			Data:      streamBytes(cfg.content.seed, snapDataKey, int(cfg.snapDataSize)),
+			ConfState: confState{Voters: ids},
+			Index:     cfg.snapIndex,
+			Term:      cfg.snapTerm,
 		},
 	}
 }
@@ -481,28 +487,32 @@ func dbSha256(seed, size uint64) string {
 func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 	cfg := env.cfg
 	msg := snapshotMessage(cfg)
+	encoding, wireEncoding := encodeBoth(&msg)
 	out := snapshotJSON{
-		Mode: cfg.mode, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
+		Mode: cfg.mode, EtcdVersion: etcdVersion, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
 		To: cfg.to.String(), ToKnown: env.toKnown(),
 		SnapIndex: cfg.snapIndex, SnapTerm: cfg.snapTerm, DBSize: cfg.dbSize,
 		DBSha256: dbSha256(cfg.content.seed, cfg.dbSize), SnapDataSize: cfg.snapDataSize,
-		MessageBytes: msg.Size(),
+		MessageBytes: len(encoding), WireMessageBytes: len(wireEncoding),
 	}
 
 	ready := waitReady(ctx, env)
 	out.PeersActive, out.StreamsReady, out.WaitS = ready.peersActive, ready.streamsReady, ready.waited.Seconds()
 
-	merged := snap.NewMessage(msg, newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize), int64(cfg.dbSize))
-	out.TotalBytes = merged.TotalSize
+	// total_bytes is over the 3.4 encoding like every size here (for 3.4 and
+	// 3.5 it is etcd's TotalSize); wire_total_bytes is etcd's TotalSize.
+	out.TotalBytes = int64(len(encoding)) + int64(cfg.dbSize)
 	timeout := time.NewTimer(cfg.snapTimeout)
 	defer timeout.Stop()
 	start := time.Now()
 	if ctx.Err() != nil {
 		out.Status = "interrupted"
+		out.WireTotalBytes = int64(len(wireEncoding)) + int64(cfg.dbSize)
 	} else {
-		env.tr.SendSnapshot(*merged)
+		done, total := env.tr.SendSnapshot(&msg, newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize), int64(cfg.dbSize))
+		out.WireTotalBytes = total
 		select {
-		case ok := <-merged.CloseNotify():
+		case ok := <-done:
 			out.Status = "failure"
 			if ok {
 				out.Status = "finish"
