@@ -64,8 +64,6 @@ ALLOWED_WHILE_OURS_IS_DOWN = {
     "closed TCP streaming connection with remote peer":
         "our restarted member dialled a stream whose writer still held the connection of the killed process "
         "(a Go writer notices a dead connection only when a write fails): the new connection replaces it",
-    "failed to dial":
-        "the same failed re-dials (etcd 3.4 wording)",
     "failed to reach the peer URL":
         "the leader's cluster-version monitor asks GET <peer URL>/version of every member every few seconds",
     "failed to get version":
@@ -427,7 +425,6 @@ class Env:
         self.go, self.ours = [], None
         self.initial = self.token = self.cluster_id = None
         self.client = None
-        self.clog = ClientLog(self.work / "clients.log")
         self.ours_versions = {}  # server versions our member reported on GET /version
 
     # ----------------------------------------------------------- cluster --
@@ -854,7 +851,6 @@ def main():
 
     versioned, why = probe_peer_flags(cpp, workdir)
     env = Env(cpp, workdir, build_dir, versioned)
-    env.clog = clog
     env.release = lambda minor: releases[minor]
     env.check("rafthttp-peer takes --etcd-version and --cluster-version", versioned,
               f"it refused them ({why}); going on without them: the version checks will fail")
