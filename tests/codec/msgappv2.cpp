@@ -144,14 +144,19 @@ TEST_CASE("message_bytes() is the protobuf size of every message delivered, AppE
     sent.push_back(app(term, term, prev, rng() % (index + 1), std::move(entries)));
     if (rng() % 7 == 0) sent.push_back(raftpb::link_heartbeat());
   }
-  msgappv2_encoder encoder(1, 2);
-  detail::byte_buffer out;
-  for (const auto& m : sent) CHECK(encoder.append(m, out) == raftpb::encoded_size(m));
-  msgappv2_decoder decoder(2, 1);
-  std::size_t delivered = 0;
-  REQUIRE_FALSE(decoder.feed(out.bytes(), [&](message& m) {
-    CHECK(decoder.message_bytes() == raftpb::encoded_size(m));
-    ++delivered;
-  }));
-  CHECK(delivered == sent.size());
+  // In every release's wire style: the Size() a Go receiver of that release computes.
+  for (auto style : {raftpb::wire_style::etcd_3_4, raftpb::wire_style::etcd_3_6, raftpb::wire_style::etcd_3_7}) {
+    CAPTURE(static_cast<int>(style));
+    msgappv2_encoder encoder(1, 2, style);
+    detail::byte_buffer out;
+    for (const auto& m : sent) CHECK(encoder.append(m, out) == raftpb::encoded_size(m, style));
+    msgappv2_decoder decoder(2, 1, codec_options{}.max_frame_bytes, style);
+    std::size_t delivered = 0;
+    REQUIRE_FALSE(decoder.feed(out.bytes(), [&](message& m) {
+      CHECK(m == sent[delivered]);
+      CHECK(decoder.message_bytes() == raftpb::encoded_size(m, style));
+      ++delivered;
+    }));
+    CHECK(delivered == sent.size());
+  }
 }

@@ -16,23 +16,25 @@ namespace rafthttp::codec {
 
 inline constexpr std::size_t frame_header_bytes = 8;
 
-// Bytes of one frame of `m`.
-[[nodiscard]] inline std::size_t frame_size(const message& m) {
-  return frame_header_bytes + raftpb::encoded_size(m);
+// Bytes of one frame of `m` in the wire style of an etcd release.
+[[nodiscard]] inline std::size_t frame_size(const message& m, raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
+  return frame_header_bytes + raftpb::encoded_size(m, style);
 }
 
-// Appends one frame of `m`, whose protobuf size `n` the caller knows already.
-inline void append_frame(const message& m, std::size_t n, detail::byte_buffer& out) {
+// Appends one frame of `m`, whose protobuf size in `style` the caller knows already.
+inline void append_frame(const message& m, std::size_t n, detail::byte_buffer& out,
+                         raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
   std::uint8_t* at = out.grow(frame_header_bytes + n);
   detail::store_be64(at, n);
-  raftpb::encode(m, std::span(at + frame_header_bytes, n));
+  raftpb::encode(m, std::span(at + frame_header_bytes, n), style);
 }
 
 // Appends one frame of `m` to `out`; returns the protobuf size (what etcd's
 // sent-bytes metric counts).
-inline std::size_t append_frame(const message& m, detail::byte_buffer& out) {
-  const std::size_t n = raftpb::encoded_size(m);
-  append_frame(m, n, out);
+inline std::size_t append_frame(const message& m, detail::byte_buffer& out,
+                         raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
+  const std::size_t n = raftpb::encoded_size(m, style);
+  append_frame(m, n, out, style);
   return n;
 }
 
@@ -56,8 +58,10 @@ class message_stream_decoder {
   [[nodiscard]] bool at_boundary() const { return assembler_.at_boundary(); }
 
   // The protobuf bytes of the message being delivered (etcd's received-bytes
-  // metric counts them): the frame's length, which is the Size() Go computes
-  // for the encoding of every 3.4 and 3.5 sender.
+  // metric counts them): the frame's length. A Go receiver counts the Size()
+  // of what it decoded in its own release's encoding, which is the same
+  // number whenever sender and receiver are of one release (and for any
+  // sender into a 3.7 receiver, whose decoding keeps the fields as sent).
   [[nodiscard]] std::size_t message_bytes() const { return message_bytes_; }
 
  private:

@@ -26,12 +26,14 @@ class msgappv2_encoder {
  public:
   // `local` sends to `remote`; an AppEntries record is only correct for a
   // MsgApp the receiver can rebuild exactly, so the encoder checks the ids.
-  msgappv2_encoder(member_id local, member_id remote) : local_(local), remote_(remote) {}
+  // Messages and entries are encoded in the wire style of an etcd release.
+  msgappv2_encoder(member_id local, member_id remote, raftpb::wire_style style = raftpb::wire_style::etcd_3_4)
+      : local_(local), remote_(remote), style_(style) {}
 
   // Appends the record for `m`; returns the protobuf bytes it carries (for
   // etcd's sent-bytes metric: the message's size, whichever record is used).
   std::size_t append(const message& m, detail::byte_buffer& out) {
-    const std::size_t n = raftpb::encoded_size(m);
+    const std::size_t n = raftpb::encoded_size(m, style_);
     append(m, n, out);
     return n;
   }
@@ -63,10 +65,10 @@ class msgappv2_encoder {
     *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::app_entries);
     detail::append_be64(out, m.entries.size());
     for (const auto& e : m.entries) {
-      const std::size_t n = raftpb::encoded_size(e);
+      const std::size_t n = raftpb::encoded_size(e, style_);
       std::uint8_t* at = out.grow(8 + n);
       detail::store_be64(at, n);
-      raftpb::encode(e, std::span(at + 8, n));
+      raftpb::encode(e, std::span(at + 8, n), style_);
     }
     detail::append_be64(out, m.commit);
     index_ += m.entries.size();
@@ -76,13 +78,14 @@ class msgappv2_encoder {
     *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::full_message);
     std::uint8_t* at = out.grow(8 + n);
     detail::store_be64(at, n);
-    raftpb::encode(m, std::span(at + 8, n));
+    raftpb::encode(m, std::span(at + 8, n), style_);
     term_ = m.term;
     index_ = m.entries.empty() ? m.index : m.entries.back().index;
   }
 
   member_id local_;
   member_id remote_;
+  raftpb::wire_style style_;
   std::uint64_t term_ = 0;
   std::uint64_t index_ = 0;
 };
@@ -94,9 +97,12 @@ class msgappv2_encoder {
 class msgappv2_decoder {
  public:
   // `local` dialled `remote`; AppEntries records rebuild MsgApp{From: remote, To: local}.
+  // `style`: the receiving member's release, whose Size() of a rebuilt MsgApp
+  // etcd's received-bytes metric counts.
   msgappv2_decoder(member_id local, member_id remote,
-                   std::size_t max_record_bytes = codec_options{}.max_frame_bytes)
-      : local_(local), remote_(remote), max_record_bytes_(max_record_bytes) {}
+                   std::size_t max_record_bytes = codec_options{}.max_frame_bytes,
+                   raftpb::wire_style style = raftpb::wire_style::etcd_3_4)
+      : local_(local), remote_(remote), max_record_bytes_(max_record_bytes), style_(style) {}
 
   template <class OnMessage>
   [[nodiscard]] std::error_code feed(std::span<const std::uint8_t> input, OnMessage&& on_message) {
@@ -193,15 +199,12 @@ class msgappv2_decoder {
     return {};
   }
 
-  // raftpb::encoded_size(message_) of a rebuilt MsgApp, without walking its
-  // entries again: their fields as received, and the fields set above (no
-  // snapshot, reject, hint or context: they take their fixed zero sizes).
+  // raftpb::encoded_size(message_, style_) of a rebuilt MsgApp, without
+  // walking its entries again: their fields as received, and the fields set above.
   [[nodiscard]] std::size_t rebuilt_message_bytes(std::size_t entry_fields) const {
-    using raftpb::detail::varint_field_size;
-    return varint_field_size(raftpb::detail::enum_value(message_.type)) + varint_field_size(message_.to) +
-           varint_field_size(message_.from) + varint_field_size(message_.term) + varint_field_size(message_.log_term) +
-           varint_field_size(message_.index) + entry_fields + varint_field_size(message_.commit) +
-           empty_snapshot_field_bytes_ + varint_field_size(0) + varint_field_size(0);
+    return raftpb::with_style(style_, [&](auto s) {
+      return raftpb::detail::envelope_size<decltype(s)::value>(message_) + entry_fields;
+    });
   }
 
   struct walk_state {
@@ -212,12 +215,11 @@ class msgappv2_decoder {
   member_id local_;
   member_id remote_;
   std::size_t max_record_bytes_;
+  raftpb::wire_style style_;
   std::uint64_t term_ = 0;
   std::uint64_t index_ = 0;
   std::size_t message_bytes_ = 0;
-  // Sizes that never change: a link heartbeat's, and Message.snapshot's field when empty.
-  std::size_t link_heartbeat_bytes_ = raftpb::encoded_size(raftpb::link_heartbeat());
-  std::size_t empty_snapshot_field_bytes_ = raftpb::detail::length_field_size(raftpb::encoded_size(raftpb::snapshot{}));
+  std::size_t link_heartbeat_bytes_ = raftpb::encoded_size(raftpb::link_heartbeat(), style_);
   walk_state walk_;
   detail::record_assembler assembler_;
   message message_;

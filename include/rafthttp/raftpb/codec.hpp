@@ -1,16 +1,16 @@
 // Protobuf encoding and decoding of the raftpb value types, byte-identical to
-// Go etcd 3.4's gogoproto Marshal() and accepting what its Unmarshal accepts
-// (PROTOCOL.md 5.2–5.4).
+// the Go member of each etcd release and accepting what any of them sends.
 //
-//   std::size_t n = raftpb::encoded_size(m);
-//   raftpb::encode(m, buffer);                 // writes exactly n bytes
+//   std::size_t n = raftpb::encoded_size(m, style);
+//   raftpb::encode(m, buffer, style);          // writes exactly n bytes
 //   std::error_code ec = raftpb::decode(bytes, m);
 //
 // Written by hand for the hot path (a message costs a few hundred
 // instructions each way); nanopb_codec.hpp is the schema-driven reference the
-// tests hold it to. Encoding follows Go 3.4: fields in number order, every
-// non-nullable field even when zero (Message.snapshot included), bytes fields
-// iff present. Decoding follows Go's generated Unmarshal: any field order,
+// tests hold it to. Encoding: fields in number order, the fields the style
+// writes (wire_style.hpp; etcd 3.4's when none is named), bytes fields iff
+// present. Decoding is proto2 as Go's generated Unmarshal does it, which every
+// release's encoding satisfies: absent fields are zero, any field order,
 // packed or unpacked lists, unknown fields of every wire type skipped (3.6's
 // vote and responses, groups too), repeated embedded messages merged, varints
 // of up to 10 bytes, enums truncated to 32 bits. Errors: truncation, bad
@@ -21,11 +21,13 @@
 #include <rafthttp/error.hpp>
 #include <rafthttp/raftpb/size.hpp>
 #include <rafthttp/raftpb/types.hpp>
+#include <rafthttp/raftpb/wire_style.hpp>
 
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace rafthttp::raftpb {
@@ -112,10 +114,12 @@ class writer {
   std::uint8_t* at_;
 };
 
-inline void write(writer& w, const entry& e) {
-  w.varint_field(1, enum_value(e.type));
-  w.varint_field(2, e.term);
-  w.varint_field(3, e.index);
+template <wire_style Style>
+void write(writer& w, const entry& e) {
+  const auto f = fields_written<Style>(e);
+  if (f.type) w.varint_field(1, enum_value(e.type));
+  if (f.term) w.varint_field(2, e.term);
+  if (f.index) w.varint_field(3, e.index);
   w.bytes_field(4, e.data);
 }
 
@@ -143,10 +147,7 @@ inline void write(writer& w, const snapshot& s) {
 // What Go writes for a message's (usually empty) snapshot field.
 inline void write_snapshot_field(writer& w, const snapshot& s) {
   static constexpr std::uint8_t empty[] = {0x4a, 0x0a, 0x12, 0x08, 0x0a, 0x02, 0x28, 0x00, 0x10, 0x00, 0x18, 0x00};
-  const auto& md = s.metadata;
-  const auto& cs = md.conf_state;
-  if (!s.data.has_value() && md.index == 0 && md.term == 0 && cs.voters.empty() && cs.learners.empty() &&
-      cs.voters_outgoing.empty() && cs.learners_next.empty() && !cs.auto_leave) {
+  if (is_empty(s)) {
     w.raw(empty, sizeof empty);
     return;
   }
@@ -154,22 +155,25 @@ inline void write_snapshot_field(writer& w, const snapshot& s) {
   write(w, s);
 }
 
-inline void write(writer& w, const message& m) {
+template <wire_style Style>
+void write(writer& w, const message& m) {
+  const auto f = fields_written<Style>(m);
   w.varint_field(1, enum_value(m.type));
-  w.varint_field(2, m.to);
-  w.varint_field(3, m.from);
-  w.varint_field(4, m.term);
-  w.varint_field(5, m.log_term);
-  w.varint_field(6, m.index);
+  if (f.to) w.varint_field(2, m.to);
+  if (f.from) w.varint_field(3, m.from);
+  if (f.term) w.varint_field(4, m.term);
+  if (f.log_term) w.varint_field(5, m.log_term);
+  if (f.index) w.varint_field(6, m.index);
   for (const auto& e : m.entries) {
-    w.length_field(7, encoded_size(e));
-    write(w, e);
+    w.length_field(7, encoded_size<Style>(e));
+    write<Style>(w, e);
   }
-  w.varint_field(8, m.commit);
-  write_snapshot_field(w, m.snapshot);
-  w.varint_field(10, m.reject);
-  w.varint_field(11, m.reject_hint);
+  if (f.commit) w.varint_field(8, m.commit);
+  if (f.snapshot) write_snapshot_field(w, m.snapshot);
+  if (f.reject) w.varint_field(10, m.reject);
+  if (f.reject_hint) w.varint_field(11, m.reject_hint);
   w.bytes_field(12, m.context);
+  if (f.vote) w.varint_field(13, 0);
 }
 
 inline void write(writer& w, const hard_state& hs) {
@@ -548,11 +552,21 @@ inline bool read_fields(reader& r, conf_change_v2& cc) {
 }  // namespace detail
 
 // Writes the encoding of `value` to `out`, which must hold encoded_size(value)
-// bytes; returns the number written.
+// bytes; returns the number written. Messages and entries take the wire style
+// of an etcd release (wire_style.hpp); the others have one encoding.
 template <class T>
 std::size_t encode(const T& value, std::span<std::uint8_t> out) {
   detail::writer w(out.data());
-  detail::write(w, value);
+  if constexpr (std::is_same_v<T, message> || std::is_same_v<T, entry>) detail::write<wire_style::etcd_3_4>(w, value);
+  else detail::write(w, value);
+  return static_cast<std::size_t>(w.position() - out.data());
+}
+
+template <class T>
+  requires std::is_same_v<T, message> || std::is_same_v<T, entry>
+std::size_t encode(const T& value, std::span<std::uint8_t> out, wire_style style) {
+  detail::writer w(out.data());
+  with_style(style, [&](auto s) { detail::write<decltype(s)::value>(w, value); });
   return static_cast<std::size_t>(w.position() - out.data());
 }
 
@@ -560,6 +574,14 @@ template <class T>
 [[nodiscard]] std::vector<std::uint8_t> encode(const T& value) {
   std::vector<std::uint8_t> out(encoded_size(value));
   encode(value, std::span(out));
+  return out;
+}
+
+template <class T>
+  requires std::is_same_v<T, message> || std::is_same_v<T, entry>
+[[nodiscard]] std::vector<std::uint8_t> encode(const T& value, wire_style style) {
+  std::vector<std::uint8_t> out(encoded_size(value, style));
+  encode(value, std::span(out), style);
   return out;
 }
 

@@ -1,9 +1,11 @@
-// Sizes of the raftpb encodings, exactly as Go 3.4's gogoproto Size()
-// computes them (PROTOCOL.md 5.2, 5.3): every non-nullable field counts even
-// when zero, bytes fields only when present.
+// Sizes of the raftpb encodings, exactly as the Go member of each etcd release
+// computes them (Size() of gogoproto for 3.4 to 3.6, proto.Size for 3.7): the
+// fields each style writes are those wire_style.hpp names; bytes fields count
+// only when present.
 #pragma once
 
 #include <rafthttp/raftpb/types.hpp>
+#include <rafthttp/raftpb/wire_style.hpp>
 
 #include <bit>
 #include <cstddef>
@@ -35,10 +37,12 @@ namespace detail {
 
 }  // namespace detail
 
-[[nodiscard]] inline std::size_t encoded_size(const entry& e) {
+template <wire_style Style = wire_style::etcd_3_4>
+[[nodiscard]] std::size_t encoded_size(const entry& e) {
   using namespace detail;
-  return varint_field_size(enum_value(e.type)) + varint_field_size(e.term) + varint_field_size(e.index) +
-         bytes_size(e.data);
+  const auto f = fields_written<Style>(e);
+  return (f.type ? varint_field_size(enum_value(e.type)) : 0) + (f.term ? varint_field_size(e.term) : 0) +
+         (f.index ? varint_field_size(e.index) : 0) + bytes_size(e.data);
 }
 
 [[nodiscard]] inline std::size_t encoded_size(const conf_state& cs) {
@@ -58,13 +62,37 @@ namespace detail {
   return bytes_size(s.data) + length_field_size(encoded_size(s.metadata));
 }
 
-[[nodiscard]] inline std::size_t encoded_size(const message& m) {
+namespace detail {
+
+// A message's fields other than its entries.
+template <wire_style Style>
+[[nodiscard]] std::size_t envelope_size(const message& m) {
+  const auto f = fields_written<Style>(m);
+  return varint_field_size(enum_value(m.type)) + (f.to ? varint_field_size(m.to) : 0) +
+         (f.from ? varint_field_size(m.from) : 0) + (f.term ? varint_field_size(m.term) : 0) +
+         (f.log_term ? varint_field_size(m.log_term) : 0) + (f.index ? varint_field_size(m.index) : 0) +
+         (f.commit ? varint_field_size(m.commit) : 0) +
+         (f.snapshot ? length_field_size(encoded_size(m.snapshot)) : 0) +
+         (f.reject ? varint_field_size(m.reject) : 0) + (f.reject_hint ? varint_field_size(m.reject_hint) : 0) +
+         bytes_size(m.context) + (f.vote ? varint_field_size(0) : 0);
+}
+
+}  // namespace detail
+
+template <wire_style Style = wire_style::etcd_3_4>
+[[nodiscard]] std::size_t encoded_size(const message& m) {
   using namespace detail;
-  std::size_t n = varint_field_size(enum_value(m.type)) + varint_field_size(m.to) + varint_field_size(m.from) +
-                  varint_field_size(m.term) + varint_field_size(m.log_term) + varint_field_size(m.index);
-  for (const auto& e : m.entries) n += length_field_size(encoded_size(e));
-  return n + varint_field_size(m.commit) + length_field_size(encoded_size(m.snapshot)) +
-         varint_field_size(m.reject) + varint_field_size(m.reject_hint) + bytes_size(m.context);
+  std::size_t n = envelope_size<Style>(m);
+  for (const auto& e : m.entries) n += length_field_size(encoded_size<Style>(e));
+  return n;
+}
+
+// The sizes in a style chosen at run time (a transport's wire profile).
+[[nodiscard]] inline std::size_t encoded_size(const message& m, wire_style style) {
+  return with_style(style, [&](auto s) { return encoded_size<decltype(s)::value>(m); });
+}
+[[nodiscard]] inline std::size_t encoded_size(const entry& e, wire_style style) {
+  return with_style(style, [&](auto s) { return encoded_size<decltype(s)::value>(e); });
 }
 
 [[nodiscard]] inline std::size_t encoded_size(const hard_state& hs) {

@@ -198,6 +198,14 @@ struct conf_change_v2 {
   friend bool operator==(const conf_change_v2&, const conf_change_v2&) = default;
 };
 
+// The types every supported release knows, MsgHup to MsgPreVoteResp. raft
+// v3.6 added MsgStorageAppend to MsgForgetLeader (19-23), which never leave
+// the member that makes them; anything above is unknown to every release.
+[[nodiscard]] constexpr bool is_known_wire_type(message_type type) {
+  const auto n = static_cast<std::int32_t>(type);
+  return n >= 0 && n <= static_cast<std::int32_t>(message_type::MsgPreVoteResp);
+}
+
 // A link heartbeat keeps a stream alive; it is never delivered to raft
 // (PROTOCOL.md 6.3). Raft never sends a message without From and To.
 [[nodiscard]] inline bool is_link_heartbeat(const message& m) {

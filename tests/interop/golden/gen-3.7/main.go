@@ -66,7 +66,7 @@ func snapshotToPB(s *golden.Snapshot) *raftpb.Snapshot {
 // messageToPB is the presence rule of a Message:
 //
 //	type always; to, from, term when non-zero;
-//	index always for MsgApp, MsgAppResp, MsgVote, MsgPreVote, MsgReadIndexResp;
+//	index always for MsgApp, a rejected MsgAppResp, MsgVote, MsgPreVote, MsgReadIndexResp;
 //	logTerm always for MsgApp, MsgVote, MsgPreVote and a rejected MsgAppResp;
 //	commit always for MsgApp and MsgHeartbeat, except a link heartbeat
 //	  (MsgHeartbeat with to = from = 0, rafthttp's Message{Type: MsgHeartbeat}: 08 08);
@@ -82,7 +82,7 @@ func messageToPB(m *golden.Message) *raftpb.Message {
 		From:       opt(m.From, false),
 		Term:       opt(m.Term, false),
 		LogTerm:    opt(m.LogTerm, t == golden.MsgApp || t == golden.MsgVote || t == golden.MsgPreVote || (t == golden.MsgAppResp && m.Reject)),
-		Index:      opt(m.Index, t == golden.MsgApp || t == golden.MsgAppResp || t == golden.MsgVote || t == golden.MsgPreVote || t == golden.MsgReadIndexResp),
+		Index:      opt(m.Index, t == golden.MsgApp || (t == golden.MsgAppResp && m.Reject) || t == golden.MsgVote || t == golden.MsgPreVote || t == golden.MsgReadIndexResp),
 		Commit:     opt(m.Commit, t == golden.MsgApp || (t == golden.MsgHeartbeat && !link)),
 		RejectHint: opt(m.RejectHint, t == golden.MsgAppResp && m.Reject),
 		Context:    m.Context,
@@ -674,8 +674,8 @@ func main() {
 			"non-nil pointer / non-nil []byte), zero or not; ascending field numbers; lists unpacked. So the",
 			"bytes depend on which fields raft set. The message/entry/... lines set them as raft v3.7.0 and",
 			"etcd 3.7.4 do (the rule of gen-3.7/main.go messageToPB and friends):",
-			"  Message: type always; to, from, term when non-zero; index always for MsgApp, MsgAppResp,",
-			"    MsgVote, MsgPreVote, MsgReadIndexResp; logTerm always for MsgApp, MsgVote, MsgPreVote and a",
+			"  Message: type always; to, from, term when non-zero; index always for MsgApp, a rejected",
+			"    MsgAppResp, MsgVote, MsgPreVote, MsgReadIndexResp; logTerm always for MsgApp, MsgVote, MsgPreVote and a",
 			"    rejected MsgAppResp; commit always for MsgApp and MsgHeartbeat, except a link heartbeat",
 			"    (MsgHeartbeat with to = from = 0: rafthttp's Message{Type: MsgHeartbeat}, 08 08);",
 			"    rejectHint always for a rejected MsgAppResp; reject only when true; other scalars when",
@@ -690,8 +690,10 @@ func main() {
 			"    non-zero, each change with type and node_id (ConfChange.AsV2), context when non-nil.",
 			"The traffic lines check the Message rule against raft itself; \"rule-mismatch\" marks where raft",
 			"v3.7.0 departs from it (file:line in raft v3.7.0):",
-			"  * A MsgAppResp answering a MsgApp or MsgHeartbeat of a lower term (CheckQuorum/PreVote) is",
-			"    built as {To, Type} (raft.go:1156; send adds from and term): no index. The rule writes 30 00.",
+			"  * An accepting MsgAppResp sets its index always (raft.go:1797, 1801, 1849, 1853), but one",
+			"    answering a MsgApp or MsgHeartbeat of a lower term (CheckQuorum/PreVote) is built as {To,",
+			"    Type} (raft.go:1156): no index. The rule writes an accepting reply's index when it is",
+			"    non-zero, which is right for both but for an index of 0 (a follower with an empty log).",
 			"  * An entry raft builds as {Type: EntryNormal} - a conf change the leader refuses because another",
 			"    is pending (raft.go:1341) - keeps its type present (08 00) in every MsgApp that carries it.",
 			"  * Entries keep the presence they were decoded with: a forwarded MsgProp's entries (appendEntry",
