@@ -20,6 +20,9 @@ namespace {
 
 using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
 
+// What the default profile (the newest release) sends as X-Server-Version.
+constexpr std::string_view newest_server_version = profile_of(newest_etcd_version).server_version;
+
 // Local member 1 of cluster 7b, with peer 2 (unreachable: only its handlers matter).
 struct fixture {
   explicit fixture(asio::io_context& ctx) : t(ctx.get_executor(), raft, snaps, options()) {
@@ -99,7 +102,7 @@ CORO_TEST_CASE("POST /raft: methods, versions, cluster id") {
   old.set("X-Server-Version", "2.3.0");
   CHECK((co_await bad(old)).body == "incompatible version\n");
   auto newer_min = go_headers();
-  newer_min.set("X-Min-Cluster-Version", "3.5.0");
+  newer_min.set("X-Min-Cluster-Version", "3.8.0");  // newer than our (newest) release
   CHECK((co_await bad(newer_min)).body == "incompatible version\n");
   auto not_semver = go_headers();
   not_semver.set("X-Server-Version", "3.4");
@@ -130,10 +133,12 @@ CORO_TEST_CASE("POST /raft: bodies and Process outcomes") {
   CHECK(r.body == "error unmarshalling raft message\n");
   CHECK(f.raft.processed.empty());
 
-  r = co_await post("", go_headers());  // an empty body is the all-zero message
-  CHECK(r.status == 204);
-  REQUIRE(f.raft.processed.size() == 1);
-  CHECK(f.raft.processed[0] == message{});
+  // An empty body is the all-zero message, whose To is not us: refused as
+  // etcd's server refuses a message to another member (500, see below).
+  r = co_await post("", go_headers());
+  CHECK(r.status == 500);
+  CHECK(r.closed);
+  CHECK(f.raft.processed.empty());
 
   auto big = heartbeat();
   big.context = std::string(10 * 1024 * 1024, 'c');  // no 64 KiB limit, as in Go
@@ -164,6 +169,36 @@ CORO_TEST_CASE("POST /raft: bodies and Process outcomes") {
   r = co_await post(encoded(heartbeat()), go_headers());
   CHECK(r.status == 403);
   CHECK(f.raft.processed.size() == before);
+}
+
+CORO_TEST_CASE("POST /raft: a message to another member is refused as etcd's server refuses it") {
+  // etcd 3.4.32, 3.5.14 and 3.6.0 on: Process returns "cannot process message
+  // to mismatch member" as an HTTPError that rafthttp's handler cannot write,
+  // so a Go member answers 500 and drops the connection. Never a 403: a Go
+  // sender that gets 403 takes itself for removed and stops.
+  fixture f(ctx);
+  auto m = heartbeat();
+  m.to = 3;
+  const auto r = co_await raw_round_trip(ctx, f.t.local_endpoint(), request_text("POST", "/raft", go_headers(), encoded(m)));
+  CHECK(r.status == 500);
+  CHECK(r.body == "error processing raft message\n");
+  CHECK(r.closed);
+  CHECK(f.raft.processed.empty());
+}
+
+CORO_TEST_CASE("POST /raft: a message type no release knows is ignored, as raft ignores it") {
+  fixture f(ctx);
+  const auto to = f.t.local_endpoint();
+  for (const int type : {19, 23, 99}) {
+    auto m = heartbeat();
+    m.type = static_cast<message_type>(type);
+    const auto r = co_await raw_round_trip(ctx, to, request_text("POST", "/raft", go_headers(), encoded(m)));
+    CHECK(r.status == 204);
+  }
+  CHECK(f.raft.processed.empty());
+  const auto r = co_await raw_round_trip(ctx, to, request_text("POST", "/raft", go_headers(), encoded(heartbeat())));
+  CHECK(r.status == 204);
+  CHECK(f.raft.processed.size() == 1);
 }
 
 CORO_TEST_CASE("POST /raft from an unknown sender adds a remote from valid X-PeerURLs only") {
@@ -199,7 +234,7 @@ CORO_TEST_CASE("stream endpoint: every rejection, with version headers") {
     const auto r = co_await get(path, stream_headers());
     CHECK(r.status == 404);
     CHECK(r.body == "invalid path\n");
-    CHECK(r.headers.get("X-Server-Version") == "3.4.23");
+    CHECK(r.headers.get("X-Server-Version") == newest_server_version);
     CHECK(r.headers.get("X-Etcd-Cluster-ID") == "7b");
   }
   CHECK((co_await get("/raft/stream/message/zz", stream_headers())).body == "invalid from\n");
@@ -223,7 +258,7 @@ CORO_TEST_CASE("stream endpoint: every rejection, with version headers") {
   r = co_await get("/raft/stream/message/2", wrong_cluster);
   CHECK(r.status == 412);
   CHECK(r.body == "cluster ID mismatch\n");
-  CHECK(r.headers.get("X-Server-Version") == "3.4.23");
+  CHECK(r.headers.get("X-Server-Version") == newest_server_version);
 }
 
 CORO_TEST_CASE("stream endpoint: a dial is answered 200 at once, then link heartbeats") {
@@ -232,7 +267,7 @@ CORO_TEST_CASE("stream endpoint: a dial is answered 200 at once, then link heart
                                          request_text("GET", "/raft/stream/message/0002", stream_headers()), false);
   CHECK(r.status == 200);
   CHECK(r.headers.get("Transfer-Encoding") == "chunked");
-  CHECK(r.headers.get("X-Server-Version") == "3.4.23");
+  CHECK(r.headers.get("X-Server-Version") == newest_server_version);
   CHECK(f.t.find_peer(2)->streams_attached(stream_type::message));
 }
 
@@ -266,12 +301,50 @@ CORO_TEST_CASE("POST /raft/snapshot: envelope checks, then DB saved before Proce
   REQUIRE(f.raft.processed.size() == 1);
   CHECK(f.raft.processed[0] == snap);
 
+  // To another member: refused before the DB is saved (etcd saves it, then
+  // answers 500 from Process).
+  snap.to = 3;
+  snap.snapshot.metadata.index = 44;
+  r = co_await post(snapshot_body(snap, "DB"));
+  CHECK(r.status == 500);
+  CHECK(r.body == "failed to process raft message (cannot process message to mismatch member)\n");
+  CHECK_FALSE(f.snaps.dbs.contains(44));
+  CHECK(f.raft.processed.size() == 1);
+  snap.to = 1;
+
   f.snaps.fail_with = errc::snapshot_save_failed;
   snap.snapshot.metadata.index = 43;
   r = co_await post(snapshot_body(snap, "DB"));
   CHECK(r.status == 500);
   CHECK(r.body.starts_with("failed to save KV snapshot ("));
   CHECK(f.raft.processed.size() == 1);
+}
+
+CORO_TEST_CASE("POST /raft/snapshot: the envelope limit is the profile's, 64 MiB from 3.6") {
+  auto post = [&](test_transport& t, std::uint64_t claimed) -> asio::awaitable<test::raw_response> {
+    std::string prefix(8, '\0');
+    for (int i = 0; i < 8; ++i) prefix[7 - i] = static_cast<char>(claimed >> (8 * i));
+    co_return co_await raw_round_trip(ctx, t.local_endpoint(),
+                                      request_text("POST", "/raft/snapshot", go_headers(), prefix + "short"));
+  };
+  for (const auto version : {etcd_version::v3_6, etcd_version::v3_7}) {
+    auto o = fixture::options();
+    o.version = version;
+    test::recording_raft raft;
+    test::memory_snapshotter snaps;
+    test_transport t(ctx.get_executor(), raft, snaps, o);
+    REQUIRE_FALSE(t.listen(http::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+    CHECK((co_await post(t, 64 * mib + 1)).body == "failed to decode raft message (rafthttp: error limit exceeded)\n");
+    CHECK((co_await post(t, 64 * mib)).body == "failed to decode raft message (unexpected EOF)\n");
+  }
+  auto o = fixture::options();
+  o.version = etcd_version::v3_5;
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, o);
+  REQUIRE_FALSE(t.listen(http::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+  CHECK((co_await post(t, 64 * mib + 1)).body == "failed to decode raft message (unexpected EOF)\n");
+  CHECK((co_await post(t, 512 * mib + 1)).body == "failed to decode raft message (rafthttp: error limit exceeded)\n");
 }
 
 CORO_TEST_CASE("/raft/probing answers any method; other paths 404") {
@@ -284,7 +357,7 @@ CORO_TEST_CASE("/raft/probing answers any method; other paths 404") {
     CHECK(r.body.starts_with("{\"OK\":true,\"Now\":\""));
     CHECK(r.body.ends_with("Z\"}\n"));
   }
-  for (const char* path : {"/", "/raft/", "/raft/snapshot/", "/raft/foo", "/members"}) {
+  for (const char* path : {"/", "/raft/", "/raft/snapshot/", "/raft/foo", "/member", "/versions"}) {
     const auto r = co_await raw_round_trip(ctx, to, request_text("GET", path, {}));
     CHECK(r.status == 404);
     CHECK(r.body == "404 page not found\n");

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 . tests/deps.sh
 # shellcheck disable=SC2086
 install_packages $build_packages $test_packages
+ensure_go
 builddir="${BUILDDIR:-build}"
 if [ ! -f "$builddir/build.ninja" ]; then
   # shellcheck disable=SC2086

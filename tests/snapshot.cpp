@@ -154,6 +154,37 @@ CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: fail
   co_await p.receiver.async_stop();
 }
 
+CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure reported, nothing posted") {
+  // etcd 3.6.14 and 3.7.1 refuse a MsgSnap envelope above 64 MiB with a 400,
+  // after it came: the sender stops it before the first byte. (A smaller
+  // limit here keeps the test light; the default is the profile's.)
+  pair p(ctx);
+  auto o = options(1);
+  o.max_snapshot_envelope_bytes = 4 * kib;
+  test::recording_raft raft;
+  file_snapshotter snaps{fs::temp_directory_path()};
+  snapshot_transport sender(ctx.get_executor(), raft, snaps, o);
+  sender.add_peer(2, test::url_of(p.receiver.local_endpoint()));
+  auto big = msnap(7);
+  big.snapshot.data = std::string(5000, 'v');
+  const auto db = db_bytes(100);
+  const auto ec = co_await sender.async_send_snapshot(
+      snapshot_message(big, std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK(ec == errc::frame_too_large);
+  REQUIRE(raft.snapshot_reports.size() == 1);
+  CHECK(raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::failure});
+  CHECK(raft.unreachable.empty());  // the peer is fine; the snapshot is not
+  CHECK(p.receiver.render_metrics().find("etcd_network_snapshot_receive_success") == std::string::npos);
+  CHECK(p.dir.files().empty());
+  const auto small = msnap(8);
+  CHECK_FALSE(co_await sender.async_send_snapshot(
+      snapshot_message(small, std::make_unique<memory_db_source>(as_bytes(db)), db.size())));
+  CHECK(p.dir.files() == std::vector<std::string>{"0000000000000008.snap.db"});
+  co_await sender.async_stop();
+  co_await p.sender.async_stop();
+  co_await p.receiver.async_stop();
+}
+
 CORO_TEST_CASE("the receiver's snapshotter fails: 500, failure reported, no .snap.db") {
   pair p(ctx);
   fs::remove_all(p.dir.path);  // nowhere to write (as root too)

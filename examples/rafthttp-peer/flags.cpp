@@ -232,6 +232,7 @@ struct raw_flags {
   std::string type = "MsgApp";
   std::string on_drop = "retry";
   std::string wait_streams = "msgapp,message";
+  std::string etcd_version;
 };
 
 std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
@@ -254,8 +255,10 @@ std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
       {"key-file", false, set_text(c.tls.key_file)},
       {"trusted-ca-file", false, set_text(c.tls.trusted_ca_file)},
       {"client-cert-auth", true, set_bool(c.tls.client_cert_auth)},
-      {"allowed-cn", false, set_text(c.tls.allowed_cn)},
-      {"allowed-hostname", false, set_text(c.tls.allowed_hostname)},
+      {"allowed-cn", false, append_text(c.tls.allowed_cns)},
+      {"allowed-hostname", false, append_text(c.tls.allowed_hostnames)},
+      {"etcd-version", false, set_text(raw.etcd_version)},
+      {"cluster-version", false, set_text(c.cluster_version)},
       {"crl-file", false, set_text(c.tls.crl_file)},
       {"to", false, set_id(c.to)},
       {"type", false, set_text(raw.type)},
@@ -409,8 +412,13 @@ std::string check_mode_and_identity(config& c, const raw_flags& raw) {
   c.listen = (*listen)[0];
   if (c.listen.scheme == "https" && (c.tls.cert_file.empty() || c.tls.key_file.empty()))
     return "--listen https:// needs --cert-file and --key-file";
-  if (!c.tls.allowed_cn.empty() && !c.tls.allowed_hostname.empty())
+  if (!c.tls.allowed_cns.empty() && !c.tls.allowed_hostnames.empty())
     return "--allowed-cn and --allowed-hostname are mutually exclusive";
+  if (!raw.etcd_version.empty()) {
+    const auto version = rafthttp::parse_etcd_version(raw.etcd_version);
+    if (!version) return "bad --etcd-version " + quoted(raw.etcd_version) + " (want 3.4, 3.5, 3.6 or 3.7)";
+    c.version = *version;
+  }
   return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include "content.hpp"
 
+#include <rafthttp/etcd_version.hpp>
 #include <rafthttp/id.hpp>
 
 #include <chrono>
@@ -37,8 +38,8 @@ struct tls_flags {
   std::string key_file;
   std::string trusted_ca_file;
   bool client_cert_auth = false;
-  std::string allowed_cn;
-  std::string allowed_hostname;
+  std::vector<std::string> allowed_cns;        // --allowed-cn, repeatable
+  std::vector<std::string> allowed_hostnames;  // --allowed-hostname, repeatable
   std::string crl_file;
 };
 
@@ -61,6 +62,8 @@ struct config {
   duration linger = std::chrono::seconds(1);
   tls_flags tls;
   duration busy_poll{0};  // C++ only
+  rafthttp::etcd_version version = rafthttp::newest_etcd_version;  // --etcd-version: the wire profile
+  std::string cluster_version;  // --cluster-version: GET /version's etcdcluster (empty: not_decided)
 
   // sink / echo stop conditions (0: not set)
   duration run_for{0};  // --duration

@@ -114,8 +114,8 @@ rafthttp::tls_options tls_options_for(const tls_flags& flags) {
   tls.key_file = flags.key_file;
   tls.trusted_ca_file = flags.trusted_ca_file;
   tls.client_cert_auth = flags.client_cert_auth;
-  tls.allowed_cn = flags.allowed_cn;
-  tls.allowed_hostname = flags.allowed_hostname;
+  tls.allowed_cns = flags.allowed_cns;
+  tls.allowed_hostnames = flags.allowed_hostnames;
   tls.crl_file = flags.crl_file;
   return tls;
 }
@@ -128,6 +128,8 @@ rafthttp::transport_options transport_options_for(const config& cfg) {
   options.log = make_log_sink();
   options.tls = tls_options_for(cfg.tls);
   options.min_log_level = printed_log_level();
+  options.version = cfg.version;
+  if (!cfg.cluster_version.empty()) options.member.cluster_version = [v = cfg.cluster_version] { return v; };
   // This program dials loopback only: a sender it does not know becomes a
   // remote we would dial (an echo answers it through that remote), so its
   // X-PeerURLs must name loopback hosts. The Go peer does the same.
@@ -231,6 +233,7 @@ int run_peer(const config& cfg) {
   identity.id = cfg.id;
   identity.cluster_id = cfg.cluster_id;
   identity.listen = listen.text;
+  identity.etcd_version = std::string(transport.options().server_version);
   peer_env env{cfg, transport, raft, control, identity};
   asio::co_spawn(io, watch_signals(signals, control), asio::detached);
   asio::co_spawn(io, run_and_exit(env, signals, io), asio::detached);

@@ -16,7 +16,8 @@ void write_identity(json_writer& w, const peer_identity& identity) {
   w.field("mode", identity.mode)
       .field("id", rafthttp::format_id(identity.id))
       .field("cluster_id", rafthttp::format_id(identity.cluster_id))
-      .field("listen", identity.listen);
+      .field("listen", identity.listen)
+      .field("etcd_version", identity.etcd_version);
 }
 
 recorder::recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs)

@@ -32,6 +32,7 @@ struct peer_identity {
   rafthttp::member_id id = 0;
   rafthttp::member_id cluster_id = 0;
   std::string listen;
+  std::string etcd_version;  // the release the wire profile presents
 };
 
 void write_identity(json_writer& w, const peer_identity& identity);

@@ -213,7 +213,9 @@ class send_loop {
         .field("bytes", bytes_)
         .field("payload_bytes", payload_bytes_)
         .field("sha256", digest_.ordered_hex())
-        .field("digest_unordered", digest_.unordered_hex());
+        .field("digest_unordered", digest_.unordered_hex())
+        .field("wire_bytes", wire_bytes_)
+        .field("wire_sha256", wire_digest_.ordered_hex());
   }
 
   [[nodiscard]] double elapsed_s() const { return seconds_between(start_, end_); }
@@ -285,13 +287,27 @@ class send_loop {
   // transport.send() says whether it queued the message.
   bool try_send(const message& m) { return !env_.transport.send(m); }
 
+  // The digests are over etcd 3.4's encoding, comparable across releases;
+  // the wire ones over what the profile put on the wire (the same bytes for
+  // 3.4 and 3.5), comparable with the Go peer of that release.
   void count_sent(const message& m) {
     encoding_.resize(rafthttp::raftpb::encoded_size(m));
     rafthttp::raftpb::encode(m, std::span(encoding_));
-    digest_.add(encoding_, sha256::of(encoding_));
+    const auto sum = sha256::of(encoding_);
+    digest_.add(encoding_, sum);
     ++sent_;
     bytes_ += encoding_.size();
     for (const auto& e : m.entries) payload_bytes_ += e.data.size();
+    const auto style = rafthttp::profile_of(env_.cfg.version).wire_style;
+    if (style == rafthttp::raftpb::wire_style::etcd_3_4) {
+      wire_digest_.add(encoding_, sum);
+      wire_bytes_ += encoding_.size();
+      return;
+    }
+    encoding_.resize(rafthttp::raftpb::encoded_size(m, style));
+    rafthttp::raftpb::encode(m, std::span(encoding_), style);
+    wire_digest_.add(encoding_, sha256::of(encoding_));
+    wire_bytes_ += encoding_.size();
   }
 
   peer_env& env_;
@@ -299,6 +315,8 @@ class send_loop {
   message_generator generator_;
   std::vector<std::uint8_t> encoding_;
   message_digest digest_;
+  message_digest wire_digest_;
+  std::uint64_t wire_bytes_ = 0;
   std::string stop_reason_ = "done";
   clock::time_point start_{};
   clock::time_point end_{};

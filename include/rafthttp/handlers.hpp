@@ -11,6 +11,7 @@
 #pragma once
 
 #include <rafthttp/codec/message_stream.hpp>
+#include <rafthttp/detail/delivery_check.hpp>
 #include <rafthttp/detail/registry.hpp>
 #include <rafthttp/detail/rfc3339.hpp>
 #include <rafthttp/detail/version.hpp>
@@ -61,6 +62,13 @@ inline void count_unreadable_post(core& c, const http::exchange& ex) {
   c.metrics.received_failures.with({ex.remote_address()}).inc();
 }
 
+// A message check_delivery refuses, logged as etcd's server logs it.
+inline void log_refusal(core& c, const message& m, delivery_refusal refusal) {
+  c.log(log_level::warn, refusal_text(refusal),
+        {{"local-member-id", c.local_id}, {"mismatch-member-id", format_id(m.to)},
+         {"message-type", raftpb::to_string(m.type)}});
+}
+
 // What Raft::process returned, as the answer to a POST: 403 for a sender
 // raft says was removed (etcd's "write yourself" errors), else 500.
 inline asio::awaitable<void> answer_process_error(http::exchange& ex, http::fields headers, std::error_code ec,
@@ -108,6 +116,19 @@ inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, h
   received_bytes_from(*members, m.from).add(body.size());
   if (c.stopped) {
     (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
+    co_return;
+  }
+  if (const auto refusal = check_delivery(m, c.options.id); refusal != delivery_refusal::none) {
+    log_refusal(c, m, refusal);
+    if (refusal == delivery_refusal::unknown_type) {
+      (void)co_await ex.respond(204, std::move(headers));  // raft would ignore it
+      co_return;
+    }
+    // etcd's server rejects it with an HTTPError whose WriteTo rafthttp's
+    // handler cannot use (it returns an error), so the wire says 500 and the
+    // connection drops. A 403 would tell a Go sender that it was removed.
+    ex.abort();
+    (void)co_await ex.respond_error(500, "error processing raft message", std::move(headers));
     co_return;
   }
   const auto ec = co_await c.raft.process(m);
@@ -283,7 +304,7 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
     (void)co_await ex.respond_error(400, "failed to decode raft message (" + ec.message() + ")", std::move(headers));
     co_return;
   }
-  const std::size_t message_bytes = raftpb::encoded_size(m);
+  const std::size_t message_bytes = raftpb::encoded_size(m, c.wire_style);
   auto& received_bytes = received_bytes_from(*members, m.from);
   received_bytes.add(message_bytes);
   if (m.type != message_type::MsgSnap) {
@@ -297,6 +318,16 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
   if (c.stopped) {
     receive_failures.inc();
     (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
+    co_return;
+  }
+  // etcd's server would save the DB first, then refuse the message (with the
+  // 500 its unusable HTTPError gives, see serve_pipeline); we refuse before
+  // anything is written.
+  if (m.to != c.options.id) {
+    receive_failures.inc();
+    log_refusal(c, m, delivery_refusal::wrong_recipient);
+    (void)co_await ex.respond_error(500, "failed to process raft message (cannot process message to mismatch member)",
+                                    std::move(headers));
     co_return;
   }
   c.log(log_level::info, "receiving database snapshot",

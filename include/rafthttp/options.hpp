@@ -1,24 +1,27 @@
 // Every timeout, buffer size and limit of the transport, in one place. Defaults
-// are etcd 3.4's constants (the Go name is in the comment; PROTOCOL.md 9 lists
-// them); the few limits etcd lacks are ours, marked "beyond etcd".
+// are etcd's constants (the Go name is in the comment; doc/protocol.md lists
+// them), the same in every supported release unless the profile of the
+// release (etcd_version.hpp) says otherwise; the few limits etcd lacks are
+// ours, marked "beyond etcd".
 #pragma once
 
+#include <rafthttp/etcd_version.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/log.hpp>
+#include <rafthttp/units.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace rafthttp {
 
 using namespace std::chrono_literals;
 using duration = std::chrono::nanoseconds;
-
-inline constexpr std::size_t kib = 1024;
-inline constexpr std::size_t mib = 1024 * kib;
 
 // Limits of the message codecs (PROTOCOL.md 6.1, 6.2, 3.4).
 struct codec_options {
@@ -34,13 +37,17 @@ struct tls_options {
   std::string trusted_ca_file;  // verifies the other side; a server then requires client certificates
   bool client_cert_auth = false;  // server: require and verify client certificates
   std::string crl_file;         // server: reject client certificates it revokes (re-read per connection)
-  std::string allowed_cn;       // the peer certificate must have this subject CN
-  std::string allowed_hostname; // the peer certificate must be valid for this host name
+  // --peer-cert-allowed-cn / --peer-cert-allowed-hostname, lists since etcd
+  // 3.5.15: the peer certificate's subject CN must be one of allowed_cns, or
+  // it must be valid for one of allowed_hostnames (not both lists at once).
+  std::vector<std::string> allowed_cns;
+  std::vector<std::string> allowed_hostnames;
   bool insecure_skip_verify = false;    // client: do not verify servers
   bool skip_client_san_verify = false;  // server: skip the client-SAN-vs-source-address check
   std::string server_name;      // client: the name to verify servers as (default: the URL's host)
   std::string cipher_suites;    // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's defaults
-  // A handshake must complete within this (etcd 3.5+: 10 s both ways).
+  // A handshake must complete within this (etcd 3.5.33, 3.6.14, 3.7.1:
+  // tlsHandshakeTimeout on the listener; we bound our client side too).
   duration handshake_timeout = 10s;
 };
 
@@ -83,15 +90,49 @@ struct http_client_options {
   std::size_t max_idle_connections = 8;
 };
 
+// A member as etcd's GET /members lists it (membership.Member).
+struct member_info {
+  member_id id = 0;
+  std::string name;
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
+  bool is_learner = false;
+};
+
+// What GET /version says before the cluster version is known, as etcd says it.
+inline constexpr std::string_view not_decided_cluster_version = "not_decided";
+inline constexpr std::string_view unknown_storage_version = "unknown";
+
+// The member endpoints beside rafthttp's (member_endpoints.hpp): what only the
+// member's state machine knows. Each hook is called on the transport's thread
+// for each request; unset ones give etcd's answer for "not known yet".
+struct member_endpoint_options {
+  // GET /version "etcdcluster": the cluster version this member applied
+  // (e.g. "3.6.0"); unset: "not_decided". Report the version the member
+  // applied, never a higher one: a Go member that starts refuses to join a
+  // cluster whose members report a cluster version above its own release.
+  std::function<std::string()> cluster_version;
+  // GET /version "storage" (3.6+ profiles): the storage schema version; unset: "unknown".
+  std::function<std::string()> storage_version;
+  // GET /downgrade/enabled; unset: false.
+  std::function<bool()> downgrade_enabled;
+  // GET /members; unset: 404 (a joining Go member then asks another member).
+  std::function<std::vector<member_info>()> members;
+};
+
 struct transport_options {
   member_id id = 0;          // local member id
   member_id cluster_id = 0;  // X-Etcd-Cluster-ID
   url_list urls;             // advertised in X-PeerURLs; empty: header omitted
 
-  // X-Server-Version / X-Min-Cluster-Version we send, and against which we check
-  // peers' (PROTOCOL.md 2.5). Must be valid semver: Go crashes on anything else.
-  std::string server_version = "3.4.23";
-  std::string min_cluster_version = "3.0.0";  // MinClusterVersion
+  // The etcd release we present ourselves as (etcd_version.hpp): the
+  // X-Server-Version we send, how we encode raftpb, the snapshot envelope
+  // limit, what GET /version says.
+  etcd_version version = newest_etcd_version;
+  // Overrides the profile's X-Server-Version (e.g. "3.6.14"); empty: the
+  // profile's. Must be valid semver: a Go peer crashes on anything else.
+  std::string server_version;
+  std::string min_cluster_version = "3.0.0";  // MinClusterVersion, in every release
 
   // DialRetryFrequency: a stream reader redials at most every 100 ms (10/s, burst 1).
   duration dial_retry_interval = 100ms;
@@ -120,10 +161,12 @@ struct transport_options {
   // Beyond etcd: a bandwidth limit for sending snapshots, bytes per second
   // per snapshot (0: none).
   std::uint64_t snapshot_bytes_per_second = 0;
-  // Beyond etcd: the MsgSnap envelope of POST /raft/snapshot (3.4: 2^63;
-  // 3.6.14: 64 MiB). Bounded so that a peer cannot make us buffer without limit.
-  std::size_t max_snapshot_envelope_bytes = 512 * mib;
+  // The MsgSnap envelope of POST /raft/snapshot, received or sent; 0: the
+  // profile's (64 MiB from 3.6, as etcd 3.6.14 and 3.7.1; our own 512 MiB
+  // for 3.4 and 3.5, which had no useful bound).
+  std::size_t max_snapshot_envelope_bytes = 0;
 
+  member_endpoint_options member;
   codec_options codec;
   http_server_options server;
   http_client_options client;
@@ -140,5 +183,23 @@ struct transport_options {
   // repeat at most once per period per peer and direction, with a count.
   duration drop_log_interval = 1s;
 };
+
+}  // namespace rafthttp
+
+namespace rafthttp {
+
+// etcd 3.5+'s --raft-read-timeout and --raft-write-timeout (ConnReadTimeout,
+// ConnWriteTimeout, 5 s by default): the per-read and per-write deadlines of
+// every peer connection, both ways, and the link heartbeats that keep an idle
+// stream inside the read deadline (every third of it, as etcd). Give a member
+// the same values as its Go peers: a peer with a longer read timeout sends its
+// heartbeats less often than our shorter deadline would wait for. The prober's
+// 4 s interval does not follow (in etcd it is fixed when the process starts).
+inline void set_raft_timeouts(transport_options& options, duration read_timeout, duration write_timeout) {
+  options.server.read_timeout = options.client.read_timeout = read_timeout;
+  options.server.write_timeout = options.client.write_timeout = write_timeout;
+  options.server.idle_timeout = read_timeout;
+  options.link_heartbeat_interval = read_timeout / 3;
+}
 
 }  // namespace rafthttp

@@ -45,7 +45,7 @@ class peer : public std::enable_shared_from_this<peer> {
   // Every MsgApp counts in ServerStats first, as etcd's Transport.Send does.
   std::error_code send(const message& m) {
     if (context_.stopped()) return errc::stopped;
-    const std::size_t size = raftpb::encoded_size(m);  // once, for the stats, the byte cap and the pipeline
+    const std::size_t size = raftpb::encoded_size(m, context_.core->wire_style);  // once: stats, byte cap, pipeline
     if (m.type == message_type::MsgApp) context_.count_append_request(size);
     if (context_.paused) return errc::paused;
     if (enqueue(m, size)) return {};
@@ -58,7 +58,7 @@ class peer : public std::enable_shared_from_this<peer> {
   // Beyond etcd: waits for room instead of dropping. Completes with no error
   // once queued; errc::paused or errc::stopped when the message was dropped.
   asio::awaitable<std::error_code> async_send(const message& m) {
-    const std::size_t size = raftpb::encoded_size(m);
+    const std::size_t size = raftpb::encoded_size(m, context_.core->wire_style);
     if (m.type == message_type::MsgApp && !context_.stopped()) context_.count_append_request(size);
     for (;;) {
       if (context_.stopped()) co_return errc::stopped;

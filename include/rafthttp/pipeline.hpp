@@ -55,7 +55,7 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     job& j = jobs_[(head_ + size_) % jobs_.size()];
     j.type = m.type;
     j.body.clear();
-    raftpb::encode(m, std::span(j.body.grow(n), n));
+    raftpb::encode(m, std::span(j.body.grow(n), n), peer_.core->wire_style);
     ++size_;
     queued_bytes_ += n;
     peer_.queued_bytes += n;

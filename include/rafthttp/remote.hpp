@@ -19,7 +19,7 @@ class remote : public std::enable_shared_from_this<remote> {
   // Queues `m` for the pipeline. A full queue drops it with a log line and
   // peer_sent_failures_total, and no report to raft, as etcd does.
   std::error_code send(const message& m) {
-    if (pipeline_->try_enqueue(m, raftpb::encoded_size(m))) return {};
+    if (pipeline_->try_enqueue(m, raftpb::encoded_size(m, context_.core->wire_style))) return {};
     context_.note_send_drop(m, context_.status.active()
                                    ? "dropped internal Raft message since sending buffer is full (overloaded network)"
                                    : "dropped Raft message since sending buffer is full (overloaded network)");

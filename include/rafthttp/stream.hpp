@@ -146,11 +146,11 @@ class stream_writer {
  private:
   // Returns the protobuf size of `m` (what etcd's sent-bytes metric counts).
   std::size_t append(const message& m, detail::byte_buffer& out) {
-    if (type_ == stream_type::message) return codec::append_frame(m, out);
+    if (type_ == stream_type::message) return codec::append_frame(m, out, peer_.core->wire_style);
     return msgapp_encoder_->append(m, out);
   }
   void append(const message& m, std::size_t size, detail::byte_buffer& out) {
-    if (type_ == stream_type::message) codec::append_frame(m, size, out);
+    if (type_ == stream_type::message) codec::append_frame(m, size, out, peer_.core->wire_style);
     else msgapp_encoder_->append(m, size, out);
   }
 
@@ -219,7 +219,7 @@ class stream_writer {
     }
     drop_queue();
     current_ = &ex;
-    msgapp_encoder_.emplace(peer_.core->options.id, peer_.id);
+    msgapp_encoder_.emplace(peer_.core->options.id, peer_.id, peer_.core->wire_style);
     peer_.status.activate();
     peer_.core->log(log_level::info, "established TCP streaming connection with remote peer",
                     {{"stream-writer-type", std::string(stream_name(type_))}, {"remote-peer-id", peer_.id_text}});
@@ -350,7 +350,7 @@ class stream_reader {
       codec::message_stream_decoder decoder(core.options.codec.max_frame_bytes);
       ec = co_await decode_body(exchange, decoder);
     } else {
-      codec::msgappv2_decoder decoder(core.options.id, peer_.id, core.options.codec.max_frame_bytes);
+      codec::msgappv2_decoder decoder(core.options.id, peer_.id, core.options.codec.max_frame_bytes, core.wire_style);
       ec = co_await decode_body(exchange, decoder);
     }
     if (peer_.stopped()) co_return;
@@ -422,7 +422,7 @@ class stream_reader {
   // heartbeats included (under From "0"); the decoder knows it.
   void receive(message& m, std::size_t protobuf_bytes) {
     peer_.note_received(m, protobuf_bytes);
-    if (peer_.paused || raftpb::is_link_heartbeat(m)) return;
+    if (peer_.paused || raftpb::is_link_heartbeat(m) || !peer_.admit_received(m)) return;
     (void)inbox_.deliver(m);
   }
 

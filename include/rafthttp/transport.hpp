@@ -21,6 +21,7 @@
 #include <rafthttp/detail/registry.hpp>
 #include <rafthttp/handlers.hpp>
 #include <rafthttp/http/server.hpp>
+#include <rafthttp/member_endpoints.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
 
@@ -61,12 +62,18 @@ class transport {
   // /raft/probing on a router of yours (which must outlive the transport's use).
   void mount(http::router& router) { mount_handlers(router, members_); }
 
-  // The common case: serves the handlers on our own server at `endpoint`
-  // (port 0 picks one; see local_endpoint()), with TLS if `tls`.
+  // etcd's other peer-port endpoints, which a real cluster calls on every
+  // member: GET /version, /downgrade/enabled, /members... (member_endpoints.hpp;
+  // their answers come from options().member).
+  void mount_member_endpoints(http::router& router) { rafthttp::mount_member_endpoints(router, members_->core); }
+
+  // The common case: serves the handlers and the member endpoints on our own
+  // server at `endpoint` (port 0 picks one; see local_endpoint()), with TLS if `tls`.
   [[nodiscard]] std::error_code listen(const http::tcp::endpoint& endpoint, bool tls = false) {
     if (!server_) {
       router_ = std::make_unique<http::router>();
       mount(*router_);
+      mount_member_endpoints(*router_);
       const auto c = members_->core;
       server_ = std::make_unique<http::server>(
           core().executor, *router_, core().options.server, core().tls,

@@ -269,12 +269,12 @@ CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never 
     CHECK(answer.closed);
   }
 
-  // A snapshot envelope claiming 400 MiB (under its 512 MiB limit), of which 1 MiB comes.
+  // A snapshot envelope claiming 60 MiB (under the newest profile's 64 MiB limit), of which 1 MiB comes.
   const auto mark = heap::mark();
   start = clock::now();
   auto conn = co_await connect(ctx, to);
   const auto envelope = "POST /raft/snapshot HTTP/1.1\r\n" + go_header_lines() +
-                        "Transfer-Encoding: chunked\r\n\r\n100108\r\n" + be64(400 * 1024 * 1024);
+                        "Transfer-Encoding: chunked\r\n\r\n100108\r\n" + be64(60 * 1024 * 1024);
   auto written = std::make_shared<bool>(false);
   asio::co_spawn(ctx, write_body_slowly(conn, envelope, 1024 * 1024, written), asio::detached);
   answer = co_await read_all(*conn, 3000ms);

@@ -132,18 +132,41 @@ CORO_TEST_CASE("allowed CN and allowed host name") {
   scratch s;
   test::test_ca ca(s.dir, "ca");
   auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
-  server_options.allowed_cn = "member-2";
+  server_options.allowed_cns = {"member-2"};
   tls_server by_cn(ctx, server_options);
   CHECK(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c1", peer_request("member-3")))) );
   CHECK_FALSE(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c2", peer_request("member-2")))));
 
-  server_options.allowed_cn.clear();
-  server_options.allowed_hostname = "member.example";
+  server_options.allowed_cns.clear();
+  server_options.allowed_hostnames = {"member.example"};
   tls_server by_host(ctx, server_options);
   auto with_name = peer_request("x");
   with_name.dns = {"member.example"};
   CHECK_FALSE(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("c3", with_name))));
   CHECK(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("c4", peer_request("y")))));
+}
+
+CORO_TEST_CASE("allowed CNs and host names are lists, as in etcd 3.5.15 and later") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
+  server_options.allowed_cns = {"member-2", "member-4"};
+  tls_server by_cn(ctx, server_options);
+  CHECK_FALSE(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c2", peer_request("member-2")))));
+  CHECK_FALSE(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c4", peer_request("member-4")))));
+  CHECK(co_await get_ok(ctx, by_cn.url(), mutual(ca, ca.issue("c3", peer_request("member-3")))));
+
+  server_options.allowed_cns.clear();
+  server_options.allowed_hostnames = {"one.example", "two.example"};
+  tls_server by_host(ctx, server_options);
+  for (const char* host : {"one.example", "two.example"}) {
+    auto named = peer_request(host);
+    named.dns = {host};
+    CHECK_FALSE(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue(host, named))));
+  }
+  auto other = peer_request("three");
+  other.dns = {"three.example"};
+  CHECK(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("three", other))));
 }
 
 CORO_TEST_CASE("a client certificate's SANs must name its source address, unless that check is off") {

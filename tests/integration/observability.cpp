@@ -192,7 +192,7 @@ TEST_CASE("a snapshot counts on both sides, and both sides log it") {
   const std::vector<std::uint8_t> db(300 * 1024, 0x5a);
   std::optional<std::error_code> outcome;
   snapshot_message sm(m, std::make_unique<memory_db_source>(db), db.size(), [&](std::error_code ec) { outcome = ec; });
-  const double total = static_cast<double>(sm.total_size());
+  const double total = static_cast<double>(sm.total_size(profile_of(o.version).wire_style));
   c.transport(1).send_snapshot(std::move(sm));
   REQUIRE(c.run_until([&] { return outcome.has_value(); }));
   REQUIRE_FALSE(*outcome);

@@ -56,11 +56,20 @@ class task_tracker {
   std::size_t running_ = 0;
 };
 
+// The options with what the profile decides filled in where left unset.
+[[nodiscard]] inline transport_options with_profile_defaults(transport_options options) {
+  const auto profile = profile_of(options.version);
+  if (options.server_version.empty()) options.server_version = profile.server_version;
+  if (options.max_snapshot_envelope_bytes == 0) options.max_snapshot_envelope_bytes = profile.max_snapshot_envelope_bytes;
+  return options;
+}
+
 struct core {
   core(asio::any_io_executor ex, transport_options opts, raft_callbacks raft_policy,
        snapshotter_callbacks snapshotter_policy)
       : executor(std::move(ex)),
-        options(std::move(opts)),
+        options(with_profile_defaults(std::move(opts))),
+        profile(profile_of(options.version)),
         raft(raft_policy),
         snapshotter(snapshotter_policy),
         log(options.log, options.min_log_level),
@@ -71,7 +80,8 @@ struct core {
         local_id(format_id(options.id)),
         cluster_id(format_id(options.cluster_id)),
         server_version(parse_semver(options.server_version).value_or(semver{3, 4, 0})),
-        min_cluster_version(parse_semver(options.min_cluster_version).value_or(semver{3, 0, 0})) {}
+        min_cluster_version(parse_semver(options.min_cluster_version).value_or(semver{3, 0, 0})),
+        wire_style(profile.wire_style) {}
 
   // The headers of every request to a peer (PROTOCOL.md 2.3).
   [[nodiscard]] http::fields request_headers() const {
@@ -100,6 +110,7 @@ struct core {
 
   asio::any_io_executor executor;
   transport_options options;
+  etcd_profile profile;
   raft_callbacks raft;
   snapshotter_callbacks snapshotter;
   logger log;
@@ -113,6 +124,7 @@ struct core {
   std::string cluster_id;  // canonical hex
   semver server_version;
   semver min_cluster_version;
+  raftpb::wire_style wire_style;  // how we encode raftpb: the profile's
   bool stopped = false;
   bool append_stamp_due = false;  // ServerStats holds MsgApp requests without a time
 

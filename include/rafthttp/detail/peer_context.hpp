@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rafthttp/detail/core.hpp>
+#include <rafthttp/detail/delivery_check.hpp>
 #include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/peer_status.hpp>
 #include <rafthttp/raftpb/types.hpp>
@@ -28,7 +29,9 @@ struct peer_context {
         room(core->executor),
         series(core->metrics, id_text),
         send_drops(core->options.drop_log_interval),
-        receive_drops(core->options.drop_log_interval) {}
+        receive_drops(core->options.drop_log_interval),
+        unknown_types(core->options.drop_log_interval),
+        misaddressed(core->options.drop_log_interval) {}
   peer_context(const peer_context&) = delete;
 
   // Once stopped, nothing may reach the Raft policy any more.
@@ -80,6 +83,21 @@ struct peer_context {
                              : "dropped Raft message since receiving buffer is full (overloaded network)");
   }
 
+  // Whether a message a stream brought may go to raft (detail::check_delivery);
+  // a refused one is logged, rate-limited like drops.
+  [[nodiscard]] bool admit_received(const message& m) {
+    const auto refusal = check_delivery(m, core->options.id);
+    if (refusal == delivery_refusal::none) return true;
+    if (!core->log.enabled(log_level::warn)) return false;
+    const auto n = (refusal == delivery_refusal::unknown_type ? unknown_types : misaddressed).admit();
+    if (n == 0) return false;
+    core->log(log_level::warn, refusal_text(refusal),
+              {{"message-type", raftpb::to_string(m.type)}, {"local-member-id", core->local_id},
+               {"mismatch-member-id", format_id(m.to)}, {"remote-peer-id", id_text},
+               {"refused-messages", std::to_string(n)}});
+    return false;
+  }
+
   // The bytes of a message a stream brought: peer_received_bytes_total{From},
   // "0" for link heartbeats, which name no sender.
   void note_received(const message& m, std::size_t protobuf_bytes) {
@@ -91,7 +109,7 @@ struct peer_context {
   // When the peer goes: drops counted since the last line are still told.
   void flush_drop_logs() {
     if (!core->log.enabled(log_level::warn)) return;
-    for (auto* throttle : {&send_drops, &receive_drops}) {
+    for (auto* throttle : {&send_drops, &receive_drops, &unknown_types, &misaddressed}) {
       if (const auto n = throttle->take_held_back(); n > 0)
         core->log(log_level::warn, "dropped Raft messages since the last log line",
                   {{"remote-peer-id", id_text}, {"dropped-messages", std::to_string(n)}});
@@ -124,6 +142,8 @@ struct peer_context {
 
   log_throttle send_drops;
   log_throttle receive_drops;
+  log_throttle unknown_types;  // messages check_delivery refused, per reason
+  log_throttle misaddressed;
 };
 
 }  // namespace rafthttp::detail

@@ -16,6 +16,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -139,9 +140,11 @@ class tls_contexts {
       const bool required = role == tls_role::client ? !options_.insecure_skip_verify : requires_client_certs();
       return required ? errc::tls_rejected : std::error_code{};
     }
-    if (!options_.allowed_cn.empty() && tls_detail::common_name(cert.get()) != options_.allowed_cn)
+    if (!options_.allowed_cns.empty() && !std::ranges::count(options_.allowed_cns, tls_detail::common_name(cert.get())))
       return errc::tls_rejected;
-    if (!options_.allowed_hostname.empty() && !tls_detail::valid_for_host(cert.get(), options_.allowed_hostname))
+    if (!options_.allowed_hostnames.empty() &&
+        std::ranges::none_of(options_.allowed_hostnames,
+                             [&](const std::string& host) { return tls_detail::valid_for_host(cert.get(), host); }))
       return errc::tls_rejected;
     if (role == tls_role::client) return {};
     if (!options_.skip_client_san_verify && !san_matches(cert.get(), remote, resolves_to)) return errc::tls_rejected;

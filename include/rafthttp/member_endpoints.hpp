@@ -1,0 +1,139 @@
+// The endpoints etcd serves on its peer port beside rafthttp's, which the Go
+// members of a real cluster call on every member (doc/etcd-versions.md):
+//
+//   GET  /version             {"etcdserver","etcdcluster"(,"storage" from 3.6)}: the
+//                             leader decides the cluster version from these
+//   GET  /downgrade/enabled   "true"/"false" (3.5+; a member that starts asks all)
+//   GET  /members             the member list as etcd's JSON (a member that joins asks)
+//   POST /leases, /leases/internal, /members/promote/<id>, GET /members/hashkv
+//                             forwarded lease and promotion requests, corruption
+//                             checks: work of an etcd server above the transport.
+//
+// What only the member's state machine knows (the cluster version it applied,
+// the member list...) comes from hooks in transport_options::member. The last
+// group answers 503 "not served by this member" unless the user mounts routes
+// of their own on the same paths; Go callers take any status but 200 as a
+// failure of that member and go on (try another member, retry later). Nothing
+// is ever answered with a redirect: Go's peer clients do not follow them.
+#pragma once
+
+#include <rafthttp/detail/core.hpp>
+#include <rafthttp/http/server.hpp>
+#include <rafthttp/stats.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace rafthttp {
+
+namespace detail {
+
+// net/http's answer to a method a handler does not take.
+inline asio::awaitable<void> refuse_method(http::exchange& ex, std::string_view allowed) {
+  http::fields headers;
+  headers.add("Allow", std::string(allowed));
+  (void)co_await ex.respond_error(405, "Method Not Allowed", std::move(headers));
+}
+
+// etcd's version.Versions, marshalled by encoding/json in its field order.
+[[nodiscard]] inline std::string versions_json(const core& c) {
+  const auto& hooks = c.options.member;
+  std::string out = "{\"etcdserver\":";
+  append_json_string(out, c.options.server_version);
+  out += ",\"etcdcluster\":";
+  append_json_string(out, hooks.cluster_version ? hooks.cluster_version() : std::string(not_decided_cluster_version));
+  if (c.profile.reports_storage_version) {
+    out += ",\"storage\":";
+    append_json_string(out, hooks.storage_version ? hooks.storage_version() : std::string(unknown_storage_version));
+  }
+  return out + "}";
+}
+
+inline asio::awaitable<void> serve_version(std::shared_ptr<core> c, http::exchange& ex) {
+  if (ex.request().method != "GET") {
+    co_await refuse_method(ex, "GET");
+    co_return;
+  }
+  http::fields headers;
+  headers.add("Content-Type", "application/json");
+  (void)co_await ex.respond(200, std::move(headers), versions_json(*c));
+}
+
+inline asio::awaitable<void> serve_downgrade_enabled(std::shared_ptr<core> c, http::exchange& ex) {
+  if (ex.request().method != "GET") {
+    co_await refuse_method(ex, "GET");
+    co_return;
+  }
+  http::fields headers;
+  headers.add("X-Etcd-Cluster-ID", c->cluster_id);
+  headers.add("Content-Type", "text/plain");
+  const bool enabled = c->options.member.downgrade_enabled && c->options.member.downgrade_enabled();
+  (void)co_await ex.respond(200, std::move(headers), enabled ? "true" : "false");
+}
+
+// etcd's membership.Member as encoding/json writes it (empty name, client URLs
+// and a false isLearner are omitted).
+inline void append_member_json(std::string& out, const member_info& m) {
+  out += "{\"id\":" + std::to_string(m.id) + ",\"peerURLs\":[";
+  for (std::size_t i = 0; i < m.peer_urls.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, m.peer_urls[i]);
+  }
+  out += ']';
+  if (m.is_learner) out += ",\"isLearner\":true";
+  if (!m.name.empty()) {
+    out += ",\"name\":";
+    append_json_string(out, m.name);
+  }
+  if (!m.client_urls.empty()) {
+    out += ",\"clientURLs\":[";
+    for (std::size_t i = 0; i < m.client_urls.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_string(out, m.client_urls[i]);
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
+inline asio::awaitable<void> serve_members(std::shared_ptr<core> c, http::exchange& ex) {
+  if (ex.request().method != "GET") {
+    co_await refuse_method(ex, "GET");
+    co_return;
+  }
+  http::fields headers;
+  headers.add("X-Etcd-Cluster-ID", c->cluster_id);
+  if (!c->options.member.members) {
+    (void)co_await ex.respond_error(404, "member list not served by this member", std::move(headers));
+    co_return;
+  }
+  std::string body = "[";
+  for (const auto& m : c->options.member.members()) {
+    if (body.size() > 1) body += ',';
+    append_member_json(body, m);
+  }
+  body += "]\n";  // json.Encoder ends with a newline
+  headers.add("Content-Type", "application/json");
+  (void)co_await ex.respond(200, std::move(headers), body);
+}
+
+inline asio::awaitable<void> serve_not_served(std::shared_ptr<core> c, http::exchange& ex) {
+  http::fields headers;
+  headers.add("X-Etcd-Cluster-ID", c->cluster_id);
+  (void)co_await ex.respond_error(503, "not served by this member", std::move(headers));
+}
+
+}  // namespace detail
+
+// Mounts the member endpoints on `router`; mount routes of your own on the
+// last four paths afterwards to serve them yourself.
+inline void mount_member_endpoints(http::router& router, const std::shared_ptr<detail::core>& c) {
+  router.mount("/version", [c](http::exchange& ex) { return detail::serve_version(c, ex); });
+  router.mount("/downgrade/enabled", [c](http::exchange& ex) { return detail::serve_downgrade_enabled(c, ex); });
+  router.mount("/members", [c](http::exchange& ex) { return detail::serve_members(c, ex); });
+  for (const auto path : {"/leases", "/leases/internal", "/members/promote/", "/members/hashkv"})
+    router.mount(path, [c](http::exchange& ex) { return detail::serve_not_served(c, ex); });
+}
+
+}  // namespace rafthttp
