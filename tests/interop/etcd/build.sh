@@ -37,24 +37,34 @@ if ! grep -q "^[[:space:]]*go.etcd.io/etcd/server/v3 v$VERSION\$" "$SRC/$MODFILE
     exit 1
 fi
 
+# The Go toolchain: $GO, else the 'go' on PATH, else /usr/local/go/bin/go when
+# the one on PATH is older than these modules' go directive (Debian's golang-go
+# is 1.19). GOTOOLCHAIN=local: never download another toolchain.
 export GOTOOLCHAIN=local
-if ! command -v go >/dev/null 2>&1; then
+new_enough() {
+    case "$("$1" env GOVERSION 2>/dev/null)" in
+        go1.2[6-9]* | go1.[3-9][0-9]* | go[2-9]*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+GO=${GO:-go}
+if ! new_enough "$GO" && [ "$GO" = go ] && new_enough /usr/local/go/bin/go; then
+    GO=/usr/local/go/bin/go
+fi
+if ! command -v "$GO" >/dev/null 2>&1; then
     echo "etcd build: skipped: the go toolchain is not installed" >&2
     exit 77
 fi
-goversion=$(go env GOVERSION 2>/dev/null || echo unknown)
-case "$goversion" in
-    go1.2[6-9]* | go1.[3-9][0-9]* | go[2-9]*) ;;
-    *)
-        echo "etcd build: skipped: etcd $VERSION needs Go >= 1.26.0, 'go' is $goversion" >&2
-        exit 77 ;;
-esac
+if ! new_enough "$GO"; then
+    echo "etcd build: skipped: etcd $VERSION needs Go >= 1.26.0, '$GO' is $("$GO" env GOVERSION 2>/dev/null || echo unknown)" >&2
+    exit 77
+fi
 
 mkdir -p "$OUTARG"
 OUT=$(cd "$OUTARG" && pwd)
 # Keep the build cache out of read-only or missing homes (as goref/build.sh).
 if [ -z "${GOCACHE:-}" ]; then
-    cache=$(go env GOCACHE 2>/dev/null || true)
+    cache=$("$GO" env GOCACHE 2>/dev/null || true)
     if [ -z "$cache" ] || [ "$cache" = off ] || ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
         GOCACHE="$OUT/etcd-gocache"
         export GOCACHE
@@ -65,7 +75,7 @@ TMP="$OUT/.etcd-$MINOR.build"
 rm -rf "$TMP"
 mkdir -p "$TMP"
 cd "$SRC"
-GOFLAGS= go build -modfile="$MODFILE" -mod=readonly -trimpath -o "$TMP/" ./cmd/etcd ./cmd/etcdclient ./cmd/etcdids
+GOFLAGS= "$GO" build -modfile="$MODFILE" -mod=readonly -trimpath -o "$TMP/" ./cmd/etcd ./cmd/etcdclient ./cmd/etcdids
 for prog in etcd etcdclient etcdids; do
     mv -f "$TMP/$prog" "$OUT/$prog-$MINOR"
 done
