@@ -58,14 +58,14 @@ check_raftpb35_pin() {
 use_writable_caches() {
     # Keep the build cache (and the module cache) out of read-only or missing homes.
     if [ -z "${GOCACHE:-}" ]; then
-        cache=$(go env GOCACHE 2>/dev/null || true)
+        cache=$("$GO" env GOCACHE 2>/dev/null || true)
         if [ -z "$cache" ] || [ "$cache" = off ] || ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
             GOCACHE="$1/goref-gocache"
             export GOCACHE
         fi
     fi
     if [ "$2" = modules ] && [ -z "${GOMODCACHE:-}" ]; then
-        cache=$(go env GOMODCACHE 2>/dev/null || true)
+        cache=$("$GO" env GOMODCACHE 2>/dev/null || true)
         if [ -z "$cache" ] || ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
             GOMODCACHE="$1/goref-gomodcache"
             export GOMODCACHE
@@ -103,9 +103,9 @@ raftpb35_module_dir() {
     rm -rf "$1"
     mkdir -p "$1"
     cp "$SRC/modules/3.5/go.mod" "$SRC/modules/3.5/go.sum" "$1/"
-    (cd "$1" && go mod download go.etcd.io/etcd/raft/v3 >&2) ||
+    (cd "$1" && "$GO" mod download go.etcd.io/etcd/raft/v3 >&2) ||
         skip "cannot obtain go.etcd.io/etcd/raft/v3 as pinned by modules/3.5 (etcd 3.5's raftpb)"
-    (cd "$1" && go list -mod=readonly -m -f '{{.Dir}}' go.etcd.io/etcd/raft/v3)
+    (cd "$1" && "$GO" list -mod=readonly -m -f '{{.Dir}}' go.etcd.io/etcd/raft/v3)
 }
 
 # extract_raftpb35 DIR MODULE_DIR: goref/raftpb35 = etcd 3.5's generated
@@ -156,8 +156,28 @@ esac
 TAGNUM=$(echo "$MINOR" | tr -d .)
 [ -f "$SRC/etcd$TAGNUM.go" ] || die "no adapter etcd$TAGNUM.go for etcd $MINOR"
 
-if ! command -v go >/dev/null 2>&1; then
+# The Go toolchain: $GO, else the 'go' on PATH. The etcd 3.5+ modules need Go >=
+# 1.26 (their go directive); for them /usr/local/go/bin/go is used when the 'go'
+# on PATH is older (Debian's golang-go is 1.19). GOTOOLCHAIN=local: never
+# download another toolchain.
+new_enough() {
+    case "$("$1" env GOVERSION 2>/dev/null)" in
+    go1.2[6-9]* | go1.[3-9][0-9]* | go[2-9]*) return 0 ;;
+    *) return 1 ;;
+    esac
+}
+GO=${GO:-go}
+if [ "$ORIGIN" = module ]; then
+    export GOTOOLCHAIN=local
+    if ! new_enough "$GO" && [ "$GO" = go ] && new_enough /usr/local/go/bin/go; then
+        GO=/usr/local/go/bin/go
+    fi
+fi
+if ! command -v "$GO" >/dev/null 2>&1; then
     skip "the go toolchain is not installed"
+fi
+if [ "$ORIGIN" = module ] && ! new_enough "$GO"; then
+    skip "etcd $EXACT needs Go >= 1.26.0, '$GO' is $("$GO" env GOVERSION 2>/dev/null || echo unknown)"
 fi
 export GOFLAGS=
 
@@ -183,7 +203,7 @@ if [ "$regen" = yes ]; then
         rm -rf "$tmp/raftpb35-module"
         ;;
     esac
-    go mod tidy
+    "$GO" mod tidy
     mkdir -p "$SRC/modules/$MINOR"
     cp go.mod go.sum "$SRC/modules/$MINOR/"
     echo "goref: wrote $SRC/modules/$MINOR/go.mod and go.sum for etcd $EXACT" >&2
@@ -205,9 +225,9 @@ if [ "$ORIGIN" = debian ]; then
     ln -sfn "$SRC" "$GOPATH_DIR/src/goref"
     cd "$GOPATH_DIR/src/goref"
     GO111MODULE=off GOPATH="$GOPATH_DIR:$SYSTEM_GOPATH" \
-        go build -tags "etcd$TAGNUM" -o "$OUT/$OUTNAME" goref
+        "$GO" build -tags "etcd$TAGNUM" -o "$OUT/$OUTNAME" goref
     if [ "${GOREF_VET:-}" = 1 ]; then
-        GO111MODULE=off GOPATH="$GOPATH_DIR:$SYSTEM_GOPATH" go vet -tags "etcd$TAGNUM" goref
+        GO111MODULE=off GOPATH="$GOPATH_DIR:$SYSTEM_GOPATH" "$GO" vet -tags "etcd$TAGNUM" goref
     fi
     echo "goref: built $OUT/$OUTNAME (etcd $EXACT)" >&2
     exit 0
@@ -229,7 +249,7 @@ mkdir -p "$BUILD"
 cp "$MODDIR/go.mod" "$MODDIR/go.sum" "$BUILD/"
 assemble "$BUILD"
 cd "$BUILD"
-if ! go mod download go.etcd.io/etcd/server/v3; then
+if ! "$GO" mod download go.etcd.io/etcd/server/v3; then
     skip "cannot obtain etcd $EXACT's Go modules (module proxy unreachable and not in the module cache, or this Go is older than go.mod asks)"
 fi
 case $MINOR in
@@ -239,11 +259,11 @@ case $MINOR in
     extract_raftpb35 "$BUILD" "$moddir"
     ;;
 esac
-go build -mod=readonly -buildvcs=false -trimpath -tags "etcd$TAGNUM" -o "$OUT/$OUTNAME" .
+"$GO" build -mod=readonly -buildvcs=false -trimpath -tags "etcd$TAGNUM" -o "$OUT/$OUTNAME" .
 if [ "${GOREF_VET:-}" = 1 ]; then
-    go vet -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" .
+    "$GO" vet -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" .
 fi
 if [ "${GOREF_TEST:-}" = 1 ]; then
-    go test -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" -count=1 -v . >&2
+    "$GO" test -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" -count=1 -v . >&2
 fi
 echo "goref: built $OUT/$OUTNAME (etcd $EXACT)" >&2
