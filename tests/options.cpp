@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
-TEST_CASE("defaults are etcd 3.4's constants") {
+using namespace std::chrono_literals;
+
+TEST_CASE("defaults are etcd's constants, the same in every supported release") {
   const rafthttp::transport_options o;
   CHECK(o.stream_buffer_size == 4096);
   CHECK(o.recv_buffer_size == 4096);
@@ -14,4 +16,19 @@ TEST_CASE("defaults are etcd 3.4's constants") {
   CHECK(o.prober_interval == std::chrono::seconds(4));
   CHECK(o.server.read_timeout == std::chrono::seconds(5));
   CHECK(o.min_cluster_version == "3.0.0");
+  CHECK(o.version == rafthttp::newest_etcd_version);
+  CHECK(o.server_version.empty());  // the profile's
+  CHECK(o.max_snapshot_envelope_bytes == 0);  // the profile's
+}
+
+TEST_CASE("set_raft_timeouts sets what etcd's --raft-read-timeout and --raft-write-timeout set") {
+  rafthttp::transport_options o;
+  rafthttp::set_raft_timeouts(o, 15s, 7s);
+  CHECK(o.server.read_timeout == 15s);
+  CHECK(o.client.read_timeout == 15s);
+  CHECK(o.server.idle_timeout == 15s);
+  CHECK(o.server.write_timeout == 7s);
+  CHECK(o.client.write_timeout == 7s);
+  CHECK(o.link_heartbeat_interval == 5s);  // a third of the read timeout, as etcd's stream writer
+  CHECK(o.prober_interval == 4s);          // fixed when etcd starts, whatever the flags
 }

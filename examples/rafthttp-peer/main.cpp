@@ -213,7 +213,7 @@ int run_peer(const config& cfg) {
   snapshot_directory snap_dir;
   if (auto error = snap_dir.open(cfg.snap_dir); !error.empty()) return fail_setup(error);
   saved_dbs dbs;
-  recorder raft(cfg.id, cfg.removed, dbs);
+  recorder raft(cfg.id, cfg.removed, dbs, rafthttp::profile_of(cfg.version).wire_style);
   if (!cfg.log_path.empty() && !raft.open_log(cfg.log_path)) return fail_setup("--log: cannot create " + cfg.log_path);
   hashing_snapshotter snapshotter(snap_dir.path(), dbs);
 

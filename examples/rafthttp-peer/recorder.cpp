@@ -20,8 +20,9 @@ void write_identity(json_writer& w, const peer_identity& identity) {
       .field("etcd_version", identity.etcd_version);
 }
 
-recorder::recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs)
-    : self_(self), removed_(removed.begin(), removed.end()), saved_dbs_(dbs) {}
+recorder::recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs,
+                   rafthttp::raftpb::wire_style style)
+    : self_(self), removed_(removed.begin(), removed.end()), saved_dbs_(dbs), style_(style) {}
 
 recorder::~recorder() {
   if (log_) std::fclose(log_);
@@ -92,6 +93,7 @@ void recorder::record(const message& m, const sha256_sum& sum, clock::time_point
   entries_ += m.entries.size();
   for (const auto& e : m.entries) entry_bytes_ += e.data.size();
   message_bytes_ += encoding_.size();
+  wire_message_bytes_ += rafthttp::raftpb::encoded_size(m, style_);
   if (first_ == clock::time_point{}) first_ = arrival;
   last_ = arrival;
   senders_[m.from].add(encoding_, sum);
@@ -208,6 +210,7 @@ void recorder::write_summary(json_writer& w, const peer_identity& identity, std:
   w.field("entries", entries_)
       .field("entry_bytes", entry_bytes_)
       .field("message_bytes", message_bytes_)
+      .field("wire_message_bytes", wire_message_bytes_)
       .field("span_s", span)
       .field("msgs_per_s", per_second(static_cast<double>(messages_), span))
       .field("mb_per_s", per_second(megabytes(message_bytes_), span));

@@ -14,6 +14,7 @@
 #include "snapshots.hpp"
 
 #include <rafthttp/policy.hpp>
+#include <rafthttp/raftpb/wire_style.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -43,7 +44,10 @@ class recorder {
   // Runs after a message was recorded, with its arrival time.
   using message_hook = std::function<void(const rafthttp::message&, clock::time_point)>;
 
-  recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs);
+  // `style`: our release's raftpb encoding, whose sizes etcd's received-bytes
+  // metric counts (wire_message_bytes).
+  recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs,
+           rafthttp::raftpb::wire_style style);
   ~recorder();
   recorder(const recorder&) = delete;
 
@@ -88,6 +92,7 @@ class recorder {
   rafthttp::member_id self_;
   std::set<rafthttp::member_id> removed_;
   saved_dbs& saved_dbs_;
+  rafthttp::raftpb::wire_style style_;
   message_hook hook_;
   std::FILE* log_ = nullptr;
   std::vector<std::uint8_t> encoding_;  // reused for every message
@@ -99,6 +104,7 @@ class recorder {
   std::uint64_t entries_ = 0;
   std::uint64_t entry_bytes_ = 0;
   std::uint64_t message_bytes_ = 0;
+  std::uint64_t wire_message_bytes_ = 0;
   clock::time_point first_{};
   clock::time_point last_{};
   clock::time_point last_any_{};

@@ -66,6 +66,9 @@ asio::awaitable<std::string> run_snapshot(peer_env& env) {
   auto msnap = snapshot_message(cfg);
   const auto message_bytes = rafthttp::raftpb::encoded_size(msnap);
   const auto total_bytes = message_bytes + cfg.db_size;  // etcd's TotalSize
+  // The same as our release puts them on the wire (and counts them).
+  const auto wire_message_bytes = rafthttp::raftpb::encoded_size(msnap, rafthttp::profile_of(cfg.version).wire_style);
+  const auto wire_total_bytes = wire_message_bytes + cfg.db_size;
   const auto db_sha256 = stream_sha256(cfg.content.seed, db_stream_key, cfg.db_size);
 
   const readiness ready = co_await wait_ready(env);
@@ -89,6 +92,8 @@ asio::awaitable<std::string> run_snapshot(peer_env& env) {
       .field("snap_data_size", cfg.snap_data_size)
       .field("message_bytes", message_bytes)
       .field("total_bytes", total_bytes)
+      .field("wire_message_bytes", wire_message_bytes)
+      .field("wire_total_bytes", wire_total_bytes)
       .field("status", status)
       .field("streams_ready", ready.streams_ready)
       .field("peers_active", ready.peers_active)

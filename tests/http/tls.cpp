@@ -207,6 +207,29 @@ CORO_TEST_CASE("plaintext on a TLS port and TLS on a plain port fail cleanly") {
   CHECK(co_await get_ok(ctx, tls_url, mutual(ca, ca.issue("client", peer_request("client")))));
 }
 
+CORO_TEST_CASE("a TLS handshake that does not finish is cut at the handshake deadline (10 s, as etcd 3.6.14)") {
+  CHECK(tls_options{}.handshake_timeout == 10s);
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  auto options = mutual(ca, ca.issue("server", peer_request("server")));
+  options.handshake_timeout = 300ms;
+  tls_server srv(ctx, options);
+  // A client that connects and never says hello: the server's read timeout
+  // (5 s) is not what ends it.
+  tcp::socket silent(ctx);
+  co_await silent.async_connect(srv.http_server.local_endpoint(), asio::use_awaitable);
+  const auto start = clock::now();
+  std::array<char, 16> buffer{};
+  auto [ec, n] = co_await silent.async_read_some(asio::buffer(buffer), use_tuple);
+  const auto took = clock::now() - start;
+  CHECK(ec);  // closed: EOF or reset
+  CHECK(n == 0);
+  CHECK(took >= 250ms);
+  CHECK(took < 1500ms);
+  // Meanwhile and afterwards, clients that complete their handshakes are served.
+  CHECK_FALSE(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("client", peer_request("client")))));
+}
+
 CORO_TEST_CASE("rotated certificate files take effect on new connections") {
   scratch s;
   test::test_ca old_ca(s.dir, "old"), new_ca(s.dir, "new");

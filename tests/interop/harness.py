@@ -338,14 +338,28 @@ def _run_build(argv, env=None, cwd=None):
         raise Failure(f"{' '.join(map(str, argv))} failed ({proc.returncode}):\n{proc.stderr}")
 
 
+GO_PEER_PREFIX = "rafthttp-peer-go-"
+
+
+def go_peer_release(path):
+    """The etcd minor release a Go peer binary is named after
+    (.../rafthttp-peer-go-3.7 -> "3.7"), as goref/build.sh names them."""
+    name = Path(path).name
+    if not name.startswith(GO_PEER_PREFIX) or not name[len(GO_PEER_PREFIX):]:
+        raise Failure(f"a Go peer must be named {GO_PEER_PREFIX}<minor> (e.g. {GO_PEER_PREFIX}3.7), not {path}")
+    return name[len(GO_PEER_PREFIX):]
+
+
 def ensure_go_peer(path):
-    """Build tests/interop/goref into path (which must end in rafthttp-peer-go)."""
+    """Build tests/interop/goref on the etcd release `path` names
+    (.../rafthttp-peer-go-<minor>) into path."""
     path = Path(path)
-    if path.name != "rafthttp-peer-go":
-        raise Failure(f"--go must name a file called rafthttp-peer-go, not {path}")
+    minor = go_peer_release(path)
     goref = HERE / "goref"
-    sources = list(goref.glob("*.go")) + [goref / "build.sh"]
-    return build_once(path, sources, lambda: _run_build([goref / "build.sh", path.parent]))
+    # (3.6 and 3.7 take their 3.4 encoder from the module modules/3.5 pins.)
+    sources = (list(goref.glob("*.go")) + [goref / "build.sh", HERE / "etcd-versions"] +
+               list((goref / "modules").glob("*/go.*")))
+    return build_once(path, sources, lambda: _run_build([goref / "build.sh", minor, path.parent]))
 
 
 ETCD_GOCODE = Path("/usr/share/gocode")

@@ -357,12 +357,14 @@ def check_echo_counts(check, run, parsed):
     sj, rj = run.json["sender"], run.json["receiver"]
     name = f"{run.name} ({run.impl['sender']}->{run.impl['receiver']})"
     check(f"{name}: the sender sent everything", sj.get("sent") == sj.get("count") and sj.get("dropped") == 0, str(sj))
+    # Sizes as the receiving member's release encodes what it decoded (its
+    # Size()): wire_message_bytes; message_bytes is over etcd 3.4's encoding.
     received = value(r, "etcd_network_peer_received_bytes_total", From="1")
     check(f"{name}: receiver's received bytes from 1 = the messages' protobuf bytes",
-          received == rj.get("message_bytes"), f"{received} vs {rj.get('message_bytes')}")
+          received == rj.get("wire_message_bytes"), f"{received} vs {rj.get('wire_message_bytes')}")
     answers = value(s, "etcd_network_peer_received_bytes_total", From="2")
     check(f"{name}: sender's received bytes from 2 = the echo answers' protobuf bytes",
-          answers == sj.get("received", {}).get("message_bytes"), f"{answers} vs {sj.get('received')}")
+          answers == sj.get("received", {}).get("wire_message_bytes"), f"{answers} vs {sj.get('received')}")
     heartbeats_only(check, f"{name} 1->2", value(s, "etcd_network_peer_sent_bytes_total", To="2") - received,
                     value(r, "etcd_network_peer_received_bytes_total", From="0"))
     heartbeats_only(check, f"{name} 2->1", value(r, "etcd_network_peer_sent_bytes_total", To="1") - answers,
@@ -377,7 +379,7 @@ def check_snapshot_counts(check, run, parsed):
     sj = run.json["sender"]
     name = f"{run.name} ({run.impl['sender']}->{run.impl['receiver']})"
     check(f"{name}: the snapshot was delivered", sj.get("status") == "finish", str(sj))
-    total = sj.get("total_bytes")
+    total = sj.get("wire_total_bytes")  # TotalSize as the sender's release encodes the message
     check(f"{name}: receiver's received bytes from 1 = TotalSize (message + DB)",
           value(r, "etcd_network_peer_received_bytes_total", From="1") == total,
           f"{value(r, 'etcd_network_peer_received_bytes_total', From='1')} vs {total}")
@@ -402,6 +404,8 @@ def main():
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="metrics-compare-"))
     workdir.mkdir(parents=True, exist_ok=True)
     bins = {"cpp": args.cpp.resolve(), "go": args.go.resolve()}
+    # Every peer presents the Go peer's release (its wire profile, for the C++ one).
+    release = ["--etcd-version", harness.go_peer_release(args.go)]
 
     # A window the echo's pipeline can hold (64 queued + 4 in flight): its
     # first answers may leave before its stream writers are attached (the
@@ -410,10 +414,10 @@ def main():
             "--term-every", "100", "--await-acks", "--window", "32"]
     snapshot = ["--mode", "snapshot", "--snap-index", "42", "--snap-term", "2", "--snap-data-size", "100",
                 "--db-size", "1000000"]
-    runs = [Run("echo-a", "go", "cpp", echo, ["--mode", "echo"]),
-            Run("echo-b", "cpp", "go", echo, ["--mode", "echo"]),
-            Run("snap-a", "go", "cpp", snapshot, ["--mode", "sink"]),
-            Run("snap-b", "cpp", "go", snapshot, ["--mode", "sink"])]
+    runs = [Run("echo-a", "go", "cpp", release + echo, release + ["--mode", "echo"]),
+            Run("echo-b", "cpp", "go", release + echo, release + ["--mode", "echo"]),
+            Run("snap-a", "go", "cpp", release + snapshot, release + ["--mode", "sink"]),
+            Run("snap-b", "cpp", "go", release + snapshot, release + ["--mode", "sink"])]
     threads = [threading.Thread(target=run, args=(bins, workdir)) for run in runs]
     for t in threads:
         t.start()

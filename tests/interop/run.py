@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
-"""Interoperability scenarios: the C++ rafthttp-peer against etcd 3.4's Go
-rafthttp (tests/interop/goref) and against a real etcd 3.4.23 server.
+"""Interoperability scenarios: the C++ rafthttp-peer against the Go rafthttp
+of one etcd release (tests/interop/goref, a peer per release) and against a
+real etcd 3.4.23 server.
 
-    run.py SCENARIO --cpp PATH --go PATH --workdir DIR [--etcd PATH --etcdctl PATH --etcdids PATH]
+    run.py SCENARIO --cpp PATH --go .../rafthttp-peer-go-<minor> --workdir DIR
+           [--etcd PATH --etcdctl PATH --etcdids PATH]
+
+The Go peer's name says the release (3.4, 3.5, 3.6, 3.7; tests/interop/etcd-versions);
+every process of the scenario runs with --etcd-version <minor>, so the C++ peer
+uses that release's wire profile, and its messages on the wire must be
+byte-identical to the Go peer's (wire_sha256). The etcd scenarios run with 3.4
+(Debian's etcd); real clusters of the other releases are clusters.py's.
 
 Scenarios (see README.md for what each checks): msgapp, types, echo, pipeline,
 snapshot, cluster-mismatch, removed, restart, dead-url, stability, tls, etcd,
 etcd-tls. The TLS scenarios make their certificates with the openssl tool.
 
---go names the Go peer binary; it is built there (goref/build.sh) when missing
-or out of date. Exit status: 0 all checks passed, 1 a check failed, 77 skipped
+--go names the Go peer binary; it is built there (goref/build.sh <minor>) when
+missing or out of date. Exit status: 0 all checks passed, 1 a check failed, 77 skipped
 because Go, the etcd sources or etcd are missing (1 instead of 77 when
 RAFTHTTP_REQUIRE_INTEROP=1). Missing openssl skips tls and etcd-tls.
 """
@@ -27,7 +35,7 @@ import subprocess
 from pathlib import Path
 
 from harness import (BrokenListener, Checks, Failure, Pki, Proc, Stopwatch, Unavailable, ensure_etcdids, ensure_go_peer,
-                     free_ports, kill_all, sha256_file, unavailable_exit, url, wait_until)
+                     free_ports, go_peer_release, kill_all, sha256_file, unavailable_exit, url, wait_until)
 
 # Go->Go first: it is the reference the other directions are compared with.
 DIRECTIONS = [("go", "go"), ("cpp", "go"), ("go", "cpp"), ("cpp", "cpp")]
@@ -49,8 +57,9 @@ class Run:
 
 
 class Suite:
-    def __init__(self, bins, workdir):
+    def __init__(self, bins, workdir, release):
         self.bins = bins
+        self.release = release  # the etcd minor every process presents (--etcd-version)
         self.work = Path(workdir)
         self.check = Checks()
         self.seq = 0
@@ -60,7 +69,7 @@ class Suite:
         return self.work / name
 
     def peer(self, impl, name, args, env=None):
-        return Proc(name, [self.bins[impl]] + list(args), self.work, env)
+        return Proc(name, [self.bins[impl], "--etcd-version", self.release] + list(args), self.work, env)
 
     def url(self, port):
         return url(port, "https" if self.tls else "http")
@@ -131,6 +140,15 @@ class Reference:
         return False
 
 
+def compare_wire(t, name, run, ref):
+    """The sender put the same bytes on the wire as the Go sender of this
+    release: wire_sha256 covers each message as the sender's release encodes
+    it (for 3.6 and 3.7 not the 3.4 encoding that sha256 covers)."""
+    t.check.equal(f"{name}: sender's wire_sha256 and wire_bytes == go->go's",
+                  (run.send.get("wire_sha256"), run.send.get("wire_bytes")),
+                  (ref.send.get("wire_sha256"), ref.send.get("wire_bytes")))
+
+
 def compare_logs(t, name, run, ref, logs=("recv_log",), ordered=True):
     """Logs of a run equal to those of the Go->Go run with the same flags."""
     for which in logs:
@@ -172,6 +190,7 @@ def scenario_msgapp(t):
             if ref.taken_from(s_impl, r_impl, run):
                 return
             t.check.equal(f"{name}: sender's sha256 == go->go's", s["sha256"], ref.run.send["sha256"])
+            compare_wire(t, name, run, ref.run)
             compare_logs(t, name, run, ref.run)
 
         t.directions(label, body)
@@ -196,6 +215,7 @@ def scenario_types(t):
                           {"sent": n, "by_type": {msg_type: n}, "recv_drops": 0})
             t.check.equal(f"{name}: receiver's sha256 == sender's", run.from_sender().get("sha256"), s["sha256"])
             if not ref.taken_from(s_impl, r_impl, run):
+                compare_wire(t, name, run, ref.run)
                 compare_logs(t, name, run, ref.run)
 
         t.directions(msg_type, body)
@@ -231,6 +251,7 @@ def scenario_echo(t):
             answers = s["received"]["senders"].get("2", {}).get("sha256")
             t.check.equal(f"{name}: answers' sha256 == go->go's", answers,
                           ref.run.send["received"]["senders"].get("2", {}).get("sha256"))
+            compare_wire(t, name, run, ref.run)
             compare_logs(t, name, run, ref.run, logs=("recv_log", "send_log"))
 
         t.directions("echo " + msg_type, body)
@@ -263,6 +284,7 @@ def scenario_pipeline(t):
             t.check.equal(f"{name}: receiver's digest_unordered == sender's",
                           run.from_sender().get("digest_unordered"), s["digest_unordered"])
             if not ref.taken_from(s_impl, r_impl, run):
+                compare_wire(t, name, run, ref.run)
                 compare_logs(t, name, run, ref.run, ordered=False)
 
         t.directions(label, body)
@@ -624,6 +646,7 @@ def scenario_tls(t):
         if ref.taken_from(s_impl, r_impl, run):
             return
         t.check.equal(f"{name}: sender's sha256 == go->go's", s["sha256"], ref.run.send["sha256"])
+        compare_wire(t, name, run, ref.run)
         compare_logs(t, name, run, ref.run)
 
     t.directions("tls-msgapp", msgapp)
@@ -644,6 +667,7 @@ def scenario_tls(t):
             t.check.equal(f"{name}: receiver's sha256 == sender's", run.from_sender().get("sha256"), s["sha256"])
             check_streams(name, run, ["stream Message"])
             if not type_ref.taken_from(s_impl, r_impl, run):
+                compare_wire(t, name, run, type_ref.run)
                 compare_logs(t, name, run, type_ref.run)
 
         t.directions("tls-" + msg_type, types)
@@ -967,7 +991,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     ap.add_argument("--cpp", required=True, help="the C++ rafthttp-peer")
-    ap.add_argument("--go", required=True, help="where the Go peer is (built there if needed): .../rafthttp-peer-go")
+    ap.add_argument("--go", required=True,
+                    help="where the Go peer of one etcd release is (built there if needed): .../rafthttp-peer-go-<minor>")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--etcd", default=shutil.which("etcd"))
     ap.add_argument("--etcdctl", default=shutil.which("etcdctl"))
@@ -979,6 +1004,10 @@ def main():
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     try:
+        release = go_peer_release(args.go)
+        if args.scenario in WITH_ETCD and release != "3.4":
+            raise Failure(f"the {args.scenario} scenario runs a real etcd 3.4.23 (Debian's) with the 3.4 peers; "
+                          "real clusters of the other releases are clusters.py's")
         bins = {"cpp": Path(args.cpp).resolve(), "go": ensure_go_peer(Path(args.go).resolve())}
         if args.scenario in WITH_OPENSSL and shutil.which("openssl") is None:
             raise Unavailable("the 'openssl' command line tool is not installed (Debian: openssl)")
@@ -997,7 +1026,7 @@ def main():
         print(f"FAIL: the C++ peer {bins['cpp']} is not an executable")
         return 1
 
-    t = Suite(bins, workdir)
+    t = Suite(bins, workdir, release)
     try:
         if args.scenario in WITH_ETCD:
             SCENARIOS[args.scenario](t, args.etcd, args.etcdctl, etcdids)
@@ -1006,7 +1035,7 @@ def main():
     finally:
         kill_all()
     ok = not t.check.failed
-    print(f"{args.scenario}: {t.check.passed} checks passed, {len(t.check.failed)} failed, {clock}"
+    print(f"{args.scenario} (etcd {release}): {t.check.passed} checks passed, {len(t.check.failed)} failed, {clock}"
           f" (logs and JSON in {workdir})")
     for label in t.check.failed:
         print(f"  failed: {label}")

@@ -29,7 +29,7 @@ using rafthttp::test::to_hex;
 namespace {
 
 struct release {
-  const char* file;
+  std::string_view file;
   wire_style style;
 };
 
@@ -54,7 +54,7 @@ TEST_CASE("every release's messages and entries: encoded byte-identically in its
   for (const auto& r : releases) {
     CAPTURE(r.file);
     std::map<std::string, int> seen;
-    golden::for_each_line(r.file, [&](const std::string& kind, golden::tokens& t, const std::string& comment) {
+    golden::for_each_line(std::string(r.file), [&](const std::string& kind, golden::tokens& t, const std::string& comment) {
       if (kind != "message" && kind != "traffic" && kind != "entry") return;
       const auto bytes = t.hex();
       CAPTURE(to_hex(bytes).substr(0, 200));
@@ -92,7 +92,7 @@ TEST_CASE("every release's other values decode equal (they travel inside entries
   for (const auto& r : releases) {
     CAPTURE(r.file);
     int checked = 0;
-    golden::for_each_line(r.file, [&](const std::string& kind, golden::tokens& t) {
+    golden::for_each_line(std::string(r.file), [&](const std::string& kind, golden::tokens& t) {
       const auto bytes = [&] { return t.hex(); };
       if (kind == "confstate") {
         const auto b = bytes();
@@ -128,7 +128,7 @@ TEST_CASE("every release's decode inputs decode as that release decodes them; ma
   for (const auto& r : releases) {
     CAPTURE(r.file);
     int decoded_equal = 0, refused = 0;
-    golden::for_each_line(r.file, [&](const std::string& kind, golden::tokens& t, const std::string& comment) {
+    golden::for_each_line(std::string(r.file), [&](const std::string& kind, golden::tokens& t, const std::string& comment) {
       if (kind != "decode") return;
       const auto bytes = t.hex();
       const auto expected = t.message();
@@ -154,7 +154,7 @@ TEST_CASE("every release's reject inputs are refused, unless 3.4.23 accepts them
   for (const auto& r : releases) {
     CAPTURE(r.file);
     int refused = 0;
-    golden::for_each_line(r.file, [&](const std::string& kind, golden::tokens& t, const std::string& comment) {
+    golden::for_each_line(std::string(r.file), [&](const std::string& kind, golden::tokens& t, const std::string& comment) {
       if (kind != "reject") return;
       const auto bytes = t.hex();
       CAPTURE(comment);
@@ -172,7 +172,7 @@ TEST_CASE("every release's reject inputs are refused, unless 3.4.23 accepts them
 TEST_CASE("link heartbeats of every release are recognised by their meaning") {
   int seen = 0;
   for (const auto& r : releases) {
-    golden::for_each_line(r.file, [&](const std::string& kind, golden::tokens& t) {
+    golden::for_each_line(std::string(r.file), [&](const std::string& kind, golden::tokens& t) {
       if (kind != "message" && kind != "decode") return;
       const auto bytes = t.hex();
       const auto expected = t.message();

@@ -193,7 +193,7 @@ type raftPolicy struct{ rec *recorder }
 
 func (p raftPolicy) Process(ctx context.Context, m *raftpb.Message) error {
 	n := fromPB37(m)
-	return p.rec.process(&n, encodeDigest(&n))
+	return p.rec.process(&n, encodeDigest(&n), proto.Size(m))
 }
 
 func (p raftPolicy) IsIDRemoved(id uint64) bool  { return p.rec.isIDRemoved(id) }

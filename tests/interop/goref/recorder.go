@@ -67,21 +67,22 @@ type recorder struct {
 	logFile *os.File
 	log     *bufio.Writer
 
-	mu           sync.Mutex
-	frozen       bool
-	messages     uint64
-	byType       map[string]uint64
-	entries      uint64
-	entryBytes   uint64
-	messageBytes uint64
-	first, last  time.Time // accepted messages
-	lastAny      time.Time // any message reaching Process, rejected ones included
-	senders      map[uint64]*messageDigest
-	snapshots    []snapshotRecord
-	rejected     map[uint64]uint64
-	unreachable  map[uint64]uint64
-	reportSnap   []reportSnapshotRecord
-	echoReplies  uint64
+	mu               sync.Mutex
+	frozen           bool
+	messages         uint64
+	byType           map[string]uint64
+	entries          uint64
+	entryBytes       uint64
+	messageBytes     uint64
+	wireMessageBytes uint64
+	first, last      time.Time // accepted messages
+	lastAny          time.Time // any message reaching Process, rejected ones included
+	senders          map[uint64]*messageDigest
+	snapshots        []snapshotRecord
+	rejected         map[uint64]uint64
+	unreachable      map[uint64]uint64
+	reportSnap       []reportSnapshotRecord
+	echoReplies      uint64
 
 	unreachableTotal uint64 // atomic
 	arrived          chan struct{}
@@ -121,9 +122,11 @@ func (r *recorder) openLog(path string) error {
 	return nil
 }
 
-// process is rafthttp.Raft's Process: the adapter passes the converted message
-// and its etcd 3.4 encoding (what the digests and sizes are defined over).
-func (r *recorder) process(m *message, encoding []byte) error {
+// process is rafthttp.Raft's Process: the adapter passes the converted message,
+// its etcd 3.4 encoding (what the digests and sizes are defined over) and the
+// Size() of the message as this release decoded it (what etcd's received-bytes
+// metric counts: wire_message_bytes).
+func (r *recorder) process(m *message, encoding []byte, wireSize int) error {
 	arrival := time.Now()
 	removed := r.removed[m.From]
 	sum := sha256.Sum256(encoding)
@@ -141,7 +144,7 @@ func (r *recorder) process(m *message, encoding []byte) error {
 	r.mu.Lock()
 	recorded := !r.frozen
 	if recorded {
-		r.record(m, encoding, &sum, arrival, removed, snapshot, line)
+		r.record(m, encoding, wireSize, &sum, arrival, removed, snapshot, line)
 	}
 	r.mu.Unlock()
 
@@ -161,7 +164,7 @@ func (r *recorder) process(m *message, encoding []byte) error {
 }
 
 // record updates the record; r.mu is held.
-func (r *recorder) record(m *message, encoding []byte, sum *[sha256.Size]byte,
+func (r *recorder) record(m *message, encoding []byte, wireSize int, sum *[sha256.Size]byte,
 	arrival time.Time, removed bool, snapshot *snapshotRecord, line []byte) {
 	if line != nil {
 		r.log.Write(line)
@@ -178,6 +181,7 @@ func (r *recorder) record(m *message, encoding []byte, sum *[sha256.Size]byte,
 		r.entryBytes += uint64(len(m.Entries[i].Data))
 	}
 	r.messageBytes += uint64(len(encoding))
+	r.wireMessageBytes += uint64(wireSize)
 	if r.first.IsZero() {
 		r.first = arrival
 	}
@@ -339,6 +343,7 @@ type receiverJSON struct {
 	Entries             uint64                 `json:"entries"`
 	EntryBytes          uint64                 `json:"entry_bytes"`
 	MessageBytes        uint64                 `json:"message_bytes"`
+	WireMessageBytes    uint64                 `json:"wire_message_bytes"`
 	SpanS               float64                `json:"span_s"`
 	MsgsPerS            float64                `json:"msgs_per_s"`
 	MBPerS              float64                `json:"mb_per_s"`
@@ -368,6 +373,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 		Entries:             r.entries,
 		EntryBytes:          r.entryBytes,
 		MessageBytes:        r.messageBytes,
+		WireMessageBytes:    r.wireMessageBytes,
 		Senders:             map[string]senderJSON{},
 		Snapshots:           append([]snapshotRecord{}, r.snapshots...),
 		RejectedFromRemoved: hexKeyed(r.rejected),
