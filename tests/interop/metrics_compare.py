@@ -42,7 +42,9 @@ HERE = Path(__file__).resolve().parent
 SKIP = 77
 PREFIX = "etcd_network_"  # rafthttp's families; Go's process also exports go_*, process_*, etcd_snap_*
 SCRAPE_AFTER = 7.0        # s after the sender is ready: its work done, the 5 s prober monitors reported
-LINK_HEARTBEAT_BYTES = 30  # protobuf size of a 3.4 link heartbeat (PROTOCOL.md 6.3: a 38-byte frame)
+# The protobuf size of a link heartbeat as each release encodes it (etcd 3.4
+# and 3.5 write every field, 3.6 all but the snapshot, 3.7 only the type).
+LINK_HEARTBEAT_BYTES = {"3.4": 30, "3.5": 30, "3.6": 20, "3.7": 2}
 
 
 # ------------------------------------------------------------ the parser ----
@@ -342,17 +344,17 @@ def compare(check, label, go, cpp, go_observed=frozenset()):
     return sorted(go_shape)
 
 
-def heartbeats_only(check, label, extra, heartbeat_bytes_seen):
-    """Bytes a sender counted beyond the messages: link heartbeats, 30 B each;
-    the receiver counted the same under From "0", give or take what was in
-    flight at the two scrapes (one per stream)."""
+def heartbeats_only(check, label, extra, heartbeat_bytes_seen, release):
+    """Bytes a sender counted beyond the messages: link heartbeats (of the
+    release's size each); the receiver counted the same under From "0", give
+    or take what was in flight at the two scrapes (one per stream)."""
+    heartbeat = LINK_HEARTBEAT_BYTES[release]
     check(f"{label}: the rest of the sent bytes are link heartbeats ({extra:.0f} B)",
-          extra >= 0 and extra % LINK_HEARTBEAT_BYTES == 0 and
-          abs(extra - heartbeat_bytes_seen) <= 2 * LINK_HEARTBEAT_BYTES,
+          extra >= 0 and extra % heartbeat == 0 and abs(extra - heartbeat_bytes_seen) <= 2 * heartbeat,
           f"{extra} B beyond the messages, {heartbeat_bytes_seen} B of heartbeats received")
 
 
-def check_echo_counts(check, run, parsed):
+def check_echo_counts(check, run, parsed, release):
     s, r = parsed["sender"], parsed["receiver"]
     sj, rj = run.json["sender"], run.json["receiver"]
     name = f"{run.name} ({run.impl['sender']}->{run.impl['receiver']})"
@@ -366,15 +368,15 @@ def check_echo_counts(check, run, parsed):
     check(f"{name}: sender's received bytes from 2 = the echo answers' protobuf bytes",
           answers == sj.get("received", {}).get("wire_message_bytes"), f"{answers} vs {sj.get('received')}")
     heartbeats_only(check, f"{name} 1->2", value(s, "etcd_network_peer_sent_bytes_total", To="2") - received,
-                    value(r, "etcd_network_peer_received_bytes_total", From="0"))
+                    value(r, "etcd_network_peer_received_bytes_total", From="0"), release)
     heartbeats_only(check, f"{name} 2->1", value(r, "etcd_network_peer_sent_bytes_total", To="1") - answers,
-                    value(s, "etcd_network_peer_received_bytes_total", From="0"))
+                    value(s, "etcd_network_peer_received_bytes_total", From="0"), release)
     for side, local, remote in (("sender", "1", "2"), ("receiver", "2", "1")):
         check(f"{name}: {side} counts one active peer", value(parsed[side], "etcd_network_active_peers",
                                                                Local=local, Remote=remote) == 1)
 
 
-def check_snapshot_counts(check, run, parsed):
+def check_snapshot_counts(check, run, parsed, release):
     s, r = parsed["sender"], parsed["receiver"]
     sj = run.json["sender"]
     name = f"{run.name} ({run.impl['sender']}->{run.impl['receiver']})"
@@ -384,7 +386,7 @@ def check_snapshot_counts(check, run, parsed):
           value(r, "etcd_network_peer_received_bytes_total", From="1") == total,
           f"{value(r, 'etcd_network_peer_received_bytes_total', From='1')} vs {total}")
     heartbeats_only(check, f"{name} 1->2", value(s, "etcd_network_peer_sent_bytes_total", To="2") - (total or 0),
-                    value(r, "etcd_network_peer_received_bytes_total", From="0"))
+                    value(r, "etcd_network_peer_received_bytes_total", From="0"), release)
     check(f"{name}: one snapshot sent", value(s, "etcd_network_snapshot_send_success", To="2") == 1)
     check(f"{name}: one snapshot received", value(r, "etcd_network_snapshot_receive_success", From="1") == 1)
     check(f"{name}: nothing in flight", value(s, "etcd_network_snapshot_send_inflights_total", To="2") == 0 and
@@ -405,7 +407,8 @@ def main():
     workdir.mkdir(parents=True, exist_ok=True)
     bins = {"cpp": args.cpp.resolve(), "go": args.go.resolve()}
     # Every peer presents the Go peer's release (its wire profile, for the C++ one).
-    release = ["--etcd-version", harness.go_peer_release(args.go)]
+    minor = harness.go_peer_release(args.go)
+    release = ["--etcd-version", minor]
 
     # A window the echo's pipeline can hold (64 queued + 4 in flight): its
     # first answers may leave before its stream writers are attached (the
@@ -453,9 +456,9 @@ def main():
                                 GO_OBSERVER_SERIES))
         compared.update(compare(check, f"{title} receiver (Go vs C++)", parsed[b]["receiver"], parsed[a]["receiver"]))
     for run_name in ("echo-a", "echo-b"):
-        check_echo_counts(check, by_name[run_name], parsed[run_name])
+        check_echo_counts(check, by_name[run_name], parsed[run_name], minor)
     for run_name in ("snap-a", "snap-b"):
-        check_snapshot_counts(check, by_name[run_name], parsed[run_name])
+        check_snapshot_counts(check, by_name[run_name], parsed[run_name], minor)
 
     print(f"families compared: {', '.join(sorted(compared))}")
     go_only = sorted({name for run in runs for role in ("sender", "receiver") if run.impl[role] == "go"
