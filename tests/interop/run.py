@@ -317,6 +317,10 @@ def scenario_snapshot(t):
         if files == [file_name]:
             t.check.equal(f"{name}: SHA-256 of {file_name} on disk", sha256_file(snap_dir / file_name), s["db_sha256"])
         if not ref.taken_from(s_impl, r_impl, run):
+            # The MsgSnap envelope as the release encodes it (its TotalSize).
+            t.check.equal(f"{name}: sender's wire_message_bytes and wire_total_bytes == go->go's",
+                          (s.get("wire_message_bytes"), s.get("wire_total_bytes")),
+                          (ref.run.send.get("wire_message_bytes"), ref.run.send.get("wire_total_bytes")))
             compare_logs(t, name, run, ref.run)
 
     t.directions("snapshot", body)
