@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rafthttp {
 
@@ -72,27 +73,28 @@ inline asio::awaitable<void> serve_downgrade_enabled(std::shared_ptr<core> c, ht
   (void)co_await ex.respond(200, std::move(headers), enabled ? "true" : "false");
 }
 
+inline void append_json_strings(std::string& out, const std::vector<std::string>& texts) {
+  out += '[';
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, texts[i]);
+  }
+  out += ']';
+}
+
 // etcd's membership.Member as encoding/json writes it (empty name, client URLs
 // and a false isLearner are omitted).
 inline void append_member_json(std::string& out, const member_info& m) {
-  out += "{\"id\":" + std::to_string(m.id) + ",\"peerURLs\":[";
-  for (std::size_t i = 0; i < m.peer_urls.size(); ++i) {
-    if (i > 0) out += ',';
-    append_json_string(out, m.peer_urls[i]);
-  }
-  out += ']';
+  out += "{\"id\":" + std::to_string(m.id) + ",\"peerURLs\":";
+  append_json_strings(out, m.peer_urls);
   if (m.is_learner) out += ",\"isLearner\":true";
   if (!m.name.empty()) {
     out += ",\"name\":";
     append_json_string(out, m.name);
   }
   if (!m.client_urls.empty()) {
-    out += ",\"clientURLs\":[";
-    for (std::size_t i = 0; i < m.client_urls.size(); ++i) {
-      if (i > 0) out += ',';
-      append_json_string(out, m.client_urls[i]);
-    }
-    out += ']';
+    out += ",\"clientURLs\":";
+    append_json_strings(out, m.client_urls);
   }
   out += '}';
 }

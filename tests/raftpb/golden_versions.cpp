@@ -109,12 +109,7 @@ TEST_CASE("every release's other values decode equal (they travel inside entries
         check_decodes_to(b, hard_state{t.u64(), t.u64(), t.u64()});
       } else if (kind == "confchange") {
         const auto b = bytes();
-        conf_change cc;
-        cc.id = t.u64();
-        cc.type = t.enumeration<conf_change_type>();
-        cc.node_id = t.u64();
-        cc.context = t.bytes();
-        check_decodes_to(b, cc);
+        check_decodes_to(b, t.conf_change());
       } else {
         return;
       }

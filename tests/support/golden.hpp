@@ -98,6 +98,14 @@ class tokens {
     s.metadata.conf_state = conf_state();
     return s;
   }
+  raftpb::conf_change conf_change() {
+    raftpb::conf_change cc;
+    cc.id = u64();
+    cc.type = enumeration<raftpb::conf_change_type>();
+    cc.node_id = u64();
+    cc.context = bytes();
+    return cc;
+  }
   raftpb::message message() {
     raftpb::message m;
     m.type = enumeration<raftpb::message_type>();
