@@ -122,6 +122,32 @@ CORO_TEST_CASE("POST /raft: methods, versions, cluster id") {
   CHECK(f.raft.processed.size() == 1);
 }
 
+// Go's handlers compare the header's value, so a request without the header
+// is a mismatch too (412), on every endpoint.
+CORO_TEST_CASE("a request without X-Etcd-Cluster-ID is refused 412 on every endpoint") {
+  fixture f(ctx);
+  const auto to = f.t.local_endpoint();
+  auto without = [](http::fields h) {
+    h.erase("X-Etcd-Cluster-ID");
+    return h;
+  };
+  auto r = co_await raw_round_trip(ctx, to, request_text("POST", "/raft", without(go_headers()), encoded(heartbeat())));
+  CHECK(r.status == 412);
+  CHECK(r.body == "cluster ID mismatch\n");
+  r = co_await raw_round_trip(ctx, to, request_text("GET", "/raft/stream/message/2", without(stream_headers())));
+  CHECK(r.status == 412);
+  CHECK(r.body == "cluster ID mismatch\n");
+  auto snap = heartbeat();
+  snap.type = message_type::MsgSnap;
+  r = co_await raw_round_trip(ctx, to, request_text("POST", "/raft/snapshot", without(go_headers()),
+                                                    snapshot_body(snap, "DB")));
+  CHECK(r.status == 412);
+  CHECK(r.body == "cluster ID mismatch\n");
+  CHECK(f.raft.processed.empty());
+  CHECK(f.snaps.dbs.empty());
+  CHECK_FALSE(f.t.find_peer(2)->streams_attached(stream_type::message));
+}
+
 CORO_TEST_CASE("POST /raft: bodies and Process outcomes") {
   fixture f(ctx);
   const auto to = f.t.local_endpoint();
@@ -199,6 +225,26 @@ CORO_TEST_CASE("POST /raft: a message type no release knows is ignored, as raft 
   const auto r = co_await raw_round_trip(ctx, to, request_text("POST", "/raft", go_headers(), encoded(heartbeat())));
   CHECK(r.status == 204);
   CHECK(f.raft.processed.size() == 1);
+}
+
+CORO_TEST_CASE("POST /raft: a body above the limit is 413, and the connection ends") {
+  auto o = fixture::options();
+  o.server.max_body_bytes = 1024;
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, o);
+  REQUIRE_FALSE(t.listen(http::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+  auto big = heartbeat();
+  big.context = std::string(2000, 'c');
+  const auto r = co_await raw_round_trip(ctx, t.local_endpoint(), request_text("POST", "/raft", go_headers(), encoded(big)));
+  CHECK(r.status == 413);
+  CHECK(r.body == "error reading raft message\n");
+  CHECK(r.headers.get("Connection") == "close");
+  CHECK(raft.processed.empty());
+  auto small = heartbeat();
+  small.context = std::string(500, 'c');
+  const auto ok = co_await raw_round_trip(ctx, t.local_endpoint(), request_text("POST", "/raft", go_headers(), encoded(small)));
+  CHECK(ok.status == 204);
 }
 
 CORO_TEST_CASE("POST /raft from an unknown sender adds a remote from valid X-PeerURLs only") {

@@ -126,3 +126,23 @@ CORO_TEST_CASE("stop does not wait for blocked requests: they are cancelled") {
   CHECK(raft.unreachable.empty());  // nothing reaches raft after stop
   server.release_all();
 }
+
+// Go: the pipeline marks a URL that failed a POST unreachable, so the next
+// POST goes to the next URL (TestPipelineSendFailed shows the report; the
+// failover is picker's). A remote has no streams to move the picker for it.
+CORO_TEST_CASE("a failed POST moves the pipeline on to the next URL of the member") {
+  test::recording_server live(ctx);
+  test::recording_raft raft;
+  test::memory_snapshotter snaps;
+  test_transport t(ctx.get_executor(), raft, snaps, options());
+  // URL lists are sorted: the dead one (nothing listens on port 1) comes first.
+  const auto urls = *url_list::parse("http://127.0.0.1:1," + live.url().joined());
+  REQUIRE(urls[0].port == "1");
+  t.add_remote(2, urls);
+  for (std::uint64_t i = 0; i < 40; ++i) t.send(app(i));  // within the 64-message queue
+  CO_WAIT_UNTIL(live.received.size() + static_cast<std::size_t>(raft.unreachable[2]) >= 40);
+  // At most the POSTs that had picked the dead URL before the first failed
+  // (one per worker) are lost; everything after goes to the live URL.
+  CHECK(live.received.size() >= 40 - options().pipeline_workers);
+  co_await t.async_stop();
+}

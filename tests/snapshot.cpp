@@ -185,6 +185,52 @@ CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure rep
   co_await p.receiver.async_stop();
 }
 
+// Go's snapshotSender marks a URL whose POST failed unreachable, so that the
+// next snapshot goes to the member's next URL. The member's first URL here
+// serves its streams (which so never move the picker) but fails snapshots.
+CORO_TEST_CASE("a failed snapshot POST moves the sender on to the member's next URL") {
+  detail::notifier never(ctx.get_executor());
+  http::router first_routes;
+  first_routes.mount("/raft/stream/", [&](http::exchange& ex) -> asio::awaitable<void> {
+    http::fields headers;
+    headers.add("X-Server-Version", std::string(profile_of(newest_etcd_version).server_version));
+    (void)co_await ex.start_chunked(200, headers);
+    co_await never.wait();
+  });
+  int first_snapshots = 0;
+  first_routes.mount("/raft/snapshot", [&](http::exchange& ex) -> asio::awaitable<void> {
+    ++first_snapshots;
+    (void)co_await ex.respond_error(500, "broken");
+  });
+  http::server first(ctx.get_executor(), first_routes);
+  REQUIRE_FALSE(first.listen({asio::ip::make_address("127.0.0.1"), 0}));
+
+  scratch_dir dir;
+  test::recording_raft receiver_raft, sender_raft;
+  file_snapshotter receiver_snaps(dir.path), sender_snaps(fs::temp_directory_path());
+  snapshot_transport receiver(ctx.get_executor(), receiver_raft, receiver_snaps, options(2));
+  REQUIRE_FALSE(receiver.listen({asio::ip::make_address("127.0.0.2"), 0}));  // sorts after 127.0.0.1
+  snapshot_transport sender(ctx.get_executor(), sender_raft, sender_snaps, options(1));
+  const auto urls = *url_list::parse("http://127.0.0.1:" + std::to_string(first.local_endpoint().port()) +
+                                     ",http://127.0.0.2:" + std::to_string(receiver.local_endpoint().port()));
+  sender.add_peer(2, urls);
+  CO_WAIT_UNTIL(sender.find_peer(2)->reader_attached(stream_type::message));
+
+  const auto db = db_bytes(1000);
+  const auto failed = co_await sender.async_send_snapshot(
+      snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK(failed);
+  CHECK(first_snapshots == 1);
+  const auto ec = co_await sender.async_send_snapshot(
+      snapshot_message(msnap(6), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  CHECK_FALSE(ec);
+  CHECK(first_snapshots == 1);
+  CHECK(dir.files() == std::vector<std::string>{"0000000000000006.snap.db"});
+  never.notify();
+  co_await sender.async_stop();
+  co_await receiver.async_stop();
+}
+
 CORO_TEST_CASE("the receiver's snapshotter fails: 500, failure reported, no .snap.db") {
   pair p(ctx);
   fs::remove_all(p.dir.path);  // nowhere to write (as root too)

@@ -112,6 +112,35 @@ TEST_CASE("bad records are errors, not crashes") {
   CHECK_FALSE(error_of("01" "0000000000000080" "0000000000000000"));
 }
 
+// The limit bounds a whole AppEntries record, not each entry alone: entries
+// that each fit but together exceed it would otherwise be buffered without
+// bound while the record is assembled.
+TEST_CASE("an AppEntries record is bounded as a whole, its entries' lengths summed") {
+  constexpr std::size_t limit = 1024;
+  detail::byte_buffer record;
+  *record.grow(1) = 0x01;
+  detail::append_be64(record, 3);
+  for (int i = 0; i < 3; ++i) {  // three entries of 400 bytes: each below the limit, together above
+    detail::append_be64(record, 400);
+    std::fill_n(record.grow(400), 400, std::uint8_t{0});
+  }
+  msgappv2_decoder decoder(2, 1, limit);
+  CHECK(decoder.feed(record.bytes(), [](message&) {}) == errc::frame_too_large);
+  // Two of them fit (and decode as empty entries).
+  detail::byte_buffer fits;
+  *fits.grow(1) = 0x01;
+  detail::append_be64(fits, 2);
+  for (int i = 0; i < 2; ++i) {
+    detail::append_be64(fits, 400);
+    std::fill_n(fits.grow(400), 400, std::uint8_t{0x50});  // field 10 (reject) = 0, repeated
+  }
+  detail::append_be64(fits, 0);
+  msgappv2_decoder second(2, 1, limit);
+  int delivered = 0;
+  CHECK_FALSE(second.feed(fits.bytes(), [&](message& m) { delivered += static_cast<int>(m.entries.size()); }));
+  CHECK(delivered == 2);
+}
+
 TEST_CASE("random and mutated streams never crash") {
   const auto seed = from_hex(spec_bytes);
   std::mt19937_64 rng(11);
