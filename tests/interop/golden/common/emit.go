@@ -120,7 +120,7 @@ func emitClassified(c *collector, desc string, b []byte, want *Message, accepted
 			}
 			desc = strings.TrimSpace(desc + " [Go 3.4.23 accepts this]")
 		}
-		c.lineWithComment("reject", b, "# "+strings.ReplaceAll(err.Error(), "\n", " "), desc)
+		c.lineWithComment("reject", b, "# "+errorText(err), desc)
 		return
 	}
 	got := messageTok(&m)
@@ -197,7 +197,7 @@ func (g *Gen) MessageBytes(desc string, b []byte) {
 func (g *Gen) Decode(desc string, b []byte) {
 	m, note, err := unmarshalMessageNote(b)
 	if err != nil {
-		g.c.lineWithComment("reject", b, "# "+strings.ReplaceAll(err.Error(), "\n", " "), desc)
+		g.c.lineWithComment("reject", b, "# "+errorText(err), desc)
 		return
 	}
 	if note != "" {
@@ -222,3 +222,10 @@ func Fatalf(format string, args ...any) { fatalf(format, args...) }
 
 // MaxU64 is 2^64-1.
 const MaxU64 = maxU64
+
+// errorText is an error's text on one line, the same from every build:
+// google.golang.org/protobuf puts a non-breaking space in place of a space at
+// random (chosen per binary) so that nobody relies on its texts.
+func errorText(err error) string {
+	return strings.NewReplacer("\n", " ", "\u00a0", " ").Replace(err.Error())
+}
