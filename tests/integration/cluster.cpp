@@ -3,6 +3,7 @@
 // pause/resume, membership changes and stop with traffic in flight.
 #include <rafthttp/testing.hpp>
 
+#include "support/fault_proxy.hpp"
 #include "support/recording_raft.hpp"
 
 #include <doctest/doctest.h>
@@ -151,23 +152,45 @@ TEST_CASE("remove and update a peer with traffic in flight; stop with traffic in
   CHECK(count_from(c.raft(3), 2) == received);  // nothing after the stop
 }
 
-// Go: TestSendMessageWhenStreamIsBroken.
+// Go: TestSendMessageWhenStreamIsBroken. Each member dials the other
+// through a fault proxy, so that every connection between them is a link the
+// test can reset (RST to both ends): both streams each way, and whatever
+// else is open. Then 1 sends a heartbeat every millisecond, as Go's test
+// does, until one arrives: it can only come over a new connection.
 TEST_CASE("delivery resumes quickly after every connection broke") {
   asio::io_context io(1);
   test_cluster c(io, 2);
-  c.connect_all();
+  test::fault_proxy to1(io, c.transport(1).local_endpoint());
+  test::fault_proxy to2(io, c.transport(2).local_endpoint());
+  c.transport(1).add_peer(2, to2.url());
+  c.transport(2).add_peer(1, to1.url());
   REQUIRE(c.run_until([&] { return c.streams_attached(); }));
-  // Restarting 2's transport on the same port kills every connection.
-  c.transport(2).cut_peer(1);
-  c.transport(2).mend_peer(1);
-  const auto& p = *c.transport(1).find_peer(2);
-  (void)p;
+  // 1's readers dialled 2 and 2's dialled 1, each stream once, through the proxies.
+  REQUIRE(to2.open_links("/raft/stream/") == 2);
+  REQUIRE(to1.open_links("/raft/stream/") == 2);
+
+  const auto links_before = to1.links() + to2.links();
+  to1.reset_all();
+  to2.reset_all();
+  REQUIRE(to1.open_links() + to2.open_links() == 0);
+  for (const auto* proxy : {&to1, &to2})
+    for (const auto& link : proxy->all_links()) CHECK(link->was_reset);
+
   const auto start = std::chrono::steady_clock::now();
-  std::size_t delivered = c.raft(2).processed.size();
-  for (int i = 0; i < 100 && c.raft(2).processed.size() == delivered; ++i) {
+  auto took = std::chrono::steady_clock::duration::zero();
+  while (c.raft(2).processed.empty() && took < 2s) {
     c.transport(1).send(make(message_type::MsgHeartbeat, 1, 2));
     c.run_for(1ms);
+    took = std::chrono::steady_clock::now() - start;
   }
-  CHECK(c.raft(2).processed.size() > delivered);
-  CHECK(std::chrono::steady_clock::now() - start < 200ms);
+  REQUIRE(!c.raft(2).processed.empty());
+  CHECK(c.raft(2).processed[0].type == message_type::MsgHeartbeat);
+  MESSAGE("delivered again after ", std::chrono::duration<double, std::milli>(took).count(), " ms");
+  CHECK(took < 200ms);  // Go's test: 50 ms
+  CHECK(to1.links() + to2.links() > links_before);  // over a new connection
+
+  // The streams come back too, on new connections.
+  REQUIRE(c.run_until([&] { return c.streams_attached(); }));
+  CHECK(to2.open_links("/raft/stream/") == 2);
+  CHECK(to1.open_links("/raft/stream/") == 2);
 }
