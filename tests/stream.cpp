@@ -6,10 +6,13 @@
 
 #include "support/coro.hpp"
 #include "support/raw_http.hpp"
+#include "support/recorded_log.hpp"
 #include "support/recording_raft.hpp"
 
 #include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/transport.hpp>
+
+#include <asio/detached.hpp>
 
 #include <doctest/doctest.h>
 
@@ -116,35 +119,126 @@ CORO_TEST_CASE("the reader dials GET /raft/stream/<type>/<local id> with etcd's 
 }
 
 CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 410 is critical") {
-  int status = 412;
-  fake_peer peer(ctx, [&status](http::exchange& ex) { return answer_status(ex, status); });
+  // Go's table: 200 attaches; a transport error, 202, 400, 404 and 412 do
+  // not. Each failure here follows an active peer (its streams attached and
+  // then ended cleanly, which is no failure), so that deactivating is its
+  // doing, with its reason.
+  int status = 200;
+  int generation = 0;  // a 200 body ends once the generation changed
+  detail::notifier bodies(ctx.get_executor());
+  fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
+    if (status != 200) {
+      co_await answer_status(ex, status);
+      co_return;
+    }
+    const int mine = generation;
+    (void)co_await ex.start_chunked(200, version_headers());
+    while (generation == mine) co_await bodies.wait();
+    (void)co_await ex.finish_chunked();
+  });
+  test::recorded_log log;
+  auto options = fast_options(1);
+  options.log = log.sink();
+  options.client.read_timeout = 5s;  // a held body never times out within the test
   test::recording_raft raft;
   test::memory_snapshotter snaps;
-  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
-  t.add_peer(2, url_of(peer.server.local_endpoint()));
+  test_transport t(ctx.get_executor(), raft, snaps, options);
+  const auto url = url_of(peer.server.local_endpoint());
+  t.add_peer(2, url);
+  const auto& p = *t.find_peer(2);
+  constexpr std::string_view deactivated = "peer became inactive (message send to peer failed)";
+
+  // Answers `failure` to the dials that follow an active peer's streams;
+  // returns the reason the peer became inactive for.
+  auto fail_after_active = [&](int failure) -> asio::awaitable<std::string> {
+    status = 200;
+    CO_WAIT_UNTIL(p.status().active() && p.reader_attached(stream_type::message) &&
+                  p.reader_attached(stream_type::msgapp));
+    const auto before = log.find(deactivated).size();
+    status = failure;
+    ++generation;  // the bodies end (EOF): the readers dial again
+    bodies.notify();
+    CO_WAIT_UNTIL(!p.status().active());
+    const auto lines = log.find(deactivated);
+    REQUIRE(lines.size() == before + 1);
+    co_return lines.back()->fields.at("error");
+  };
+  for (const auto& [failure, reason] : {std::pair<int, const char*>{202, "unhandled http status 202"},
+                                        {400, "unhandled http status 400"},
+                                        {404, "peer failed to find local node"},
+                                        {412, "precondition failed (cluster ID or version mismatch)"}}) {
+    CAPTURE(failure);
+    const auto why = co_await fail_after_active(failure);
+    CHECK(why == reason);
+  }
+  CHECK(raft.critical_errors.empty());
+
+  // Failing, two readers dial once per 20 ms each at most.
+  const auto dials_before = peer.requests.size();
   co_await elapse(ctx, 300ms);
-  // Two readers, one dial each per 20 ms at most.
-  const auto dials = peer.requests.size();
+  const auto dials = peer.requests.size() - dials_before;
   CHECK(dials >= 6);
   CHECK(dials <= 2 * (300 / 20 + 2));
-  CHECK_FALSE(t.find_peer(2)->status().active());
+  CHECK_FALSE(p.status().active());
+
   status = 410;
   CO_WAIT_UNTIL(!raft.critical_errors.empty());
   CHECK(raft.critical_errors[0] == errc::member_removed);
+
+  // A transport error: the URL now leads nowhere (nothing listens on port 1).
+  status = 200;
+  CO_WAIT_UNTIL(p.status().active() && p.reader_attached(stream_type::message) &&
+                p.reader_attached(stream_type::msgapp));
+  const auto before = log.find(deactivated).size();
+  t.update_peer(2, *url_list::parse("http://127.0.0.1:1"));
+  ++generation;
+  bodies.notify();
+  CO_WAIT_UNTIL(!p.status().active());
+  const auto lines = log.find(deactivated);
+  REQUIRE(lines.size() == before + 1);
+  CHECK(lines.back()->fields.at("error").starts_with("failed to dial http://127.0.0.1:1: "));
   co_await t.async_stop();
 }
 
 CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support streams; status stays") {
-  fake_peer peer(ctx, [](http::exchange& ex) -> asio::awaitable<void> {
-    (void)co_await ex.respond_error(404, "404 page not found");
+  // The peer is active (its streams attached, then ended cleanly); from then
+  // on every dial is answered as etcd 2.0 would: 404 without X-Server-Version.
+  // That is no failure: the peer stays active, since the same time.
+  bool old_server = false;
+  int generation = 0;
+  detail::notifier bodies(ctx.get_executor());
+  fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
+    if (old_server) {
+      (void)co_await ex.respond_error(404, "404 page not found");
+      co_return;
+    }
+    const int mine = generation;
+    (void)co_await ex.start_chunked(200, version_headers());
+    while (generation == mine) co_await bodies.wait();
+    (void)co_await ex.finish_chunked();
   });
+  test::recorded_log log;
+  auto options = fast_options(1);
+  options.log = log.sink();
+  options.client.read_timeout = 5s;
   test::recording_raft raft;
   test::memory_snapshotter snaps;
-  test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+  test_transport t(ctx.get_executor(), raft, snaps, options);
   t.add_peer(2, url_of(peer.server.local_endpoint()));
-  // A successful pipeline POST would activate; no stream answer may deactivate afterwards.
-  CO_WAIT_UNTIL(peer.requests.size() >= 4);
-  CHECK_FALSE(t.find_peer(2)->reader_attached(stream_type::message));
+  const auto& p = *t.find_peer(2);
+  CO_WAIT_UNTIL(p.status().active() && p.reader_attached(stream_type::message) &&
+                p.reader_attached(stream_type::msgapp));
+  const auto since = p.status().since();
+  old_server = true;
+  ++generation;
+  bodies.notify();
+  for (const auto type : {stream_type::message, stream_type::msgapp})
+    CO_WAIT_UNTIL(log.count("peer does not support this stream type", "stream-type", stream_name(type)) >= 2);
+  CHECK(p.status().active());
+  CHECK(p.status().since() == since);
+  CHECK(log.count("peer became inactive (message send to peer failed)") == 0);
+  CHECK_FALSE(p.reader_attached(stream_type::message));
+  CHECK_FALSE(p.reader_attached(stream_type::msgapp));
   co_await t.async_stop();
 }
 
@@ -173,20 +267,33 @@ CORO_TEST_CASE("a stream that falls silent times out, deactivates and is rediall
 }
 
 CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches raft") {
-  for (const auto type : {stream_type::message, stream_type::msgapp}) {
+  // A message frame of 4 bytes that are no protobuf (a field of wire type 7,
+  // which does not exist); for msgappv2, the same bytes are 7 link
+  // heartbeats, then a record of type 4, which does not exist either. The
+  // read timeout is far away: the stream ends for its bytes.
+  const std::string garbage("\x00\x00\x00\x00\x00\x00\x00\x04\x0f\xff\xff\xff", 12);
+  for (const auto& [type, expected] : {std::pair{stream_type::message, errc::malformed_protobuf},
+                                       std::pair{stream_type::msgapp, errc::unknown_record_type}}) {
+    CAPTURE(stream_name(type));
     int served = 0;
     fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
+      if (ex.request().path() != "/raft/stream/" + std::string(path_segment(type)) + "/1") co_return;  // 500
       ++served;
       (void)co_await ex.start_chunked(200, version_headers());
-      const std::string garbage("\x00\x00\x00\x00\x00\x00\x00\x04\xff\xff\xff\xff\x07", 13);
       (void)co_await ex.write_chunk({reinterpret_cast<const std::uint8_t*>(garbage.data()), garbage.size()});
-      co_await elapse(ctx, 1s);
+      co_await elapse(ctx, 10s);
     });
+    test::recorded_log log;
+    auto options = fast_options(1);
+    options.log = log.sink();
+    options.client.read_timeout = 5s;
     test::recording_raft raft;
     test::memory_snapshotter snaps;
-    test_transport t(ctx.get_executor(), raft, snaps, fast_options(1));
+    test_transport t(ctx.get_executor(), raft, snaps, options);
     t.add_peer(2, url_of(peer.server.local_endpoint()));
-    CO_WAIT_UNTIL(served >= 6);  // each stream dropped and redialled
+    CO_WAIT_UNTIL(log.reader_losses(type).size() >= 3);  // each stream dropped and redialled
+    CHECK(served >= 3);
+    for (const auto& error : log.reader_losses(type)) CHECK(error == make_error_code(expected).message());
     CHECK(raft.processed.empty());
     CHECK_FALSE(t.find_peer(2)->reader_attached(type));
     co_await t.async_stop();
