@@ -73,14 +73,40 @@ void mutate_and_check(const std::vector<std::vector<std::uint8_t>>& seed_inputs,
   }
 }
 
-// Feeds a stream decoder in random pieces until it reports an error or the input ends.
-template <class Decoder>
-void feed_in_pieces(Decoder& decoder, std::span<const std::uint8_t> input, std::mt19937_64& rng) {
-  while (!input.empty()) {
-    const auto n = std::min<std::size_t>(1 + rng() % 64, input.size());
-    if (decoder.feed(input.first(n), [](message& m) { CHECK(raftpb::encoded_size(m) < (1u << 20)); })) return;
-    input = input.subspan(n);
+// Feeds a stream decoder until it reports an error or the input ends, in
+// random pieces of up to 64 bytes, or for a quarter of the inputs one byte
+// at a time: then the bytes of the record that brought each message are
+// known, from the end of the one before to the byte that completed it.
+// `check(message, record_bytes)` sees each message (record_bytes 0: unknown).
+template <class Decoder, class Check>
+void feed_in_pieces(Decoder& decoder, std::span<const std::uint8_t> input, std::mt19937_64& rng, Check check) {
+  const bool bytewise = rng() % 4 == 0;
+  std::size_t fed = 0;
+  std::size_t previous_end = 0;
+  while (fed < input.size()) {
+    const auto n = bytewise ? 1 : std::min<std::size_t>(1 + rng() % 64, input.size() - fed);
+    const auto error = decoder.feed(input.subspan(fed, n), [&](message& m) {
+      check(m, bytewise ? fed + n - previous_end : 0);
+      previous_end = fed + n;
+    });
+    if (error) return;
+    fed += n;
   }
+}
+
+// The decoders' limit on a frame or record, drawn for each input between 1
+// byte and twice the input's size: the seeds' frames and records fall on both
+// sides of it, so that what it lets through can be checked against it.
+std::size_t limit_for(std::span<const std::uint8_t> input, std::mt19937_64& rng) {
+  return 1 + rng() % (2 * input.size() + 1);
+}
+
+// A message's payload bytes (entries' data, context, snapshot data): each
+// of them came from the frame or record that carried the message.
+std::size_t payload_bytes(const message& m) {
+  std::size_t n = m.context.size() + m.snapshot.data.size();
+  for (const auto& e : m.entries) n += e.data.size();
+  return n;
 }
 
 }  // namespace
@@ -108,15 +134,27 @@ TEST_CASE("message-stream decoder: 100 000+ hostile inputs") {
     frames.push_back(std::move(frame));
   }
   mutate_and_check(frames, [](std::span<const std::uint8_t> input, std::mt19937_64& rng) {
-    codec::message_stream_decoder decoder(4096);
-    feed_in_pieces(decoder, input, rng);
+    const auto limit = limit_for(input, rng);
+    codec::message_stream_decoder decoder(limit);
+    feed_in_pieces(decoder, input, rng, [&](const message& m, std::size_t) {
+      CHECK(decoder.message_bytes() <= limit);  // the frame's length
+      CHECK(payload_bytes(m) <= limit);
+    });
   });
 }
 
 TEST_CASE("msgappv2 decoder: 100 000+ hostile inputs") {
   auto streams = seeds("streams.txt", "bytes", 4096);
   mutate_and_check(streams, [](std::span<const std::uint8_t> input, std::mt19937_64& rng) {
-    codec::msgappv2_decoder decoder(2, 1, 4096);
-    feed_in_pieces(decoder, input, rng);
+    const auto limit = limit_for(input, rng);
+    codec::msgappv2_decoder decoder(2, 1, limit);
+    feed_in_pieces(decoder, input, rng, [&](const message& m, std::size_t record_bytes) {
+      // The limit bounds a full-message record's protobuf, and an AppEntries
+      // record's entries with their 8-byte lengths; outside it are at most
+      // a type byte, a length or count, and an AppEntries record's commit.
+      CHECK(record_bytes <= limit + 1 + 8 + 8);
+      CHECK(payload_bytes(m) <= limit);
+      CHECK(m.entries.size() <= limit / 2);  // 2 bytes each at least in a protobuf, 8 in AppEntries
+    });
   });
 }
