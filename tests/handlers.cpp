@@ -7,6 +7,7 @@
 #include "support/raw_http.hpp"
 #include "support/recording_raft.hpp"
 
+#include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/transport.hpp>
 
 #include <doctest/doctest.h>
@@ -25,7 +26,8 @@ constexpr std::string_view newest_server_version = profile_of(newest_etcd_versio
 
 // Local member 1 of cluster 7b, with peer 2 (unreachable: only its handlers matter).
 struct fixture {
-  explicit fixture(asio::io_context& ctx) : t(ctx.get_executor(), raft, snaps, options()) {
+  explicit fixture(asio::io_context& ctx, transport_options o = options())
+      : t(ctx.get_executor(), raft, snaps, std::move(o)) {
     REQUIRE_FALSE(t.listen(http::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
     t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
   }
@@ -308,13 +310,37 @@ CORO_TEST_CASE("stream endpoint: every rejection, with version headers") {
 }
 
 CORO_TEST_CASE("stream endpoint: a dial is answered 200 at once, then link heartbeats") {
-  fixture f(ctx);
-  const auto r = co_await raw_round_trip(ctx, f.t.local_endpoint(),
-                                         request_text("GET", "/raft/stream/message/0002", stream_headers()), false);
-  CHECK(r.status == 200);
-  CHECK(r.headers.get("Transfer-Encoding") == "chunked");
-  CHECK(r.headers.get("X-Server-Version") == newest_server_version);
+  auto options = fixture::options();
+  options.link_heartbeat_interval = 50ms;
+  fixture f(ctx, options);
+  auto conn = http::connection::make(ctx.get_executor());
+  REQUIRE_FALSE(co_await conn->connect(http::tcp::resolver::results_type::create(f.t.local_endpoint(), "", ""),
+                                       http::deadline_after(2s)));
+  const auto dial = request_text("GET", "/raft/stream/message/0002", stream_headers());
+  REQUIRE_FALSE(co_await conn->write(asio::buffer(dial), http::deadline_after(2s)));
+  http::parser parser(http::parser::kind::response, 64 * 1024);
+  detail::byte_buffer buffer;
+  http::message_reader reader(*conn, parser, buffer);
+  REQUIRE_FALSE(co_await reader.read_head(http::deadline_after(2s)));
+  CHECK(parser.response().status == 200);
+  CHECK(parser.response().headers.get("Transfer-Encoding") == "chunked");
+  CHECK(parser.response().headers.get("X-Server-Version") == newest_server_version);
   CHECK(f.t.find_peer(2)->streams_attached(stream_type::message));
+
+  // With nothing to send, the body carries link heartbeats, message frames
+  // as a peer's reader decodes them: two of them, and nothing else.
+  codec::message_stream_decoder decoder;
+  std::vector<message> received;
+  while (received.size() < 2) {
+    std::error_code ec;
+    const auto piece = co_await reader.read_body_some(2s, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE_FALSE(piece.empty());  // the body goes on
+    REQUIRE_FALSE(decoder.feed(piece, [&](message& m) { received.push_back(m); }));
+  }
+  for (const auto& m : received) CHECK(raftpb::is_link_heartbeat(m));
+  CHECK(f.raft.processed.empty());
+  conn->close();
 }
 
 CORO_TEST_CASE("POST /raft/snapshot: envelope checks, then DB saved before Process") {
@@ -396,13 +422,18 @@ CORO_TEST_CASE("POST /raft/snapshot: the envelope limit is the profile's, 64 MiB
 CORO_TEST_CASE("/raft/probing answers any method; other paths 404") {
   fixture f(ctx);
   const auto to = f.t.local_endpoint();
-  for (const char* method : {"GET", "POST", "HEAD"}) {
-    if (std::string_view(method) == "HEAD") continue;  // no body to read
+  for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {
+    CAPTURE(method);
     const auto r = co_await raw_round_trip(ctx, to, request_text(method, "/raft/probing", {}));
     CHECK(r.status == 200);
     CHECK(r.body.starts_with("{\"OK\":true,\"Now\":\""));
     CHECK(r.body.ends_with("Z\"}\n"));
   }
+  // Not HEAD: our server answers a HEAD with the body too (http::exchange::
+  // respond does not look at the method), which RFC 9110 forbids and which a
+  // keep-alive client reads as the start of the next answer; Go's server
+  // sends the head alone. A bug of http/server.hpp, to be tested here with
+  // HEAD pipelined before a GET once it is fixed.
   for (const char* path : {"/", "/raft/", "/raft/snapshot/", "/raft/foo", "/member", "/versions"}) {
     const auto r = co_await raw_round_trip(ctx, to, request_text("GET", path, {}));
     CHECK(r.status == 404);
