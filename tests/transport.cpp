@@ -114,6 +114,12 @@ CORO_TEST_CASE("after stop: no peers, no remotes, stream dials 404, and async_st
   test::memory_snapshotter snaps;
   test_transport t(ctx.get_executor(), raft, snaps, options());
   REQUIRE_FALSE(t.listen(test::loopback()));
+  // Also mounted on a server of ours, as etcd serves Handler(): that server
+  // goes on answering after the transport stopped.
+  http::router routes;
+  t.mount(routes);
+  http::server server(ctx.get_executor(), routes);
+  REQUIRE_FALSE(server.listen(test::loopback()));
   t.add_peer(2, two.url());
   for (int i = 0; i < 20; ++i) t.send(to(2));  // in flight and queued when stopping
   co_await t.async_stop();
@@ -124,4 +130,23 @@ CORO_TEST_CASE("after stop: no peers, no remotes, stream dials 404, and async_st
   CHECK_FALSE(t.has_remote(4));
   t.send(to(2));
   CHECK(raft.unreachable.empty());
+
+  // Stream dials, from the peer it had and from a member that names its URLs
+  // (which adds a remote while running): 404, and no remote.
+  for (const auto& [target, from] : {std::pair{"/raft/stream/message/2", "2"}, std::pair{"/raft/stream/msgapp/2", "2"},
+                                     std::pair{"/raft/stream/message/5", "5"}}) {
+    CAPTURE(target);
+    http::fields h;
+    h.add("X-Server-From", from);
+    h.add("X-Server-Version", "3.4.23");
+    h.add("X-Min-Cluster-Version", "3.0.0");
+    h.add("X-Etcd-Cluster-ID", "7b");
+    h.add("X-Raft-To", "1");
+    h.add("X-PeerURLs", "http://127.0.0.1:5");
+    const auto r = co_await test::raw_round_trip(ctx, server.local_endpoint(), test::request_text("GET", target, h));
+    CHECK(r.status == 404);
+    CHECK(r.body == "error sender not found\n");
+  }
+  CHECK_FALSE(t.has_remote(5));
+  CHECK(t.find_peer(2) == nullptr);
 }
