@@ -47,12 +47,12 @@ TEST_CASE("plain and erroring policies are called through the erased callbacks")
   auto callbacks = detail::make_raft_callbacks(plain);
   CHECK(callbacks.synchronous());
   message m;
-  CHECK_FALSE(callbacks.process_now(callbacks.self, m));
+  CHECK_FALSE(callbacks.process_now(m));
   CHECK(plain.processed == 1);
   erroring_raft erroring;
   auto erroring_callbacks = detail::make_raft_callbacks(erroring);
-  CHECK(erroring_callbacks.process_now(erroring_callbacks.self, m) == errc::member_removed);
-  const bool has_critical_hook = erroring_callbacks.critical_error != nullptr;
+  CHECK(erroring_callbacks.process_now(m) == errc::member_removed);
+  const bool has_critical_hook = erroring_callbacks.critical_error_fn != nullptr;
   CHECK_FALSE(has_critical_hook);
   awaitable_raft awaiting;
   CHECK_FALSE(detail::make_raft_callbacks(awaiting).synchronous());

@@ -46,6 +46,8 @@ enum class errc {
   snapshot_source_failed,   // the DB body source failed or had the wrong size
   snapshot_save_failed,     // the Snapshotter could not persist the DB
   process_failed,           // Raft::process returned an error
+  policy_threw,             // a policy or hook of the user's threw an exception (logged with its what())
+  internal_error,           // an exception (a bug of ours, std::bad_alloc) ended the operation (logged)
 };
 
 class error_category final : public std::error_category {
@@ -84,6 +86,8 @@ class error_category final : public std::error_category {
       case errc::snapshot_source_failed: return "snapshot body source failed";
       case errc::snapshot_save_failed: return "failed to save KV snapshot";
       case errc::process_failed: return "error processing raft message";
+      case errc::policy_threw: return "the policy threw an exception";
+      case errc::internal_error: return "internal error (an exception ended the operation)";
     }
     return "rafthttp error " + std::to_string(value);
   }

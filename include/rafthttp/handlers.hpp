@@ -187,7 +187,7 @@ inline asio::awaitable<void> serve_stream(std::shared_ptr<registry> members, htt
     (void)co_await reject(404, target.error);
     co_return;
   }
-  if (c.stopped || c.raft.is_id_removed(c.raft.self, target.from)) {
+  if (c.stopped || c.raft.is_id_removed(target.from)) {
     (void)co_await reject(c.stopped ? 404 : 410, c.stopped ? "error sender not found" : "removed member");
     co_return;
   }
@@ -335,7 +335,7 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
          {"incoming-snapshot-index", std::to_string(m.snapshot.metadata.index)},
          {"incoming-snapshot-message-size-bytes", std::to_string(message_bytes)}});
   exchange_db_reader body(ex, leftover);
-  ec = co_await c.snapshotter.save_db(c.snapshotter.self, m, body);
+  ec = co_await c.snapshotter.save_db(m, body);
   if (ec) {
     receive_failures.inc();
     c.log(log_level::warn, "failed to save incoming database snapshot",

@@ -44,13 +44,23 @@ class logger {
 
   [[nodiscard]] bool enabled(log_level level) const { return sink_ && level >= min_level_; }
 
+  // A sink that throws loses that line, and only that line: logging never
+  // fails the operation that logs (sink_exceptions() counts them).
   void operator()(log_level level, std::string_view message, std::initializer_list<log_field> fields = {}) const {
-    if (enabled(level)) sink_(level, message, std::span<const log_field>(fields.begin(), fields.size()));
+    if (!enabled(level)) return;
+    try {
+      sink_(level, message, std::span<const log_field>(fields.begin(), fields.size()));
+    } catch (...) {
+      ++sink_exceptions_;
+    }
   }
+
+  [[nodiscard]] std::uint64_t sink_exceptions() const { return sink_exceptions_; }
 
  private:
   log_sink sink_;
   log_level min_level_ = log_level::debug;
+  mutable std::uint64_t sink_exceptions_ = 0;
 };
 
 // etcd merges repeated log lines (pkg/logutil's MergeLogger: the first line,

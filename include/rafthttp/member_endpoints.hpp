@@ -51,14 +51,37 @@ inline asio::awaitable<void> refuse_method(http::exchange& ex, std::string_view 
   return out + "}";
 }
 
+// Calls a hook of the user's; what it throws is reported and answered 500.
+template <class Hook>
+[[nodiscard]] bool call_hook(core& c, std::string_view name, Hook&& hook) {
+  try {
+    hook();
+    return true;
+  } catch (...) {
+    c.report_policy_exception(name, std::current_exception());
+    return false;
+  }
+}
+
+inline asio::awaitable<void> answer_hook_failure(core& c, http::exchange& ex) {
+  http::fields headers;
+  headers.add("X-Etcd-Cluster-ID", c.cluster_id);
+  (void)co_await ex.respond_error(500, "member endpoint hook failed", std::move(headers));
+}
+
 inline asio::awaitable<void> serve_version(std::shared_ptr<core> c, http::exchange& ex) {
   if (ex.request().method != "GET") {
     co_await refuse_method(ex, "GET");
     co_return;
   }
+  std::string body;
+  if (!call_hook(*c, "member version hooks", [&] { body = versions_json(*c); })) {
+    co_await answer_hook_failure(*c, ex);
+    co_return;
+  }
   http::fields headers;
   headers.add("Content-Type", "application/json");
-  (void)co_await ex.respond(200, std::move(headers), versions_json(*c));
+  (void)co_await ex.respond(200, std::move(headers), body);
 }
 
 inline asio::awaitable<void> serve_downgrade_enabled(std::shared_ptr<core> c, http::exchange& ex) {
@@ -69,7 +92,12 @@ inline asio::awaitable<void> serve_downgrade_enabled(std::shared_ptr<core> c, ht
   http::fields headers;
   headers.add("X-Etcd-Cluster-ID", c->cluster_id);
   headers.add("Content-Type", "text/plain");
-  const bool enabled = c->options.member.downgrade_enabled && c->options.member.downgrade_enabled();
+  bool enabled = false;
+  const auto& hook = c->options.member.downgrade_enabled;
+  if (hook && !call_hook(*c, "downgrade_enabled", [&] { enabled = hook(); })) {
+    co_await answer_hook_failure(*c, ex);
+    co_return;
+  }
   (void)co_await ex.respond(200, std::move(headers), enabled ? "true" : "false");
 }
 
@@ -111,9 +139,15 @@ inline asio::awaitable<void> serve_members(std::shared_ptr<core> c, http::exchan
     co_return;
   }
   std::string body = "[";
-  for (const auto& m : c->options.member.members()) {
-    if (body.size() > 1) body += ',';
-    append_member_json(body, m);
+  const bool listed = call_hook(*c, "members", [&] {
+    for (const auto& m : c->options.member.members()) {
+      if (body.size() > 1) body += ',';
+      append_member_json(body, m);
+    }
+  });
+  if (!listed) {
+    co_await answer_hook_failure(*c, ex);
+    co_return;
   }
   body += "]\n";  // json.Encoder ends with a newline
   headers.add("Content-Type", "application/json");

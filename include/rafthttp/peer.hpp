@@ -71,7 +71,9 @@ class peer : public std::enable_shared_from_this<peer> {
   // etcd's snapshot sender: an independent POST per snapshot; on_done gets
   // the outcome (errc::stopped if the peer stops first).
   void send_snapshot(snapshot_message sm) {
-    asio::co_spawn(context_.core->executor, run_snapshot(shared_from_this(), std::move(sm)), asio::detached);
+    auto core = context_.core;
+    detail::spawn(core->executor, run_snapshot(shared_from_this(), std::move(sm)),
+                  [core](std::exception_ptr e) { core->report_task_exception("snapshot sender", e); });
   }
 
   // The writer a stream handler hands an incoming connection of `type` to.
@@ -139,16 +141,39 @@ class peer : public std::enable_shared_from_this<peer> {
   [[nodiscard]] detail::peer_context& context() { return context_; }
 
  private:
+  // An exception that ends a transfer fails it as any failure does: raft
+  // hears of it, on_done gets an error.
   asio::awaitable<void> run_snapshot([[maybe_unused]] std::shared_ptr<peer> self, snapshot_message sm) {
     auto running = context_.core->tasks.track();
     std::error_code ec = errc::stopped;
     if (!context_.stopped()) {
-      detail::snapshot_sender sender(context_, sm);
-      const auto it = snapshots_.insert(snapshots_.end(), &sender);
-      ec = co_await sender.run();
-      snapshots_.erase(it);
+      try {
+        ec = co_await send_registered(sm);
+      } catch (...) {
+        context_.core->report_task_exception("snapshot sender", std::current_exception());
+        context_.report_snapshot(snapshot_status::failure);
+        ec = errc::internal_error;
+      }
     }
-    if (sm.on_done) sm.on_done(ec);
+    if (!sm.on_done) co_return;
+    try {
+      sm.on_done(ec);
+    } catch (...) {
+      context_.core->report_policy_exception("snapshot on_done", std::current_exception());
+    }
+  }
+
+  // Sends `sm`, listed in snapshots_ (for stop() to abort) while it runs.
+  asio::awaitable<std::error_code> send_registered(snapshot_message& sm) {
+    detail::snapshot_sender sender(context_, sm);
+    struct listed {
+      listed(std::list<detail::snapshot_sender*>& l, detail::snapshot_sender* s) : list(l), at(l.insert(l.end(), s)) {}
+      listed(const listed&) = delete;
+      ~listed() { list.erase(at); }
+      std::list<detail::snapshot_sender*>& list;
+      std::list<detail::snapshot_sender*>::iterator at;
+    } registration(snapshots_, &sender);
+    co_return co_await sender.run();
   }
 
   // `size`: m's protobuf size.

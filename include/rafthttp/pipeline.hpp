@@ -7,11 +7,10 @@
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 
 #include <memory>
 #include <vector>
@@ -31,8 +30,7 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
 
   // `owner` keeps the peer (or remote) that owns the peer_context alive.
   void start(const std::shared_ptr<void>& owner) {
-    for (std::size_t i = 0; i < in_flight_.size(); ++i)
-      asio::co_spawn(peer_.core->executor, work(shared_from_this(), owner, i), asio::detached);
+    for (std::size_t i = 0; i < in_flight_.size(); ++i) start_worker(owner, i);
   }
 
   // Ends the workers; queued messages are dropped silently (as etcd does).
@@ -73,6 +71,17 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
 
   [[nodiscard]] bool stopped() const { return stopped_ || peer_.stopped(); }
 
+  // A worker that an exception ended (its POST lost) is replaced: the queue
+  // keeps its four workers.
+  void start_worker(const std::shared_ptr<void>& owner, std::size_t slot) {
+    detail::spawn(peer_.core->executor, work(shared_from_this(), owner, slot),
+                  [self = shared_from_this(), owner, slot](std::exception_ptr e) {
+                    self->peer_.core->report_task_exception("pipeline", e);
+                    self->in_flight_[slot] = nullptr;
+                    if (!self->stopped()) self->start_worker(owner, slot);
+                  });
+  }
+
   asio::awaitable<void> work([[maybe_unused]] std::shared_ptr<pipeline> self, [[maybe_unused]] std::shared_ptr<void> owner,
                              std::size_t slot) {
     auto running = peer_.core->tasks.track();
@@ -87,10 +96,19 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
       --size_;
       queued_bytes_ -= current.body.size();
       peer_.dequeued();
+      // Counted against the peer's cap until the POST ends, however it ends.
+      const byte_release counted(*this, current.body.size());
       co_await post(current, in_flight_[slot]);
-      release(current.body.size());  // counted against the peer's cap until the POST ends
     }
   }
+
+  struct byte_release {
+    byte_release(pipeline& p, std::size_t n) : owner(p), bytes(n) {}
+    byte_release(const byte_release&) = delete;
+    ~byte_release() { owner.release(bytes); }
+    pipeline& owner;
+    std::size_t bytes;
+  };
 
   asio::awaitable<void> post(const job& j, std::shared_ptr<http::connection>& in_flight) {
     auto& core = *peer_.core;

@@ -20,6 +20,22 @@
 // do). A synchronous process runs inline when a stream delivers; an awaitable one
 // runs from per-peer queues (etcd's recvc/propc) so that a slow proposal holds
 // up nothing else.
+//
+// Exceptions. Every function of a policy, and every hook of the options (the
+// log sink, the member endpoints' hooks, a snapshot's db_source and on_done),
+// is called on the transport's thread, and should not throw. When one does
+// anyway (a bug in the user's code), the transport logs "policy threw an
+// exception" with the function's name and the exception's what(), counts it
+// (transport::policy_exceptions()), and goes on as if the call had failed:
+//   process            -> errc::policy_threw: that message is lost, as after any
+//                         error of process (a POST is answered 500, a stream goes
+//                         on with the next message)
+//   is_id_removed      -> false (the sender is not taken for removed)
+//   report_*, on_critical_error, on_done, the log sink -> the call is dropped
+//   save_db            -> errc::policy_threw: the snapshot's POST is answered 500
+//   a db_source        -> the snapshot fails and is reported to raft
+//   the member hooks   -> the request is answered 500
+// Nothing is left waiting and nothing leaks. (etcd's Go member panics.)
 #pragma once
 
 #include <rafthttp/error.hpp>
@@ -30,6 +46,8 @@
 
 #include <concepts>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -86,24 +104,88 @@ concept raft_policy = requires(R& raft, message& m, member_id id, snapshot_statu
 
 namespace detail {
 
+// What the transport does with an exception a policy threw: log and count it.
+using policy_exception_handler = std::function<void(std::string_view function, std::exception_ptr)>;
+
 // The Raft policy behind function pointers, so that the machinery underneath
-// is compiled once rather than once per policy type.
+// is compiled once rather than once per policy type. The member functions are
+// the only way in: they turn what the policy throws into the failure the
+// header comment lists.
 struct raft_callbacks {
   void* self = nullptr;
   // Exactly one of the two is set, as the policy's process is plain or awaitable.
-  std::error_code (*process_now)(void*, message&) = nullptr;
-  asio::awaitable<std::error_code> (*process_async)(void*, message&) = nullptr;
-  bool (*is_id_removed)(void*, member_id) = nullptr;
-  void (*report_unreachable)(void*, member_id) = nullptr;
-  void (*report_snapshot)(void*, member_id, snapshot_status) = nullptr;
+  std::error_code (*process_now_fn)(void*, message&) = nullptr;
+  asio::awaitable<std::error_code> (*process_async_fn)(void*, message&) = nullptr;
+  bool (*is_id_removed_fn)(void*, member_id) = nullptr;
+  void (*report_unreachable_fn)(void*, member_id) = nullptr;
+  void (*report_snapshot_fn)(void*, member_id, snapshot_status) = nullptr;
   // Optional (etcd's ErrorC): errors after which the member should stop.
-  void (*critical_error)(void*, std::error_code) = nullptr;
+  void (*critical_error_fn)(void*, std::error_code) = nullptr;
+  policy_exception_handler on_exception;
 
-  [[nodiscard]] bool synchronous() const { return process_now != nullptr; }
+  [[nodiscard]] bool synchronous() const { return process_now_fn != nullptr; }
+
+  std::error_code process_now(message& m) const {
+    try {
+      return process_now_fn(self, m);
+    } catch (...) {
+      return threw("process");
+    }
+  }
+
+  asio::awaitable<std::error_code> process_async(message& m) const {
+    std::exception_ptr thrown;
+    try {
+      co_return co_await process_async_fn(self, m);
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    co_return threw("process", thrown);
+  }
 
   asio::awaitable<std::error_code> process(message& m) const {
-    if (process_now) co_return process_now(self, m);
-    co_return co_await process_async(self, m);
+    if (process_now_fn) co_return process_now(m);
+    co_return co_await process_async(m);
+  }
+
+  [[nodiscard]] bool is_id_removed(member_id id) const {
+    try {
+      return is_id_removed_fn(self, id);
+    } catch (...) {
+      (void)threw("is_id_removed");
+      return false;
+    }
+  }
+
+  void report_unreachable(member_id id) const {
+    try {
+      report_unreachable_fn(self, id);
+    } catch (...) {
+      (void)threw("report_unreachable");
+    }
+  }
+
+  void report_snapshot(member_id id, snapshot_status s) const {
+    try {
+      report_snapshot_fn(self, id, s);
+    } catch (...) {
+      (void)threw("report_snapshot");
+    }
+  }
+
+  void critical_error(std::error_code ec) const {
+    if (!critical_error_fn) return;
+    try {
+      critical_error_fn(self, ec);
+    } catch (...) {
+      (void)threw("on_critical_error");
+    }
+  }
+
+  // Reports the exception being handled (or `thrown`); errc::policy_threw.
+  std::error_code threw(std::string_view function, std::exception_ptr thrown = std::current_exception()) const {
+    if (on_exception) on_exception(function, thrown);
+    return errc::policy_threw;
   }
 };
 
@@ -140,27 +222,39 @@ raft_callbacks make_raft_callbacks(R& raft) {
   using adapter = raft_adapter<R>;
   raft_callbacks c;
   c.self = &raft;
-  if constexpr (is_awaitable<typename adapter::result>::value) c.process_async = &adapter::process_async;
-  else c.process_now = &adapter::process_now;
-  c.is_id_removed = &adapter::is_id_removed;
-  c.report_unreachable = &adapter::report_unreachable;
-  c.report_snapshot = &adapter::report_snapshot;
+  if constexpr (is_awaitable<typename adapter::result>::value) c.process_async_fn = &adapter::process_async;
+  else c.process_now_fn = &adapter::process_now;
+  c.is_id_removed_fn = &adapter::is_id_removed;
+  c.report_unreachable_fn = &adapter::report_unreachable;
+  c.report_snapshot_fn = &adapter::report_snapshot;
   if constexpr (requires(R& r, std::error_code ec) { r.on_critical_error(ec); })
-    c.critical_error = &adapter::critical_error;
+    c.critical_error_fn = &adapter::critical_error;
   return c;
 }
 
 // The Snapshotter policy behind a function pointer, as the Raft policy.
 struct snapshotter_callbacks {
   void* self = nullptr;
-  asio::awaitable<std::error_code> (*save_db)(void*, const message&, db_reader&) = nullptr;
+  asio::awaitable<std::error_code> (*save_db_fn)(void*, const message&, db_reader&) = nullptr;
+  policy_exception_handler on_exception;
+
+  asio::awaitable<std::error_code> save_db(const message& m, db_reader& body) const {
+    std::exception_ptr thrown;
+    try {
+      co_return co_await save_db_fn(self, m, body);
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    if (on_exception) on_exception("save_db", thrown);
+    co_return errc::policy_threw;
+  }
 };
 
 template <snapshotter_policy S>
 snapshotter_callbacks make_snapshotter_callbacks(S& snapshotter) {
   snapshotter_callbacks c;
   c.self = &snapshotter;
-  c.save_db = [](void* self, const message& m, db_reader& body) { return static_cast<S*>(self)->save_db(m, body); };
+  c.save_db_fn = [](void* self, const message& m, db_reader& body) { return static_cast<S*>(self)->save_db(m, body); };
   return c;
 }
 

@@ -9,8 +9,6 @@
 #include <rafthttp/detail/rfc3339.hpp>
 #include <rafthttp/http/client.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 
 #include <chrono>
 #include <memory>
@@ -66,8 +64,13 @@ class prober {
  public:
   explicit prober(detail::peer_context& peer) : peer_(peer), wakeup_(peer.core->executor) {}
 
+  // A prober that an exception ended starts again.
   void start(const std::shared_ptr<void>& keep_alive) {
-    asio::co_spawn(peer_.core->executor, run(keep_alive), asio::detached);
+    detail::spawn(peer_.core->executor, run(keep_alive), [this, keep_alive](std::exception_ptr e) {
+      peer_.core->report_task_exception("prober", e);
+      in_flight_ = nullptr;
+      if (!peer_.stopped()) start(keep_alive);
+    });
   }
 
   void stop() {

@@ -189,6 +189,19 @@ class snapshot_sender {
 
   [[nodiscard]] std::uint64_t total_size() const { return sm_.total_size(peer_.core->wire_style); }
 
+  // The user's db_source: what it throws fails the snapshot (policy.hpp).
+  asio::awaitable<std::size_t> read_db(std::span<std::uint8_t> into, std::error_code& ec) {
+    std::exception_ptr thrown;
+    try {
+      co_return co_await sm_.db->read_some(into, ec);
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    peer_.core->report_policy_exception("db_source", thrown);
+    ec = errc::policy_threw;
+    co_return 0;
+  }
+
   // A MsgSnap envelope above what the profile's release accepts (64 MiB from
   // 3.6.14 / 3.7.1) would only be refused with a 400 after it was sent: it
   // fails here, before any byte is sent, and says why.
@@ -238,7 +251,7 @@ class snapshot_sender {
     chunk.clear();
     std::uint8_t* buffer = chunk.grow(chunk_bytes);
     while (!ec && !peer_.stopped()) {
-      const std::size_t n = co_await sm_.db->read_some(std::span(buffer, chunk_bytes), ec);
+      const std::size_t n = co_await read_db(std::span(buffer, chunk_bytes), ec);
       if (ec) co_return errc::snapshot_source_failed;
       sent += n;
       // etcd's exact-size reader: more or fewer bytes than declared abort.

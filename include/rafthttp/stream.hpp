@@ -24,12 +24,11 @@
 #include <rafthttp/detail/inbox.hpp>
 #include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/http/server.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 
 #include <array>
 #include <memory>
@@ -280,8 +279,16 @@ class stream_reader {
       : peer_(peer), inbox_(inbox), type_(type), answer_writers_(answer_writers), pacing_(peer.core->executor) {}
   stream_reader(const stream_reader&) = delete;
 
+  // A reader that an exception ended lets its connection go and dials again
+  // (at the dial rate, as after any failure).
   void start(const std::shared_ptr<void>& keep_alive) {
-    asio::co_spawn(peer_.core->executor, run(keep_alive), asio::detached);
+    detail::spawn(peer_.core->executor, run(keep_alive), [this, keep_alive](std::exception_ptr e) {
+      peer_.core->report_task_exception(std::string(stream_name(type_)) + " reader", e);
+      if (connection_) connection_->close();
+      connection_ = nullptr;
+      attached_ = false;
+      if (!peer_.stopped()) start(keep_alive);
+    });
   }
 
   void stop() {
@@ -295,15 +302,14 @@ class stream_reader {
  private:
   asio::awaitable<void> run([[maybe_unused]] std::shared_ptr<void> keep_alive) {
     auto running = peer_.core->tasks.track();
-    auto last_dial = http::clock::time_point{};
     while (!peer_.stopped()) {
       // DialRetryFrequency: at most one dial per interval.
-      const auto next = last_dial + peer_.core->options.dial_retry_interval;
+      const auto next = last_dial_ + peer_.core->options.dial_retry_interval;
       if (http::clock::now() < next) {
         co_await pacing_.wait_until(next);
         continue;
       }
-      last_dial = http::clock::now();
+      last_dial_ = http::clock::now();
       co_await dial_and_read();
     }
   }
@@ -437,6 +443,7 @@ class stream_reader {
   std::array<stream_writer*, 2> answer_writers_;
   detail::notifier pacing_;
   std::shared_ptr<http::connection> connection_;
+  http::clock::time_point last_dial_{};
   bool attached_ = false;
 };
 

@@ -77,7 +77,12 @@ class transport {
       const auto c = members_->core;
       server_ = std::make_unique<http::server>(
           core().executor, *router_, core().options.server, core().tls,
-          [c](const std::string& remote, std::error_code ec) { c->report_tls_failure(remote, ec); });
+          [c](const std::string& remote, std::error_code ec) { c->report_tls_failure(remote, ec); },
+          [c](std::string_view task, std::exception_ptr e) { c->report_task_exception(task, e); },
+          [c](std::error_code ec) {
+            c->log(log_level::error, "failed to accept connections; retrying with a growing backoff",
+                   {{"error", ec.message()}});
+          });
     }
     return server_->listen(endpoint, tls);
   }
@@ -292,8 +297,20 @@ class transport {
     co_await c->tasks.wait_idle();
   }
 
+  // Connections our server serves now (listen()).
+  [[nodiscard]] std::size_t server_connections() const { return server_ ? server_->connection_count() : 0; }
+
   // Coroutines of this transport still running (0 after async_stop()).
   [[nodiscard]] std::size_t running_tasks() const { return core().tasks.running(); }
+
+  // Exceptions the user's code threw into the transport — policies, hooks,
+  // the log sink — each logged (but the log sink's) and survived (policy.hpp).
+  [[nodiscard]] std::uint64_t policy_exceptions() const {
+    return core().policy_exceptions + core().log.sink_exceptions();
+  }
+  // Exceptions that ended a coroutine of ours (a bug, or std::bad_alloc):
+  // logged; the operation failed or restarted (detail/spawn.hpp).
+  [[nodiscard]] std::uint64_t task_exceptions() const { return core().task_exceptions; }
 
  private:
   [[nodiscard]] detail::core& core() const { return *members_->core; }

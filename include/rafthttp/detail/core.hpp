@@ -7,6 +7,7 @@
 #pragma once
 
 #include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/http/fields.hpp>
@@ -81,7 +82,26 @@ struct core {
         cluster_id(format_id(options.cluster_id)),
         server_version(parse_semver(options.server_version).value_or(semver{3, 4, 0})),
         min_cluster_version(parse_semver(options.min_cluster_version).value_or(semver{3, 0, 0})),
-        wire_style(profile.wire_style) {}
+        wire_style(profile.wire_style) {
+    raft.on_exception = snapshotter.on_exception = [this](std::string_view function, std::exception_ptr thrown) {
+      report_policy_exception(function, thrown);
+    };
+  }
+
+  // What the user's code threw (policy.hpp, "Exceptions"): logged and counted.
+  void report_policy_exception(std::string_view function, const std::exception_ptr& thrown) {
+    ++policy_exceptions;
+    log(log_level::error, "policy threw an exception",
+        {{"function", std::string(function)}, {"error", exception_text(thrown)}});
+  }
+
+  // What escaped a coroutine of ours (detail/spawn.hpp): a bug; logged and
+  // counted, and the owner fails or restarts the operation.
+  void report_task_exception(std::string_view task, const std::exception_ptr& thrown) {
+    ++task_exceptions;
+    log(log_level::error, "coroutine ended by an exception", {{"task", std::string(task)},
+                                                              {"error", exception_text(thrown)}});
+  }
 
   // The headers of every request to a peer (PROTOCOL.md 2.3).
   [[nodiscard]] http::fields request_headers() const {
@@ -105,7 +125,7 @@ struct core {
   // etcd's ErrorC: this member was removed from the cluster.
   void report_critical(std::error_code ec) {
     log(log_level::error, "critical error", {{"error", ec.message()}});
-    if (!stopped && raft.critical_error) raft.critical_error(raft.self, ec);
+    if (!stopped) raft.critical_error(ec);
   }
 
   asio::any_io_executor executor;
@@ -126,6 +146,8 @@ struct core {
   semver min_cluster_version;
   raftpb::wire_style wire_style;  // how we encode raftpb: the profile's
   bool stopped = false;
+  std::uint64_t policy_exceptions = 0;  // thrown by the user's policies and hooks
+  std::uint64_t task_exceptions = 0;    // escaped a coroutine of ours
   bool append_stamp_due = false;  // ServerStats holds MsgApp requests without a time
 
   // ServerStats' MsgApp requests of the current burst of sends get their time

@@ -7,10 +7,8 @@
 
 #include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/detail/peer_context.hpp>
+#include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/raftpb/types.hpp>
-
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 
 #include <memory>
 #include <vector>
@@ -57,8 +55,8 @@ class inbox {
   // Starts the two workers (only an awaitable process needs them).
   void start(const std::shared_ptr<void>& keep_alive) {
     if (peer_.core->raft.synchronous()) return;
-    asio::co_spawn(peer_.core->executor, drain(received_, received_ready_, keep_alive), asio::detached);
-    asio::co_spawn(peer_.core->executor, drain(proposals_, proposals_ready_, keep_alive), asio::detached);
+    start_drain(received_, received_ready_, keep_alive);
+    start_drain(proposals_, proposals_ready_, keep_alive);
   }
 
   void stop() {
@@ -74,7 +72,7 @@ class inbox {
     if (peer_.stopped()) return true;
     auto& core = *peer_.core;
     if (core.raft.synchronous()) {
-      if (const auto ec = core.raft.process_now(core.raft.self, m)) log_process_error(m, ec);
+      if (const auto ec = core.raft.process_now(m)) log_process_error(m, ec);
       return true;
     }
     const bool proposal = m.type == message_type::MsgProp;
@@ -89,6 +87,14 @@ class inbox {
   }
 
  private:
+  // A drain that an exception ended starts again: the queue is not left to fill.
+  void start_drain(message_ring& queue, notifier& ready, const std::shared_ptr<void>& keep_alive) {
+    spawn(peer_.core->executor, drain(queue, ready, keep_alive), [this, &queue, &ready, keep_alive](std::exception_ptr e) {
+      peer_.core->report_task_exception("receive queue", e);
+      if (!peer_.stopped()) start_drain(queue, ready, keep_alive);
+    });
+  }
+
   asio::awaitable<void> drain(message_ring& queue, notifier& ready, [[maybe_unused]] std::shared_ptr<void> keep_alive) {
     auto running = peer_.core->tasks.track();
     message m;
@@ -98,7 +104,7 @@ class inbox {
         continue;
       }
       queue.pop(m);
-      const auto ec = co_await peer_.core->raft.process_async(peer_.core->raft.self, m);
+      const auto ec = co_await peer_.core->raft.process_async(m);
       if (ec && !peer_.stopped()) log_process_error(m, ec);
     }
   }

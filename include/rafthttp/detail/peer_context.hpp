@@ -38,10 +38,10 @@ struct peer_context {
   [[nodiscard]] bool stopped() const { return peer_stopped || core->stopped; }
 
   void report_unreachable() const {
-    if (!stopped()) core->raft.report_unreachable(core->raft.self, id);
+    if (!stopped()) core->raft.report_unreachable(id);
   }
   void report_snapshot(snapshot_status s) const {
-    if (!stopped()) core->raft.report_snapshot(core->raft.self, id, s);
+    if (!stopped()) core->raft.report_snapshot(id, s);
   }
 
   // Whether `bytes` more may be queued for this peer (beyond etcd: a byte cap).

@@ -42,12 +42,23 @@ struct registry {
     const auto urls_header = request.headers.get("X-PeerURLs");
     if (urls_header.empty()) return;
     const auto urls = url_list::parse(urls_header);
-    const auto& accept = core->options.accept_remote_urls;
-    if (urls && (!accept || accept(id, *urls))) {
+    if (urls && accepts(id, *urls)) {
       add_remote(id, *urls);
     } else {
       core->log(log_level::warn, "ignored X-PeerURLs (invalid or not accepted)",
                 {{"remote-peer-id", format_id(id)}, {"urls", std::string(urls_header)}});
+    }
+  }
+
+  // The user's accept_remote_urls hook; what it throws refuses the URLs.
+  [[nodiscard]] bool accepts(member_id id, const url_list& urls) const {
+    const auto& accept = core->options.accept_remote_urls;
+    if (!accept) return true;
+    try {
+      return accept(id, urls);
+    } catch (...) {
+      core->report_policy_exception("accept_remote_urls", std::current_exception());
+      return false;
     }
   }
 

@@ -9,14 +9,13 @@
 // with errc::timeout.
 #pragma once
 
+#include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/error.hpp>
 #include <rafthttp/options.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
-#include <asio/detached.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -211,7 +210,12 @@ class connection : public std::enable_shared_from_this<connection> {
       last_timeout_ = at - clock::now();
       if (!watching_) {
         watching_ = true;
-        asio::co_spawn(socket_.get_executor(), watch(shared_from_this()), asio::detached);
+        // Should the watchdog end by an exception, the connection's deadlines
+        // cannot be kept: it closes rather than hang.
+        detail::spawn(socket_.get_executor(), watch(shared_from_this()),
+                      [weak = weak_from_this()](std::exception_ptr) {
+                        if (const auto self = weak.lock()) self->close();
+                      });
       } else if (at < watchdog_wakes_at_) {
         watchdog_.cancel();  // sleeping too long for this one: re-arm sooner
       }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <rafthttp/detail/byte_buffer.hpp>
+#include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/http/chunk.hpp>
 #include <rafthttp/http/connection.hpp>
 #include <rafthttp/http/fields.hpp>
@@ -15,11 +16,13 @@
 #include <rafthttp/options.hpp>
 
 #include <asio/buffer.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <functional>
 #include <list>
 #include <map>
@@ -205,13 +208,26 @@ class server {
   // What a failed TLS handshake or certificate check reports: the remote
   // address and why (the transport logs each cause once).
   using tls_failure_handler = std::function<void(const std::string& remote, std::error_code)>;
+  // What ended a coroutine of the server by an exception (a handler's, or
+  // ours): the connection it served is closed and let go, an accept loop
+  // starts again; this tells the owner (the transport logs it).
+  using exception_handler = std::function<void(std::string_view task, std::exception_ptr)>;
+  // Accepting failed for want of a resource (EMFILE, ENFILE, ENOBUFS,
+  // ENOMEM): told once per episode, i.e. until an accept succeeds again.
+  using accept_failure_handler = std::function<void(std::error_code)>;
+
+  // Go's net/http server: after such a failure, wait 5 ms, doubling up to 1 s.
+  static constexpr std::chrono::milliseconds accept_backoff_min{5};
+  static constexpr std::chrono::milliseconds accept_backoff_max{1000};
 
   server(asio::any_io_executor ex, const http::router& routes, http_server_options options = {},
-         std::shared_ptr<tls_contexts> tls = nullptr, tls_failure_handler on_tls_failure = {})
+         std::shared_ptr<tls_contexts> tls = nullptr, tls_failure_handler on_tls_failure = {},
+         exception_handler on_exception = {}, accept_failure_handler on_accept_failure = {})
       : executor_(std::move(ex)),
         router_(routes),
         options_(options),
-        state_(std::make_shared<shared_state>(std::move(tls), std::move(on_tls_failure))) {}
+        state_(std::make_shared<shared_state>(std::move(tls), std::move(on_tls_failure), std::move(on_exception),
+                                              std::move(on_accept_failure))) {}
   server(const server&) = delete;
   ~server() { stop(); }
 
@@ -226,7 +242,7 @@ class server {
     if (acceptor->bind(endpoint, ec)) return ec;
     if (acceptor->listen(asio::socket_base::max_listen_connections, ec)) return ec;
     acceptors_.push_back(acceptor);
-    asio::co_spawn(executor_, accept_loop(acceptor, state_, router_, options_, tls), asio::detached);
+    start_accepting(acceptor, state_, router_, options_, tls);
     return {};
   }
 
@@ -245,34 +261,89 @@ class server {
       acceptor->close(ignored);
     }
     for (auto& c : state_->connections) c->close();
+    for (auto* timer : state_->backoff_timers) timer->cancel();
   }
 
  private:
   // What the connection coroutines share with the server; outlives it.
   struct shared_state {
-    shared_state(std::shared_ptr<tls_contexts> t, tls_failure_handler f) : tls(std::move(t)), on_tls_failure(std::move(f)) {}
+    shared_state(std::shared_ptr<tls_contexts> t, tls_failure_handler f, exception_handler e,
+                 accept_failure_handler a)
+        : tls(std::move(t)), on_tls_failure(std::move(f)), on_exception(std::move(e)), on_accept_failure(std::move(a)) {}
+    void report(std::string_view task, std::exception_ptr thrown) const {
+      if (on_exception) on_exception(task, thrown);
+    }
     std::list<std::shared_ptr<connection>> connections;
     std::shared_ptr<tls_contexts> tls;
     tls_failure_handler on_tls_failure;
+    exception_handler on_exception;
+    accept_failure_handler on_accept_failure;
+    std::list<asio::steady_timer*> backoff_timers;  // accept loops waiting to retry, for stop()
     bool stopped = false;
+  };
+
+  // (Asio's system category maps to no portable condition: compare errnos.)
+  [[nodiscard]] static bool out_of_resources(std::error_code ec) {
+    if (ec.category() != asio::system_category() && ec.category() != std::system_category()) return false;
+    const int e = ec.value();
+    return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+  }
+
+  // Waits before the next accept after `ec` (growing, bounded), so that a
+  // process out of descriptors does not spin a core retrying.
+  static asio::awaitable<void> back_off(shared_state& state, asio::steady_timer& timer,
+                                        std::chrono::milliseconds& delay, std::error_code ec) {
+    if (delay.count() == 0 && state.on_accept_failure) state.on_accept_failure(ec);  // once per episode
+    delay = delay.count() == 0 ? accept_backoff_min : std::min(delay * 2, accept_backoff_max);
+    timer.expires_after(delay);
+    const auto listed = state.backoff_timers.insert(state.backoff_timers.end(), &timer);
+    co_await timer.async_wait(use_tuple);
+    state.backoff_timers.erase(listed);
+  }
+
+  static void start_accepting(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<shared_state> state,
+                              const http::router& routes, const http_server_options& options, bool tls) {
+    const auto executor = acceptor->get_executor();
+    detail::spawn(executor, accept_loop(acceptor, state, routes, options, tls),
+                  [acceptor, state, &routes, options, tls](std::exception_ptr e) {
+                    state->report("accept loop", e);
+                    if (!state->stopped) start_accepting(acceptor, state, routes, options, tls);
+                  });
+  }
+
+  // Closes a served connection and lets it go when serve() ends, however it ends.
+  struct connection_entry {
+    connection_entry(std::list<std::shared_ptr<connection>>::iterator at, std::shared_ptr<shared_state> s)
+        : self(at), state(std::move(s)) {}
+    connection_entry(const connection_entry&) = delete;
+    ~connection_entry() {
+      (*self)->close();
+      state->connections.erase(self);
+    }
+    std::list<std::shared_ptr<connection>>::iterator self;
+    std::shared_ptr<shared_state> state;
   };
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                            std::shared_ptr<shared_state> state, const http::router& routes,
                                            http_server_options options, bool tls) {
+    asio::steady_timer backoff(acceptor->get_executor());
+    std::chrono::milliseconds delay{0};
     while (!state->stopped) {
       auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
       if (state->stopped) break;
       if (ec) {
         if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
-        continue;  // e.g. too many open files: try again
+        if (out_of_resources(ec)) co_await back_off(*state, backoff, delay, ec);
+        continue;
       }
+      delay = std::chrono::milliseconds{0};  // the episode is over
       if (state->connections.size() >= options.max_connections) continue;  // socket closes here
       std::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       state->connections.push_front(std::make_shared<connection>(std::move(socket)));
-      asio::co_spawn(acceptor->get_executor(), serve(state->connections.begin(), state, routes, options, tls),
-                     asio::detached);
+      detail::spawn(acceptor->get_executor(), serve(state->connections.begin(), state, routes, options, tls),
+                    [state](std::exception_ptr e) { state->report("connection", e); });
     }
   }
 
@@ -280,12 +351,11 @@ class server {
                                      std::shared_ptr<shared_state> state, const http::router& routes,
                                      http_server_options options, bool tls) {
     const std::shared_ptr<connection> conn = *self;
+    const connection_entry entry(self, state);
     if (tls) {
       const auto ec = co_await secure(*conn, *state);
       if (ec || state->stopped) {
         if (ec && !state->stopped && state->on_tls_failure) state->on_tls_failure(conn->remote_address(), ec);
-        conn->close();
-        state->connections.erase(self);
         co_return;
       }
     }
@@ -311,8 +381,6 @@ class server {
       const bool reusable = co_await ex.finish();
       if (state->stopped || !reusable) break;
     }
-    conn->close();
-    state->connections.erase(self);
   }
 
   // Whether a DNS name resolves to an address (for client SANs, as etcd 3.4
