@@ -115,6 +115,16 @@ CORO_TEST_CASE("keep-alive: sequential requests share one connection, pipelined 
   CHECK(pipelined.find("Content-Length: 1\r\n\r\na") != std::string::npos);
   CHECK(pipelined.find("Content-Length: 1\r\n\r\nb") != std::string::npos);
   CHECK(pipelined.ends_with("tree:/tree/c"));
+  // HEAD: the head only (Content-Length as for GET), so that the next
+  // response follows at once on the connection.
+  const auto head_then_get = co_await raw(ctx, s,
+                                          "HEAD /tree/h HTTP/1.1\r\n\r\n"
+                                          "GET /tree/c HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const auto end_of_head = head_then_get.find("\r\n\r\n");
+  REQUIRE(end_of_head != std::string::npos);
+  CHECK(head_then_get.substr(0, end_of_head).find("Content-Length: 12") != std::string::npos);  // "tree:/tree/h"
+  CHECK(head_then_get.substr(end_of_head + 4).starts_with("HTTP/1.1 200 OK"));
+  CHECK(head_then_get.ends_with("tree:/tree/c"));
   s.stop();
 }
 

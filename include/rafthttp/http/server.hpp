@@ -97,13 +97,15 @@ class exchange {
 
   // -------------------------------------------------------------- response --
 
-  // A complete response with Content-Length.
+  // A complete response with Content-Length. The answer to HEAD has the
+  // head only, with the Content-Length the body would have (as Go's server).
   asio::awaitable<std::error_code> respond(int status, fields headers, std::string_view body = {}) {
     response_head head{status, std::move(headers), keep_alive()};
     if (status != 204 && status != 304) head.headers.set("Content-Length", std::to_string(body.size()));
     if (!head.keep_alive) head.headers.set("Connection", "close");
     head_text_ = serialize(head);
     responded_ = true;
+    if (request_.method == "HEAD") body = {};
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_), asio::buffer(body.data(), body.size())};
     co_return co_await write(buffers);
   }
