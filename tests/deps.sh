@@ -7,7 +7,8 @@
 # golang-etcd-server-dev (etcd 3.4.23's Go sources), etcd-server, etcd-client
 # (interop), openssl (the command line tool: certificates of the interop TLS
 # scenarios), clang and libclang-rt-14-dev (the fuzzers' brief CI run),
-# ca-certificates (the Go module proxy is HTTPS; a minimal Debian lacks them).
+# ca-certificates (the Go module proxy is HTTPS; a minimal Debian lacks them),
+# cmake (tests/consumer/cmake.sh: the installed CMake package).
 #
 # Go: the etcd 3.5, 3.6 and 3.7 Go code of the interop tests (Go modules from
 # the module proxy) needs Go 1.26 or newer; Debian 12's own golang-go is 1.19
@@ -17,7 +18,7 @@
 # GOTOOLCHAIN mechanism (about 70 MB, once per machine).
 
 build_packages="meson ninja-build g++ pkg-config libasio-dev node-llhttp libnanopb-dev nanopb doctest-dev libssl-dev"
-test_packages="golang-go golang-etcd-server-dev etcd-server etcd-client openssl clang libclang-rt-14-dev ca-certificates"
+test_packages="golang-go golang-etcd-server-dev etcd-server etcd-client openssl clang libclang-rt-14-dev ca-certificates cmake"
 
 install_packages() {
   local missing=()
