@@ -1,5 +1,5 @@
-// The endpoints' checks, headers and statuses (PROTOCOL.md 3 and the server
-// table of 12), each asserting what reached raft. Go: TestServeRaftPrefix,
+// The endpoints' checks, headers and statuses (doc/protocol.md 3.2 to 3.6),
+// each asserting what reached raft. Go: TestServeRaftPrefix,
 // TestServeRaftStreamPrefix, TestServeRaftStreamPrefixBad.
 #include <rafthttp/handlers.hpp>
 

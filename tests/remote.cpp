@@ -1,4 +1,4 @@
-// Remotes (PROTOCOL.md 8.7, 8.8): pipeline only; a full queue drops without a
+// Remotes (doc/protocol.md 10.3, 10.4): pipeline only; a full queue drops without a
 // report to raft; pause loses what is sent meanwhile; resume starts afresh.
 #include <rafthttp/remote.hpp>
 

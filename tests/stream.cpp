@@ -1,4 +1,4 @@
-// Stream writers and readers against hand-made peers (PROTOCOL.md 4.2, 6).
+// Stream writers and readers against hand-made peers (doc/protocol.md 4.2, 6).
 // Go: TestStreamWriterAttachOutgoingConn, TestStreamWriterAttachBadOutgoingConn,
 // TestStreamReaderDialRequest, TestStreamReaderDialResult,
 // TestStreamReaderStopOnDial, TestStreamReaderDialDetectUnsupport, TestStream.

@@ -1,4 +1,4 @@
-// Deterministic content (PEER_CLI.md, "Deterministic content"): the messages,
+// Deterministic content (doc/peer-cli.md 6): the messages,
 // entry data, snapshot data and DB bytes both peers derive from the same flags,
 // byte for byte, so that digests can be compared across implementations.
 #pragma once
@@ -54,7 +54,7 @@ struct content_params {
   bool ack_context = false;       // --await-acks: heartbeats carry a context
 };
 
-// Message i of a send run (the table of PEER_CLI.md).
+// Message i of a send run (the table of doc/peer-cli.md 6.3).
 class message_generator {
  public:
   explicit message_generator(const content_params& params) : p_(params) {}
@@ -71,7 +71,7 @@ class message_generator {
   content_params p_;
 };
 
-// The answer of an echo peer (PEER_CLI.md echo table); nothing for types the
+// The answer of an echo peer (doc/peer-cli.md 5.2); nothing for types the
 // echo does not answer.
 [[nodiscard]] std::optional<rafthttp::message> echo_reply(rafthttp::member_id self, const rafthttp::message& m);
 

@@ -1,5 +1,5 @@
-// SHA-256 (OpenSSL's libcrypto) and the two message digests of PEER_CLI.md
-// ("Digests"), computed the same way by a sender and by a receiver.
+// SHA-256 (OpenSSL's libcrypto) and the two message digests of doc/peer-cli.md
+// (7.2, 7.3), computed the same way by a sender and by a receiver.
 //
 // libcrypto's low-level SHA256_* functions, not EVP: in OpenSSL 3 every
 // EVP_DigestInit allocates a provider context, and the first EVP fetch loads

@@ -26,7 +26,7 @@ std::string_view to_string(peer_mode mode) {
 
 std::string_view usage() {
   return "usage: rafthttp-peer --mode sink|echo|send|snapshot --id HEX --listen URL [flags]\n"
-         "  see PEER_CLI.md (the rafthttp-peer contract) for the full list of flags\n";
+         "  see doc/peer-cli.md (the rafthttp-peer contract) for the full list of flags\n";
 }
 
 std::string url_text(const rafthttp::peer_url& url) {

@@ -1,4 +1,4 @@
-// The command line of rafthttp-peer (/work/shared/PEER_CLI.md, "Flags"),
+// The command line of rafthttp-peer (doc/peer-cli.md 3 and 4),
 // parsed with the rules of Go's flag package so that the C++ peer and the Go
 // reference peer (tests/interop/goref) accept exactly the same command lines:
 // -flag or --flag, "-flag value" or "-flag=value", boolean flags without a

@@ -1,7 +1,7 @@
 // rafthttp-peer: one rafthttp transport on a loopback listener with a
 // recording Raft policy — the worked example of embedding rafthttp-cpp, the
 // driver of the cross-process benchmarks and the C++ half of the interop tests
-// against etcd's Go rafthttp. Its contract: PEER_CLI.md.
+// against etcd's Go rafthttp. Its contract: doc/peer-cli.md.
 //
 // How a program embeds the library (this file, top to bottom):
 //   1. one asio::io_context, one thread: everything runs on it;

@@ -74,7 +74,7 @@ class recorder {
   // flushes the log, so that the JSON and the log agree.
   void freeze();
 
-  // The receiver keys of PEER_CLI.md.
+  // The receiver keys of doc/peer-cli.md 9.2.
   void write_summary(json_writer& w, const peer_identity& identity, std::string_view stop_reason,
                      bool with_echo_replies) const;
 

@@ -11,7 +11,7 @@
 namespace peer_cli {
 
 // METRICS HOOK: the body of GET /metrics: etcd's etcd_network_* series
-// (PROTOCOL.md 10.2) in the Prometheus text format, as the transport renders
+// (doc/protocol.md 13.1) in the Prometheus text format, as the transport renders
 // them (add your own families to transport.metrics().registry).
 [[nodiscard]] inline std::string prometheus_metrics_text(const peer_transport& transport) {
   return transport.render_metrics();

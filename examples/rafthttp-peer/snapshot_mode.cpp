@@ -16,7 +16,7 @@ namespace {
 
 using clock = steady_clock;
 
-// The MsgSnap of PEER_CLI.md: metadata --snap-index/--snap-term, ConfState
+// The MsgSnap of doc/peer-cli.md 6.4: metadata --snap-index/--snap-term, ConfState
 // voters = this member and every --peer (ascending), Snapshot.Data of
 // --snap-data-size bytes.
 rafthttp::message snapshot_message(const config& cfg) {

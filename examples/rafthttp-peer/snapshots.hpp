@@ -4,7 +4,7 @@
 //  - receiving: a Snapshotter policy that decorates the library's
 //    file_snapshotter (etcd's %016x.snap.db files) with a SHA-256 of the bytes
 //    as they stream through, and hands the result to the Raft policy, which
-//    gets the MsgSnap right after the DB is saved (PROTOCOL.md 7.3).
+//    gets the MsgSnap right after the DB is saved (doc/protocol.md 8.3).
 #pragma once
 
 #include "content.hpp"
@@ -21,7 +21,7 @@ namespace peer_cli {
 
 // --------------------------------------------------------------- sending ---
 
-// The DB body of PEER_CLI.md: the first `size` bytes of stream(seed, 2^64-1).
+// The DB body of doc/peer-cli.md 6.2: the first `size` bytes of stream(seed, 2^64-1).
 class deterministic_db_source final : public rafthttp::db_source {
  public:
   deterministic_db_source(std::uint64_t seed, std::uint64_t size) : stream_(seed, db_stream_key), left_(size) {}

@@ -15,7 +15,7 @@ using steady_clock = std::chrono::steady_clock;
 // amount / seconds, 0 for an empty interval.
 [[nodiscard]] inline double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0; }
 
-// MB are 10^6 bytes (PEER_CLI.md).
+// MB are 10^6 bytes (doc/peer-cli.md 9.1).
 [[nodiscard]] inline double megabytes(std::uint64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
 // The process's peak resident set (VmHWM of /proc/self/status), in KiB.

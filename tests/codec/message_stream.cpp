@@ -25,7 +25,7 @@ message heartbeat(std::uint64_t to, std::uint64_t from, std::uint64_t term, std:
 
 }  // namespace
 
-// PROTOCOL.md 6.1.
+// doc/protocol.md 6.1.
 TEST_CASE("frames as Go 3.4 does") {
   detail::byte_buffer out;
   CHECK(append_frame(raftpb::link_heartbeat(), out) == 30);

@@ -32,7 +32,8 @@ entry e(std::uint64_t term, std::uint64_t index, std::string_view data) {
   return {raftpb::entry_type::EntryNormal, term, index, data};
 }
 
-// PROTOCOL.md 6.2: the record sequence Go 3.4's encoder produced.
+// The example of doc/protocol.md 6.2 (a link heartbeat, then MsgApps from fresh
+// state): the record sequence Go 3.4's msgappv2 encoder produced.
 const std::vector<message> spec_sequence = {
     raftpb::link_heartbeat(),
     app(5, 5, 10, 10, {e(5, 11, "hello")}),

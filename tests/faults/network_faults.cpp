@@ -234,7 +234,7 @@ CORO_TEST_CASE("faults: a peer that accepts and never answers: dials time out an
   CO_WAIT_UNTIL(to_two.reader_attached(stream_type::message) && to_two.reader_attached(stream_type::msgapp) &&
                 to_two.streams_attached(stream_type::message) && to_two.streams_attached(stream_type::msgapp));
   // The streams carry traffic although the 4 requests still hang (Go's
-  // pipeline has no response timeout either, PROTOCOL.md 8.3).
+  // pipeline has no response timeout either, doc/protocol.md 7.2).
   CHECK(hung.open_links(post) == 4);
   sent_log sent;
   for (std::uint64_t s = 1001; s <= 1050; ++s) {

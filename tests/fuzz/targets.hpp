@@ -193,7 +193,7 @@ inline void check_message_stream(std::span<const std::uint8_t> data) {
   splitter split(data[1], data[2]);
   const auto payload = data.subspan(3);
 
-  // What PROTOCOL.md 6.1 says the stream holds: 8-byte big-endian length,
+  // What doc/protocol.md 6.1 says the stream holds: 8-byte big-endian length,
   // then a Message; a length above the limit is an error at once, and so is
   // a frame whose size does not fit in a size_t (a limit of SIZE_MAX means
   // "no limit", not "wrap around").
@@ -248,7 +248,7 @@ namespace detail {
 inline constexpr member_id msgappv2_local = 2;   // the decoding (dialling) peer
 inline constexpr member_id msgappv2_remote = 1;  // the encoding peer
 
-// PROTOCOL.md 6.2 and the decoder's documented limits, over the whole input.
+// doc/protocol.md 6.2 and the decoder's documented limits, over the whole input.
 inline stream_outcome reference_msgappv2(std::span<const std::uint8_t> p, std::size_t limit) {
   stream_outcome out;
   std::uint64_t term = 0, index = 0;

@@ -247,7 +247,7 @@ class PeerCert:
         self.cert, self.key, self.trusted_ca = cert, key, trusted_ca
 
     def flags(self):
-        """rafthttp-peer's TLS flags (PEER_CLI.md) for mutual TLS."""
+        """rafthttp-peer's TLS flags (doc/peer-cli.md 4.4) for mutual TLS."""
         return ["--cert-file", self.cert, "--key-file", self.key, "--trusted-ca-file", self.trusted_ca,
                 "--client-cert-auth"]
 

@@ -40,7 +40,7 @@ message heartbeat(std::uint64_t to, std::uint64_t from, std::uint64_t term, std:
 
 }  // namespace
 
-// The hex examples of PROTOCOL.md 5.5, produced by Go 3.4.23's encoder.
+// Golden hex vectors: these messages as Go 3.4.23's raftpb Marshal encodes them.
 TEST_CASE("encodes as Go 3.4 Marshal does") {
   CHECK(encoded_hex(message{}) == "080010001800200028003000400" "04a0a12080a0228001000180050005800");
   CHECK(encoded_hex(link_heartbeat()) ==
@@ -132,7 +132,8 @@ TEST_CASE("absent and present-empty bytes round-trip distinctly") {
   CHECK(with_empty == m);
 }
 
-// PROTOCOL.md 5.6: what etcd 3.6 and main emit must decode.
+// What etcd 3.6 (raft v3.6.0: field 13 always, no empty snapshot) and etcd main
+// (raft v3.7.0: only the fields set) emit must decode.
 TEST_CASE("decodes 3.6 and main encodings") {
   const auto v36 = decoded<message>("08081002180120052800300040" "0a5000580068" "00");
   CHECK(v36 == heartbeat(2, 1, 5, 10));

@@ -1,7 +1,7 @@
 package main
 
-// Deterministic content and message construction (PEER_CLI.md, "Deterministic
-// content"). Both peers must produce byte-identical messages from the same flags.
+// Deterministic content and message construction (doc/peer-cli.md 6). Both
+// peers must produce byte-identical messages from the same flags.
 
 import (
 	"encoding/binary"
@@ -143,7 +143,7 @@ func (c *contentParams) entryData(x uint64) []byte {
 	return streamBytes(c.seed, x, c.entrySize)
 }
 
-// message builds message i of the run (PEER_CLI.md table).
+// message builds message i of the run (the table of doc/peer-cli.md 6.3).
 func (c *contentParams) message(i uint64) message {
 	m := message{Type: c.msgType, From: c.from, To: c.to}
 	S, K, T := c.startIndex, c.entries, c.term
@@ -202,7 +202,7 @@ func (c *contentParams) message(i uint64) message {
 	return m
 }
 
-// echoReply is the answer of an echo peer (PEER_CLI.md echo table); ok is false
+// echoReply is the answer of an echo peer (doc/peer-cli.md 5.2); ok is false
 // for message types the echo does not answer.
 func echoReply(self uint64, m *message) (message, bool) {
 	r := message{From: self, To: m.From, Term: m.Term}

@@ -8,7 +8,7 @@ import (
 	"hash"
 )
 
-// messageDigest accumulates both digests of PEER_CLI.md over a sequence of
+// messageDigest accumulates both digests of doc/peer-cli.md 7 over a sequence of
 // message encodings:
 //   - sha256: SHA-256 over each encoding framed as on the message stream
 //     (uint64 big-endian length, then the bytes), in order;

@@ -1,6 +1,6 @@
 package main
 
-// Command-line parsing and validation (PEER_CLI.md "Flags").
+// Command-line parsing and validation (doc/peer-cli.md 3 and 4).
 
 import (
 	"errors"

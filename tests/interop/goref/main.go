@@ -1,6 +1,6 @@
 // Command rafthttp-peer-go is the Go reference peer of the interop tests: one
 // etcd rafthttp.Transport on a loopback listener with a recording Raft policy,
-// driven by the rafthttp-peer command-line contract (PEER_CLI.md). One binary
+// driven by the rafthttp-peer command-line contract (doc/peer-cli.md). One binary
 // per etcd release: the shared files here work on a neutral message, and one
 // adapter file (etcd34.go ... etcd37.go, chosen by a build tag) binds them to
 // that release's rafthttp and raftpb (see message.go and README.md).

@@ -226,7 +226,7 @@ func (r *recorder) describeSavedDB(m *message) *snapshotRecord {
 	return rec
 }
 
-// logLine formats the --log line of PEER_CLI.md.
+// logLine formats the --log line of doc/peer-cli.md 8.
 func logLine(m *message, sum *[sha256.Size]byte, removed bool) []byte {
 	b := make([]byte, 0, 160)
 	b = append(b, m.Type.String()...)
@@ -331,7 +331,7 @@ type senderJSON struct {
 	DigestUnordered string `json:"digest_unordered"`
 }
 
-// receiverJSON holds the receiver-side keys of PEER_CLI.md.
+// receiverJSON holds the receiver-side keys of doc/peer-cli.md 9.2.
 type receiverJSON struct {
 	Mode                string                 `json:"mode"`
 	EtcdVersion         string                 `json:"etcd_version"`

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Self-test of the reference peers (or any pair of peers honouring PEER_CLI.md):
+# Self-test of the reference peers (or any pair of peers honouring doc/peer-cli.md):
 #   selftest.sh SENDER_BINARY RECEIVER_BINARY WORKDIR
 # Runs every mode on loopback and checks digests, counts and JSON validity,
 # and the digests of the test vectors (goref/README.md), which every etcd
