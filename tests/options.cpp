@@ -26,7 +26,6 @@ TEST_CASE("set_raft_timeouts sets what etcd's --raft-read-timeout and --raft-wri
   rafthttp::set_raft_timeouts(o, 15s, 7s);
   CHECK(o.server.read_timeout == 15s);
   CHECK(o.client.read_timeout == 15s);
-  CHECK(o.server.idle_timeout == 15s);
   CHECK(o.server.write_timeout == 7s);
   CHECK(o.client.write_timeout == 7s);
   CHECK(o.link_heartbeat_interval == 5s);  // a third of the read timeout, as etcd's stream writer

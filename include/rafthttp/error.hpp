@@ -28,7 +28,7 @@ enum class errc {
   tls_rejected,             // the peer's certificate failed etcd's checks (CN, host name, SAN, CRL)
   tls_configuration,        // our certificate, key, CA or cipher settings cannot be used
 
-  // --- rafthttp protocol (PROTOCOL.md 2.5, 2.6, 3, 4) ---
+  // --- rafthttp protocol (doc/protocol.md 2.5, 2.6, 3, 4) ---
   incompatible_version,     // 412 "incompatible version"
   cluster_id_mismatch,      // 412 "cluster ID mismatch"
   to_field_mismatch,        // 412 "to field mismatch"

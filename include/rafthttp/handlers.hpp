@@ -1,4 +1,4 @@
-// The four HTTP endpoints of a transport (PROTOCOL.md 3), with every check,
+// The four HTTP endpoints of a transport (doc/protocol.md 3), with every check,
 // header and status code of etcd 3.4, in etcd's order:
 //
 //   POST /raft                 pipeline: one message, processed before the 204
@@ -33,7 +33,7 @@ struct rejection {
   std::string_view text;
 };
 
-// Version compatibility, then cluster id (PROTOCOL.md 2.5, 2.6). A version
+// Version compatibility, then cluster id (doc/protocol.md 2.5, 2.6). A version
 // header that is not semver is incompatible here (Go would drop the request).
 [[nodiscard]] inline std::optional<rejection> check_compatibility(const core& c, const http::request_head& request) {
   const auto server = header_version(request.headers.get("X-Server-Version"));
@@ -53,13 +53,14 @@ inline asio::awaitable<void> reject_method(http::exchange& ex, std::string_view 
 // peer_received_bytes_total{From}: a peer's series is resolved already.
 [[nodiscard]] inline counter& received_bytes_from(registry& members, member_id from) {
   if (const auto p = members.find_peer(from)) return p->context().series.received_bytes;
-  return members.core->metrics.received_bytes.with({format_id(from)});
+  return members.core->metrics.received_bytes.with_untrusted({format_id(from)},
+                                                             members.core->options.max_untrusted_metric_series);
 }
 
 // etcd labels failures to read a POSTed message with the sender's socket
 // address (ip:port): no id is known yet.
 inline void count_unreadable_post(core& c, const http::exchange& ex) {
-  c.metrics.received_failures.with({ex.remote_address()}).inc();
+  c.metrics.received_failures.with_untrusted({ex.remote_address()}, c.options.max_untrusted_metric_series).inc();
 }
 
 // A message check_delivery refuses, logged as etcd's server logs it.
@@ -294,7 +295,9 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
   std::error_code ec;
   const auto leftover = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes, m, ec);
   const std::string from = format_id(m.from);  // as Go: "0" when nothing was decoded
-  auto& receive_failures = metrics.snapshot_receive_failures.with({from});
+  // `from` is the sender's claim: its series are bounded (untrusted).
+  const auto limit = c.options.max_untrusted_metric_series;
+  auto& receive_failures = metrics.snapshot_receive_failures.with_untrusted({from}, limit);
   if (ec) {
     count_unreadable_post(c, ex);
     receive_failures.inc();
@@ -314,7 +317,7 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
     (void)co_await ex.respond_error(400, "wrong raft message type", std::move(headers));
     co_return;
   }
-  const gauge_hold in_flight(metrics.snapshot_receive_inflights.with({from}));
+  const gauge_hold in_flight(metrics.snapshot_receive_inflights.with_untrusted({from}, limit));
   if (c.stopped) {
     receive_failures.inc();
     (void)co_await ex.respond_error(503, "transport stopped", std::move(headers));
@@ -363,9 +366,9 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
     co_return;
   }
   (void)co_await ex.respond(204, std::move(headers));
-  metrics.snapshot_receive_success.with({from}).inc();
+  metrics.snapshot_receive_success.with_untrusted({from}, limit).inc();
   const std::chrono::duration<double> took = http::clock::now() - started;
-  metrics.snapshot_receive_seconds.with({from}).observe(took.count());
+  metrics.snapshot_receive_seconds.with_untrusted({from}, limit).observe(took.count());
 }
 
 // ------------------------------------------------------- /raft/probing ---
@@ -380,7 +383,7 @@ inline asio::awaitable<void> serve_probing(http::exchange& ex) {
 
 }  // namespace detail
 
-// The four routes as Go's mux registers them (PROTOCOL.md 3.1).
+// The four routes as Go's mux registers them (doc/protocol.md 3.1).
 inline void mount_handlers(http::router& router, const std::shared_ptr<detail::registry>& members) {
   router.mount("/raft", [members](http::exchange& ex) { return detail::serve_pipeline(members, ex); });
   router.mount("/raft/stream/", [members](http::exchange& ex) { return detail::serve_stream(members, ex); });

@@ -1,4 +1,4 @@
-// Member and cluster ids, and etcd's peer URL lists (PROTOCOL.md 2.1, 2.2).
+// Member and cluster ids, and etcd's peer URL lists (doc/protocol.md 2.1, 2.2).
 #pragma once
 
 #include <rafthttp/error.hpp>
@@ -66,7 +66,7 @@ namespace detail {
 
 // Parses one peer URL. Stricter than Go's url.Parse in one way on purpose: user
 // info, queries and fragments are refused, so that whatever we accept and later
-// advertise in X-PeerURLs is also valid for a Go peer (PROTOCOL.md 8.7 [HAZARD]).
+// advertise in X-PeerURLs is also valid for a Go peer (doc/protocol.md 15.1).
 [[nodiscard]] inline std::optional<peer_url> parse_peer_url(std::string_view input) {
   const auto text = detail::trim_space(input);
   const auto colon_slashes = text.find("://");

@@ -10,6 +10,9 @@
 #include <rafthttp/log.hpp>
 #include <rafthttp/units.hpp>
 
+#include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -23,13 +26,13 @@ namespace rafthttp {
 using namespace std::chrono_literals;
 using duration = std::chrono::nanoseconds;
 
-// Limits of the message codecs (PROTOCOL.md 6.1, 6.2, 3.4).
+// Limits of the message codecs (doc/protocol.md 6.1, 6.2, 8.4).
 struct codec_options {
   // readBytesLimit: the largest message-stream frame and msgappv2 record.
   std::size_t max_frame_bytes = 512 * mib;
 };
 
-// Peer TLS (PROTOCOL.md 11), named as etcd's --peer-* flags. https:// URLs use
+// Peer TLS (doc/protocol.md 14), named as etcd's --peer-* flags. https:// URLs use
 // it; http:// URLs never do.
 struct tls_options {
   std::string cert_file;        // own certificate: served, and presented as client
@@ -46,12 +49,16 @@ struct tls_options {
   bool skip_client_san_verify = false;  // server: skip the client-SAN-vs-source-address check
   std::string server_name;      // client: the name to verify servers as (default: the URL's host)
   std::string cipher_suites;    // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's defaults
+  // Server: how a client certificate's DNS SANs are looked up (to find the
+  // connection's source address among their addresses). Empty: the system's
+  // resolver, on Asio's resolver thread, never blocking the event loop.
+  std::function<asio::awaitable<std::vector<asio::ip::address>>(std::string name)> resolve_name;
   // A handshake must complete within this (etcd 3.5.33, 3.6.14, 3.7.1:
   // tlsHandshakeTimeout on the listener; we bound our client side too).
   duration handshake_timeout = 10s;
 };
 
-// The HTTP server under the transport's handlers (PROTOCOL.md 2.7, 9).
+// The HTTP server under the transport's handlers (doc/protocol.md 2.7, 12).
 struct http_server_options {
   // Go's http.DefaultMaxHeaderBytes (1 MiB) is generous; a request head of etcd's
   // is a few hundred bytes. Beyond etcd: a tighter bound.
@@ -61,17 +68,16 @@ struct http_server_options {
   std::size_t max_body_bytes = 512 * mib;
   // ConnReadTimeout: Go arms a 5 s deadline on every read of a peer connection,
   // so a silent or trickling client loses its connection. We bound the whole
-  // request head by it, and every body read.
+  // request head by it (the idle wait of a keep-alive connection included:
+  // an idle connection is closed after it), and every body read.
   duration read_timeout = 5s;
   // ConnWriteTimeout: every write to a peer connection.
   duration write_timeout = 5s;
-  // An idle keep-alive connection is closed after this (Go: the 5 s read deadline).
-  duration idle_timeout = 5s;
   // Beyond etcd: connections served at once; further ones are closed at accept.
   std::size_t max_connections = 1024;
 };
 
-// The HTTP clients of streams, pipeline, snapshots and probes (PROTOCOL.md 6.5, 8.3).
+// The HTTP clients of streams, pipeline, snapshots and probes (doc/protocol.md 9).
 struct http_client_options {
   // DialTimeout: etcd's server sets 1 s + election timeout (default 10 × 100 ms).
   duration dial_timeout = 2s;
@@ -84,7 +90,7 @@ struct http_client_options {
   // Beyond etcd: largest error-response body read (bodies of 4xx/5xx are short).
   std::size_t max_error_body_bytes = 64 * kib;
   // A pooled keep-alive connection idle longer than this is not reused: a Go peer
-  // closes idle connections after 5 s (PROTOCOL.md 2.7).
+  // closes idle connections after 5 s (doc/protocol.md 2.7).
   duration pool_idle_timeout = 4s;
   // MaxIdleConnsPerHost of the pipeline client: 1024 in Go; 4 workers need 4.
   std::size_t max_idle_connections = 8;
@@ -176,6 +182,18 @@ struct transport_options {
   // remote we dial (e.g. to keep a test cluster on loopback). Empty: accept all.
   std::function<bool(member_id, const url_list&)> accept_remote_urls;
 
+  // What unauthenticated requests can make us keep (beyond etcd, which keeps
+  // all; any client that knows the cluster id can make a request):
+  // - remotes added from the X-PeerURLs of senders we do not know: at most
+  //   this many; beyond, the request is served as usual but its sender is
+  //   not added (logged once). add_remote() is never refused.
+  std::size_t max_remotes_from_requests = 64;
+  // - metric series whose label value a request chose (a claimed sender id,
+  //   a client's ip:port): at most this many per metric family; beyond, they
+  //   add up in one series labelled "overflow". Peers' own series are never
+  //   counted here.
+  std::size_t max_untrusted_metric_series = 256;
+
   // Where the transport logs (etcd's zap logger); silent when empty.
   log_sink log;
   log_level min_log_level = log_level::info;
@@ -198,7 +216,6 @@ namespace rafthttp {
 inline void set_raft_timeouts(transport_options& options, duration read_timeout, duration write_timeout) {
   options.server.read_timeout = options.client.read_timeout = read_timeout;
   options.server.write_timeout = options.client.write_timeout = write_timeout;
-  options.server.idle_timeout = read_timeout;
   options.link_heartbeat_interval = read_timeout / 3;
 }
 

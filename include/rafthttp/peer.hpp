@@ -1,4 +1,4 @@
-// A peer (PROTOCOL.md 8.1): everything one cluster member keeps for another —
+// A peer (doc/architecture.md 3.1): everything one cluster member keeps for another —
 // two stream writers, two stream readers, a pipeline, the inbox raft is fed
 // from, a prober, and the status and URL picker they share.
 #pragma once
@@ -39,7 +39,7 @@ class peer : public std::enable_shared_from_this<peer> {
     prober_.start(self);
   }
 
-  // etcd's peer.send (PROTOCOL.md 8.2): picks a path and never blocks. A full
+  // etcd's peer.send (doc/protocol.md 7.1): picks a path and never blocks. A full
   // queue drops the message and tells raft (unreachable; snapshot failure for
   // MsgSnap): errc::queue_full. A paused peer drops silently: errc::paused.
   // Every MsgApp counts in ServerStats first, as etcd's Transport.Send does.

@@ -1,4 +1,4 @@
-// Whether a peer is reachable and since when (PROTOCOL.md 8.4). etcd uses
+// Whether a peer is reachable and since when (doc/protocol.md 10.1). etcd uses
 // active_since for reconfiguration safety checks and leader transfer, so the
 // status changes only on the events etcd changes it on. Each change is logged
 // and counted in etcd_network_active_peers / _disconnected_peers_total.

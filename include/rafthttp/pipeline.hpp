@@ -1,17 +1,22 @@
-// The pipeline (PROTOCOL.md 8.3): one POST /raft per message, from a bounded
-// queue (64) drained by 4 concurrent workers over keep-alive connections. It
-// carries everything while the streams are down, and MsgSnap sent with send().
-// A 204 also tells that raft accepted the message.
+// The pipeline (doc/protocol.md 7.2): one POST /raft per message, from a bounded
+// queue (64) drained by up to 4 concurrent workers over keep-alive
+// connections. It carries everything while the streams are down, and MsgSnap
+// sent with send(). A 204 also tells that raft accepted the message.
+//
+// etcd runs its 4 workers for as long as the peer or remote exists. Ours run
+// while there is something to send and end when the queue is empty, so that
+// the pipelines of idle members (remotes, above all, which any request can
+// create) hold no coroutine.
 #pragma once
 
 #include <rafthttp/detail/byte_buffer.hpp>
-#include <rafthttp/detail/notifier.hpp>
 #include <rafthttp/detail/peer_context.hpp>
 #include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -24,14 +29,12 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
   explicit pipeline(detail::peer_context& peer)
       : peer_(peer),
         jobs_(peer.core->options.pipeline_buffer_size),
-        ready_(peer.core->executor),
-        in_flight_(peer.core->options.pipeline_workers) {}
+        in_flight_(peer.core->options.pipeline_workers),
+        working_(peer.core->options.pipeline_workers) {}
   pipeline(const pipeline&) = delete;
 
-  // `owner` keeps the peer (or remote) that owns the peer_context alive.
-  void start(const std::shared_ptr<void>& owner) {
-    for (std::size_t i = 0; i < in_flight_.size(); ++i) start_worker(owner, i);
-  }
+  // `owner` owns the peer_context; a running worker keeps it alive.
+  void start(const std::shared_ptr<void>& owner) { owner_ = owner; }
 
   // Ends the workers; queued messages are dropped silently (as etcd does).
   // In-flight requests are cancelled.
@@ -42,7 +45,6 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     head_ = size_ = 0;
     for (auto& conn : in_flight_)
       if (conn) conn->close();
-    ready_.notify();
   }
 
   // Encodes `m` (of protobuf size `n`) into the queue; false when it is full
@@ -57,7 +59,7 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     ++size_;
     queued_bytes_ += n;
     peer_.queued_bytes += n;
-    ready_.notify();
+    start_worker();
     return true;
   }
 
@@ -71,26 +73,30 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
 
   [[nodiscard]] bool stopped() const { return stopped_ || peer_.stopped(); }
 
-  // A worker that an exception ended (its POST lost) is replaced: the queue
-  // keeps its four workers.
-  void start_worker(const std::shared_ptr<void>& owner, std::size_t slot) {
+  // Starts a worker in a free slot, if there is one (else the running workers
+  // take the job when their POST ends). A worker that an exception ended (its
+  // POST lost) frees its slot and starts the next.
+  void start_worker() {
+    const auto free = std::ranges::find(working_, false);
+    const auto owner = owner_.lock();
+    if (stopped() || free == working_.end() || !owner) return;
+    const auto slot = static_cast<std::size_t>(free - working_.begin());
+    *free = true;
     detail::spawn(peer_.core->executor, work(shared_from_this(), owner, slot),
-                  [self = shared_from_this(), owner, slot](std::exception_ptr e) {
+                  [self = shared_from_this(), slot](std::exception_ptr e) {
                     self->peer_.core->report_task_exception("pipeline", e);
                     self->in_flight_[slot] = nullptr;
-                    if (!self->stopped()) self->start_worker(owner, slot);
+                    self->working_[slot] = false;
+                    if (self->size_ > 0) self->start_worker();
                   });
   }
 
+  // Sends what the queue holds, then ends.
   asio::awaitable<void> work([[maybe_unused]] std::shared_ptr<pipeline> self, [[maybe_unused]] std::shared_ptr<void> owner,
                              std::size_t slot) {
     auto running = peer_.core->tasks.track();
     job current;
-    while (!stopped()) {
-      if (size_ == 0) {
-        co_await ready_.wait();
-        continue;
-      }
+    while (!stopped() && size_ > 0) {
       std::swap(current, jobs_[head_]);
       head_ = (head_ + 1) % jobs_.size();
       --size_;
@@ -100,6 +106,7 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
       const byte_release counted(*this, current.body.size());
       co_await post(current, in_flight_[slot]);
     }
+    working_[slot] = false;
   }
 
   struct byte_release {
@@ -158,8 +165,9 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
   std::size_t head_ = 0;
   std::size_t size_ = 0;
   std::size_t queued_bytes_ = 0;
-  detail::notifier ready_;
+  std::weak_ptr<void> owner_;
   std::vector<std::shared_ptr<http::connection>> in_flight_;  // one per worker, to cancel on stop
+  std::vector<bool> working_;  // which worker slots run a worker
   bool stopped_ = false;
 };
 

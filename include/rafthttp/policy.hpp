@@ -1,4 +1,4 @@
-// The two policies a transport is built on (DESIGN.md), checked by concepts:
+// The two policies a transport is built on (doc/architecture.md 2.6), checked by concepts:
 //
 //   Raft (what etcd calls the Raft interface of rafthttp):
 //     process(message&)            -> void | std::error_code |
@@ -88,7 +88,7 @@ concept process_result = process_value<T> || (is_awaitable<T>::value && process_
 }  // namespace detail
 
 // Snapshotter: persists the DB of a received snapshot before raft sees the
-// MsgSnap (PROTOCOL.md 7.3); an error answers the POST with 500.
+// MsgSnap (doc/protocol.md 8.3); an error answers the POST with 500.
 template <class S>
 concept snapshotter_policy = requires(S& snapshotter, const message& msnap, db_reader& body) {
   { snapshotter.save_db(msnap, body) } -> std::same_as<asio::awaitable<std::error_code>>;

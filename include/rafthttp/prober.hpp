@@ -1,4 +1,4 @@
-// Probing (PROTOCOL.md 8.10): GET /raft/probing on each peer every 4 s, a
+// Probing (doc/protocol.md 11): GET /raft/probing on each peer every 4 s, a
 // smoothed round-trip time and the clock difference, and a monitor that logs
 // an unhealthy peer or a drifting clock and records the smoothed RTT in
 // etcd_network_peer_round_trip_time_seconds. Probing never affects delivery.

@@ -1,4 +1,4 @@
-// A remote (PROTOCOL.md 8.7): a pipeline-only helper that lets a newly joined
+// A remote (doc/protocol.md 10.3): a pipeline-only helper that lets a newly joined
 // member reach members it does not know as peers yet.
 #pragma once
 

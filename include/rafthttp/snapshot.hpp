@@ -1,4 +1,4 @@
-// Snapshots end to end (PROTOCOL.md 7): a MsgSnap travels as one POST
+// Snapshots end to end (doc/protocol.md 8): a MsgSnap travels as one POST
 // /raft/snapshot, the length-prefixed message followed by the database bytes,
 // streamed from a source in chunks and never held in memory whole.
 //
@@ -14,8 +14,11 @@
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/policy.hpp>
 
+#include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -28,6 +31,9 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace rafthttp {
 
@@ -58,7 +64,8 @@ class memory_db_source final : public db_source {
   std::span<const std::uint8_t> bytes_;
 };
 
-// A DB in a file, read sequentially.
+// A DB in a file, read sequentially on a thread of its own (never on the
+// event loop: a slow disk delays this snapshot, not the peers' heartbeats).
 class file_db_source final : public db_source {
  public:
   explicit file_db_source(const std::filesystem::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
@@ -75,15 +82,22 @@ class file_db_source final : public db_source {
       ec = std::error_code(ENOENT, std::generic_category());
       co_return 0;
     }
-    ssize_t n;
-    do n = ::read(fd_, into.data(), into.size());
-    while (n < 0 && errno == EINTR);
-    if (n < 0) ec = std::error_code(errno, std::generic_category());
+    const auto [n, read_error] = co_await asio::co_spawn(
+        io_,
+        [this, into]() -> asio::awaitable<std::pair<ssize_t, int>> {
+          ssize_t got;
+          do got = ::read(fd_, into.data(), into.size());
+          while (got < 0 && errno == EINTR);
+          co_return std::pair(got, got < 0 ? errno : 0);
+        },
+        asio::use_awaitable);
+    if (n < 0) ec = std::error_code(read_error, std::generic_category());
     co_return n < 0 ? 0 : static_cast<std::size_t>(n);
   }
 
  private:
   int fd_;
+  asio::thread_pool io_{1};
 };
 
 // etcd's snap.Message: the merged snapshot message to send. (Constructed, not
@@ -132,7 +146,7 @@ class send_pacer {
   http::clock::time_point start_;
 };
 
-// One snapshot's POST (PROTOCOL.md 7.4). Reports to raft at etcd's moments;
+// One snapshot's POST (doc/protocol.md 8.2). Reports to raft at etcd's moments;
 // returns what on_done receives.
 class snapshot_sender {
  public:
@@ -272,14 +286,19 @@ class snapshot_sender {
 
 // ------------------------------------------------------- file_snapshotter ---
 
-// etcd's snapshotter for received databases (PROTOCOL.md 7.3): the DB of
+// etcd's snapshotter for received databases (doc/protocol.md 8.3): the DB of
 // index i becomes <dir>/<i as %016x>.snap.db, written to a temporary file,
 // fsynced, then renamed; the directory is fsynced after the rename (etcd does
 // not, we do: a crash must not lose a file raft was told about). If the file
 // exists already, the received bytes are discarded and the save succeeds.
 class file_snapshotter {
  public:
-  explicit file_snapshotter(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // `before_io(operation)` runs on the I/O thread before each "write" and
+  // "fsync": a place to observe or throttle the disk work (tests make the
+  // disk slow with it).
+  explicit file_snapshotter(std::filesystem::path dir, std::function<void(std::string_view operation)> before_io = {})
+      : dir_(std::move(dir)), before_io_(std::move(before_io)) {}
+  file_snapshotter(const file_snapshotter&) = delete;
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
 
@@ -289,64 +308,94 @@ class file_snapshotter {
     return dir_ / name;
   }
 
+  // The file work (open, write, fsync, rename) runs on a thread of the
+  // snapshotter's own, never on the event loop: a slow disk delays this
+  // snapshot, not every peer's heartbeats.
   asio::awaitable<std::error_code> save_db(const message& msnap, db_reader& body) {
     const auto target = db_path(msnap.snapshot.metadata.index);
     const auto temp = dir_ / ("tmp" + std::to_string(std::random_device{}()));
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) co_return std::error_code(errno, std::generic_category());
+    const auto [fd, open_error] = co_await on_io_thread([&] {
+      const int opened = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      return std::pair(opened, opened < 0 ? errno : 0);  // errno is the I/O thread's
+    });
+    if (fd < 0) co_return std::error_code(open_error, std::generic_category());
     auto ec = co_await copy(body, fd);
-    if (!ec) ec = sync(fd);
-    if (::close(fd) != 0 && !ec) ec = std::error_code(errno, std::generic_category());
-    std::error_code ignored;
-    if (ec) {
-      std::filesystem::remove(temp, ignored);
-      co_return ec;
-    }
-    if (std::filesystem::exists(target, ignored)) {
-      std::filesystem::remove(temp, ignored);
-      co_return std::error_code{};
-    }
-    std::filesystem::rename(temp, target, ec);
-    if (ec) {
-      std::filesystem::remove(temp, ignored);
-      co_return ec;
-    }
-    co_return sync_directory(dir_);
+    co_return co_await on_io_thread([&] { return finish(fd, temp, target, ec); });
   }
 
  private:
-  // Starting write-back as the file grows keeps the final fsync short: it
-  // runs on the event loop, where a long stall would cost every peer its
-  // heartbeats.
+  // Starting write-back as the file grows keeps the final fsync short.
   static constexpr std::size_t writeback_bytes = 8 * mib;
 
-  static asio::awaitable<std::error_code> copy(db_reader& body, int fd) {
+  // Runs `work` on the I/O thread; the caller resumes on its own executor.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F&>> on_io_thread(F work) {
+    using result = std::invoke_result_t<F&>;
+    co_return co_await asio::co_spawn(io_, [&work]() -> asio::awaitable<result> { co_return work(); },
+                                      asio::use_awaitable);
+  }
+
+  void before(std::string_view operation) const {
+    if (before_io_) before_io_(operation);
+  }
+
+  asio::awaitable<std::error_code> copy(db_reader& body, int fd) {
     std::error_code ec;
     std::uint64_t written = 0, written_back = 0;
     for (;;) {
       const auto piece = co_await body.read_some(ec);
       if (ec) co_return ec;
       if (piece.empty()) co_return std::error_code{};
-      for (std::size_t at = 0; at < piece.size();) {
-        const ssize_t n = ::write(fd, piece.data() + at, piece.size() - at);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) co_return std::error_code(errno, std::generic_category());
-        at += static_cast<std::size_t>(n);
-      }
-      written += piece.size();
-      if (written - written_back >= writeback_bytes) {
-        ::sync_file_range(fd, static_cast<off_t>(written_back), static_cast<off_t>(written - written_back),
-                          SYNC_FILE_RANGE_WRITE);
-        written_back = written;
-      }
+      ec = co_await on_io_thread([&] { return write_all(fd, piece, written, written_back); });
+      if (ec) co_return ec;
     }
   }
 
-  static std::error_code sync(int fd) {
+  // On the I/O thread.
+  std::error_code write_all(int fd, std::span<const std::uint8_t> piece, std::uint64_t& written,
+                            std::uint64_t& written_back) const {
+    before("write");
+    for (std::size_t at = 0; at < piece.size();) {
+      const ssize_t n = ::write(fd, piece.data() + at, piece.size() - at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return std::error_code(errno, std::generic_category());
+      at += static_cast<std::size_t>(n);
+    }
+    written += piece.size();
+    if (written - written_back >= writeback_bytes) {
+      ::sync_file_range(fd, static_cast<off_t>(written_back), static_cast<off_t>(written - written_back),
+                        SYNC_FILE_RANGE_WRITE);
+      written_back = written;
+    }
+    return {};
+  }
+
+  // On the I/O thread: fsync and close the temp file, then put it in place
+  // (etcd's SaveDBFrom: an existing file is kept) and fsync the directory;
+  // the temp file goes on any failure.
+  std::error_code finish(int fd, const std::filesystem::path& temp, const std::filesystem::path& target,
+                         std::error_code ec) const {
+    if (!ec) ec = sync(fd);
+    if (::close(fd) != 0 && !ec) ec = std::error_code(errno, std::generic_category());
+    std::error_code ignored;
+    if (ec || std::filesystem::exists(target, ignored)) {
+      std::filesystem::remove(temp, ignored);
+      return ec;
+    }
+    std::filesystem::rename(temp, target, ec);
+    if (ec) {
+      std::filesystem::remove(temp, ignored);
+      return ec;
+    }
+    return sync_directory(dir_);
+  }
+
+  std::error_code sync(int fd) const {
+    before("fsync");
     return ::fsync(fd) == 0 ? std::error_code{} : std::error_code(errno, std::generic_category());
   }
 
-  static std::error_code sync_directory(const std::filesystem::path& dir) {
+  std::error_code sync_directory(const std::filesystem::path& dir) const {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return std::error_code(errno, std::generic_category());
     const auto ec = sync(fd);
@@ -355,6 +404,8 @@ class file_snapshotter {
   }
 
   std::filesystem::path dir_;
+  std::function<void(std::string_view)> before_io_;
+  asio::thread_pool io_{1};
 };
 
 }  // namespace rafthttp

@@ -1,4 +1,4 @@
-// Observability (PROTOCOL.md 10): etcd's Prometheus metrics and its v2
+// Observability (doc/protocol.md 13): etcd's Prometheus metrics and its v2
 // statistics, so that dashboards and alerts built for etcd work unchanged.
 //
 //   metrics_registry   counters, gauges and fixed-bucket histograms per label
@@ -397,6 +397,10 @@ template <class Cell>
   else return metric_type::histogram;
 }
 
+// The label value under which series beyond a family's bound of untrusted
+// label values add up (basic_family::with_untrusted). Beyond etcd.
+inline constexpr std::string_view overflow_label_value = "overflow";
+
 template <class Cell>
 class basic_family final : public metric_family {
  public:
@@ -408,14 +412,20 @@ class basic_family final : public metric_family {
   // The series with these label values (in label-name order), created on
   // first use. The reference stays valid as long as the family: resolve it
   // once, keep it, add to it.
-  [[nodiscard]] Cell& with(std::initializer_list<std::string_view> values) {
-    auto k = key(values);
-    if (const auto it = series_.find(k); it != series_.end()) return it->second;
-    if constexpr (std::is_same_v<Cell, histogram>) {
-      return series_.try_emplace(std::move(k), std::span<const double>(bounds_)).first->second;
-    } else {
-      return series_.try_emplace(std::move(k)).first->second;
+  [[nodiscard]] Cell& with(std::initializer_list<std::string_view> values) { return with_key(key(values)); }
+
+  // For label values that come from unauthenticated input (a sender's claimed
+  // id, a client's address), which could otherwise make series without end:
+  // at most `limit` such series; beyond, they add to the one series whose
+  // every label value is overflow_label_value.
+  [[nodiscard]] Cell& with_untrusted(std::initializer_list<std::string_view> values, std::size_t limit) {
+    if (const auto it = series_.find(key(values)); it != series_.end()) return it->second;
+    if (untrusted_ >= limit) {
+      const std::vector<std::string_view> overflow(values.size(), overflow_label_value);
+      return with_key(label_values(overflow.begin(), overflow.end()));
     }
+    ++untrusted_;
+    return with(values);
   }
 
   // The series if it exists (touched or not), else null.
@@ -451,8 +461,18 @@ class basic_family final : public metric_family {
     render_sample(out, "_count", values, static_cast<double>(h.count()));
   }
 
+  Cell& with_key(label_values k) {
+    if (const auto it = series_.find(k); it != series_.end()) return it->second;
+    if constexpr (std::is_same_v<Cell, histogram>) {
+      return series_.try_emplace(std::move(k), std::span<const double>(bounds_)).first->second;
+    } else {
+      return series_.try_emplace(std::move(k)).first->second;
+    }
+  }
+
   std::vector<double> bounds_;  // histograms only
   std::map<label_values, Cell> series_;
+  std::size_t untrusted_ = 0;  // series with_untrusted made
 };
 
 using counter_family = basic_family<counter>;
@@ -523,7 +543,7 @@ class metrics_registry {
 // (405 and 412 answers).
 inline constexpr std::string_view unknown_snapshot_sender = "UNKNOWN_SNAPSHOT_SENDER";
 
-// etcd's rafthttp metrics (PROTOCOL.md 10.2; etcdserver/api/rafthttp/metrics.go):
+// etcd's rafthttp metrics (doc/protocol.md 13.1; etcdserver/api/rafthttp/metrics.go):
 // namespace "etcd", subsystem "network", names, help texts, labels and
 // buckets as Go registers them.
 class network_metrics {
@@ -617,7 +637,7 @@ struct peer_series {
 // ------------------------------------------------------------ v2 stats ---
 
 // etcd's v2stats.FollowerStats: the leader's view of one follower, fed by
-// rafthttp (PROTOCOL.md 10.1). Latencies in milliseconds.
+// rafthttp (doc/protocol.md 13.3). Latencies in milliseconds.
 class follower_stats {
  public:
   struct latency_stats {

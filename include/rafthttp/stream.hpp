@@ -1,4 +1,4 @@
-// The two long-lived streams per peer and direction (PROTOCOL.md 6): a stream
+// The two long-lived streams per peer and direction (doc/protocol.md 6): a stream
 // is dialled by the receiver (GET /raft/stream/<type>/<its id>) and the sender
 // writes into the response body.
 //
@@ -40,7 +40,7 @@ namespace rafthttp {
 
 enum class stream_type { message, msgapp };
 
-// The path segment: "msgapp" is the msgappv2 stream (PROTOCOL.md 3.3).
+// The path segment: "msgapp" is the msgappv2 stream (doc/protocol.md 3.3).
 [[nodiscard]] inline std::string_view path_segment(stream_type t) {
   return t == stream_type::message ? "message" : "msgapp";
 }
@@ -360,7 +360,7 @@ class stream_reader {
       ec = co_await decode_body(exchange, decoder);
     }
     if (peer_.stopped()) co_return;
-    // The server ending the body (EOF) is no failure (PROTOCOL.md 6.5 step 3).
+    // The server ending the body (EOF) is no failure (doc/protocol.md 6.5).
     if (ec && ec != errc::connection_closed) {
       peer_.status.deactivate("lost " + std::string(stream_name(type_)) + ": " + ec.message());
     }
@@ -369,7 +369,7 @@ class stream_reader {
               {"error", ec ? ec.message() : "EOF"}});
   }
 
-  // PROTOCOL.md 4.2: the version header is checked before the status code.
+  // doc/protocol.md 4.2: the version header is checked before the status code.
   bool check_response(const http::response_head& response, const peer_url& url) {
     auto& core = *peer_.core;
     const auto server = detail::header_version(response.headers.get("X-Server-Version"));

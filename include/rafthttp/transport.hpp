@@ -1,4 +1,4 @@
-// rafthttp::transport — etcd's Transporter (PROTOCOL.md 8.9) on one Asio
+// rafthttp::transport — etcd's Transporter (doc/protocol.md 10.2) on one Asio
 // executor.
 //
 //   my_raft raft;                       // Raft policy (policy.hpp)
@@ -232,7 +232,7 @@ class transport {
 
   // ------------------------------------------------------- observability ---
 
-  // etcd's etcd_network_* metrics (PROTOCOL.md 10.2) in their registry, to
+  // etcd's etcd_network_* metrics (doc/protocol.md 13.1) in their registry, to
   // which you may add your own families.
   [[nodiscard]] network_metrics& metrics() { return core().metrics; }
   [[nodiscard]] const network_metrics& metrics() const { return core().metrics; }
@@ -258,7 +258,7 @@ class transport {
   // ------------------------------------------------------ test helpers ---
 
   // Every peer drops what it sends and what its streams receive; POSTs still
-  // reach raft (PROTOCOL.md 8.8).
+  // reach raft (doc/protocol.md 10.4).
   void pause() {
     for (auto& [id, p] : members_->peers) p->pause();
   }

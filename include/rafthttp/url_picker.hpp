@@ -1,4 +1,4 @@
-// Which of a peer's URLs to use (PROTOCOL.md 8.6): sticky until a failure on
+// Which of a peer's URLs to use (doc/protocol.md 9.3): sticky until a failure on
 // the current URL moves to the next one.
 #pragma once
 

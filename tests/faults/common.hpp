@@ -44,7 +44,6 @@ inline transport_options fast_options(member_id id) {
   o.client.write_timeout = 400ms;
   o.server.read_timeout = 400ms;
   o.server.write_timeout = 400ms;
-  o.server.idle_timeout = 400ms;
   o.snapshot_response_read_timeout = 1s;
   return o;
 }

@@ -169,10 +169,19 @@ CORO_TEST_CASE("allowed CNs and host names are lists, as in etcd 3.5.15 and late
   CHECK(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("three", other))));
 }
 
+// The names a test resolver knows (the system's resolver is not the test's
+// to rely on: a fresh Debian root has no /etc/hosts to map localhost).
+asio::awaitable<std::vector<asio::ip::address>> test_names(std::string name) {
+  if (name == "member.test") co_return std::vector{asio::ip::make_address("127.0.0.1")};
+  if (name == "elsewhere.test") co_return std::vector{asio::ip::make_address("10.9.9.9")};
+  co_return std::vector<asio::ip::address>{};
+}
+
 CORO_TEST_CASE("a client certificate's SANs must name its source address, unless that check is off") {
   scratch s;
   test::test_ca ca(s.dir, "ca");
   auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
+  server_options.resolve_name = test_names;
   tls_server strict(ctx, server_options);
   auto far_away = peer_request("far");
   far_away.ips = {"10.9.9.9"};
@@ -180,14 +189,50 @@ CORO_TEST_CASE("a client certificate's SANs must name its source address, unless
   CHECK(co_await get_ok(ctx, strict.url(), far_client) );
   auto by_dns = peer_request("named");
   by_dns.ips.clear();
-  by_dns.dns = {"localhost"};
+  by_dns.dns = {"elsewhere.test", "member.test"};  // the second resolves to the source address
   CHECK_FALSE(co_await get_ok(ctx, strict.url(), mutual(ca, ca.issue("named", by_dns))));
+  auto wrong_dns = by_dns;
+  wrong_dns.dns = {"elsewhere.test", "unknown.test"};
+  CHECK(co_await get_ok(ctx, strict.url(), mutual(ca, ca.issue("wrong-named", wrong_dns))));
   test::cert_request no_sans;
   no_sans.cn = "bare";
   CHECK_FALSE(co_await get_ok(ctx, strict.url(), mutual(ca, ca.issue("bare", no_sans))));
   server_options.skip_client_san_verify = true;
   tls_server lenient(ctx, server_options);
   CHECK_FALSE(co_await get_ok(ctx, lenient.url(), far_client));
+}
+
+// The lookup of a DNS SAN runs off the event loop: while a name resolves
+// slowly (300 ms here), the loop keeps running other handlers on time.
+CORO_TEST_CASE("a slow DNS lookup of a client SAN does not stall the event loop") {
+  scratch s;
+  test::test_ca ca(s.dir, "ca");
+  auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
+  server_options.resolve_name = [&ctx](std::string name) -> asio::awaitable<std::vector<asio::ip::address>> {
+    asio::steady_timer slow(ctx, 300ms);  // a resolver that takes its time, without blocking
+    co_await slow.async_wait(asio::use_awaitable);
+    co_return co_await test_names(std::move(name));
+  };
+  tls_server srv(ctx, server_options);
+  bool done = false;
+  clock::duration worst_lag{0};
+  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {  // a 5 ms ticker: how late does it run?
+    asio::steady_timer tick(ctx);
+    while (!done) {
+      const auto due = clock::now() + 5ms;
+      tick.expires_at(due);
+      co_await tick.async_wait(asio::use_awaitable);
+      worst_lag = std::max(worst_lag, clock::now() - due);
+    }
+  }, asio::detached);
+  auto named = peer_request("named");
+  named.ips.clear();
+  named.dns = {"member.test"};
+  const auto start = clock::now();
+  CHECK_FALSE(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("named", named))));
+  CHECK(clock::now() - start >= 300ms);
+  done = true;
+  CHECK(worst_lag < 100ms);
 }
 
 CORO_TEST_CASE("plaintext on a TLS port and TLS on a plain port fail cleanly") {

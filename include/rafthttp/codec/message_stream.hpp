@@ -1,4 +1,4 @@
-// The "message" stream encoding (PROTOCOL.md 6.1): each message as an 8-byte
+// The "message" stream encoding (doc/protocol.md 6.1): each message as an 8-byte
 // big-endian length followed by its protobuf encoding. The same framing starts
 // the body of POST /raft/snapshot.
 #pragma once

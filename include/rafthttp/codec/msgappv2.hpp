@@ -1,4 +1,4 @@
-// The msgappv2 stream encoding (PROTOCOL.md 6.2): records of a type byte,
+// The msgappv2 stream encoding (doc/protocol.md 6.2): records of a type byte,
 //   0x00  link heartbeat
 //   0x01  AppEntries: count, count × (length, Entry), commit
 //   0x02  full message: length, Message

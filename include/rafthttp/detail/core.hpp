@@ -103,7 +103,7 @@ struct core {
                                                               {"error", exception_text(thrown)}});
   }
 
-  // The headers of every request to a peer (PROTOCOL.md 2.3).
+  // The headers of every request to a peer (doc/protocol.md 2.3).
   [[nodiscard]] http::fields request_headers() const {
     http::fields h;
     h.add("X-Server-From", local_id);
@@ -134,7 +134,7 @@ struct core {
   raft_callbacks raft;
   snapshotter_callbacks snapshotter;
   logger log;
-  network_metrics metrics;     // etcd's etcd_network_* (PROTOCOL.md 10.2)
+  network_metrics metrics;     // etcd's etcd_network_* (doc/protocol.md 13.1)
   server_stats self_stats;     // etcd's ServerStats (/v2/stats/self); rafthttp feeds SendAppendReq
   http::connection_pool pool;
   std::shared_ptr<http::tls_contexts> tls;

@@ -1,4 +1,4 @@
-// Where a peer's stream readers put what they received (PROTOCOL.md 6.5, 8.5).
+// Where a peer's stream readers put what they received (doc/protocol.md 6.6).
 // A synchronous Raft::process is called at once. An awaitable one is fed from
 // two bounded queues, each drained by its own coroutine, as etcd's recvc and
 // propc: MsgProp waits while there is no leader and must not hold up the rest;

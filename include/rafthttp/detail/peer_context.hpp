@@ -77,7 +77,7 @@ struct peer_context {
   // A message from this peer was dropped as the receive (or proposal) queue
   // was full: peer_received_failures_total{From=m.From}.
   void note_receive_drop(const message& m) {
-    (m.from == id ? series.received_failures : core->metrics.received_failures.with({format_id(m.from)})).inc();
+    (m.from == id ? series.received_failures : untrusted(core->metrics.received_failures, m.from)).inc();
     log_drop(receive_drops, m,
              status.active() ? "dropped internal Raft message since receiving buffer is full (overloaded network)"
                              : "dropped Raft message since receiving buffer is full (overloaded network)");
@@ -103,7 +103,12 @@ struct peer_context {
   void note_received(const message& m, std::size_t protobuf_bytes) {
     if (m.from == id) series.received_bytes.add(protobuf_bytes);
     else if (m.from == 0) series.link_heartbeat_received_bytes.add(protobuf_bytes);
-    else core->metrics.received_bytes.with({format_id(m.from)}).add(protobuf_bytes);
+    else untrusted(core->metrics.received_bytes, m.from).add(protobuf_bytes);
+  }
+
+  // The series of a sender id that a message claims (not this peer's).
+  [[nodiscard]] counter& untrusted(counter_family& family, member_id from) const {
+    return family.with_untrusted({format_id(from)}, core->options.max_untrusted_metric_series);
   }
 
   // When the peer goes: drops counted since the last line are still told.

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <utility>
 
 namespace rafthttp::detail {
 
@@ -31,18 +32,27 @@ struct registry {
                {"remote-peer-urls", urls.joined()}});
   }
 
-  // The handlers' "add remote from request" (PROTOCOL.md 3.2 step 4). An
+  // The handlers' "add remote from request" (doc/protocol.md 3.7). An
   // invalid X-PeerURLs is ignored (a Go node would panic on it [HAZARD]).
   void add_remote_from_request(const http::request_head& request) {
     if (const auto from = parse_id(request.headers.get("X-Server-From"))) add_remote_from_header(*from, request);
   }
 
   // The stream handler's variant: the id is the dialler's, from the path.
+  // Remotes added so are bounded (options.max_remotes_from_requests).
   void add_remote_from_header(member_id id, const http::request_head& request) {
     const auto urls_header = request.headers.get("X-PeerURLs");
-    if (urls_header.empty()) return;
+    if (urls_header.empty() || peers.contains(id) || remotes.contains(id)) return;
     const auto urls = url_list::parse(urls_header);
     if (urls && accepts(id, *urls)) {
+      if (remotes_from_requests >= core->options.max_remotes_from_requests) {
+        if (!std::exchange(remote_bound_logged, true))
+          core->log(log_level::warn, "not adding remotes from requests any more: max_remotes_from_requests reached",
+                    {{"remote-peer-id", format_id(id)},
+                     {"max-remotes-from-requests", std::to_string(core->options.max_remotes_from_requests)}});
+        return;
+      }
+      ++remotes_from_requests;
       add_remote(id, *urls);
     } else {
       core->log(log_level::warn, "ignored X-PeerURLs (invalid or not accepted)",
@@ -65,6 +75,8 @@ struct registry {
   std::shared_ptr<detail::core> core;
   std::map<member_id, std::shared_ptr<peer>> peers;
   std::map<member_id, std::shared_ptr<remote>> remotes;
+  std::size_t remotes_from_requests = 0;  // of remotes, those a request's X-PeerURLs added
+  bool remote_bound_logged = false;
 };
 
 }  // namespace rafthttp::detail

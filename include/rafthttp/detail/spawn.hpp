@@ -6,12 +6,14 @@
 // which logs it and ends or restarts the operation.
 #pragma once
 
-#include <asio/any_io_executor.hpp>
-#include <asio/co_spawn.hpp>
-
+// Standard headers before Asio's: Asio's config must see libstdc++'s macros
+// first, in every translation unit (tests/lint/asio_config.sh).
 #include <exception>
 #include <string>
 #include <utility>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/co_spawn.hpp>
 
 namespace rafthttp::detail {
 

@@ -1,4 +1,4 @@
-// Semantic versions as etcd's peers exchange them (PROTOCOL.md 2.5): strict
+// Semantic versions as etcd's peers exchange them (doc/protocol.md 2.5): strict
 // MAJOR.MINOR.PATCH[-pre][+meta] parsing, major.minor comparisons, and the
 // stream-type support table a stream client consults.
 #pragma once
@@ -77,7 +77,7 @@ inline bool identifiers(std::string_view s) {
   return value.empty() ? std::optional<semver>(semver{2, 0, 0}) : parse_semver(value);
 }
 
-// PROTOCOL.md 2.5 rule 5: compatible unless the remote server is older than
+// doc/protocol.md 2.5: compatible unless the remote server is older than
 // our minimum cluster version, or the remote's minimum is newer than us.
 [[nodiscard]] inline bool compatible(const semver& local_server, const semver& local_min_cluster,
                                      const semver& remote_server, const semver& remote_min_cluster) {

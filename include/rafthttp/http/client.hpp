@@ -35,9 +35,7 @@ inline asio::awaitable<std::error_code> secure_client(connection& conn, const pe
   const auto& name = tls->options().server_name.empty() ? url.host : tls->options().server_name;
   ec = co_await conn.start_tls(std::move(context), true, name, deadline_after(tls->options().handshake_timeout));
   if (ec) co_return ec == errc::timeout ? ec : make_error_code(errc::tls_handshake_failed);
-  co_return tls->check_peer(conn.tls_session(), tls_role::client, {}, [](const std::string&, const auto&) {
-    return false;
-  });
+  co_return tls->check_peer(conn.tls_session(), tls_role::client);
 }
 
 // Connects `conn` to a peer URL, resolving its host, within `deadline`; https
@@ -148,7 +146,7 @@ class client_exchange {
 
 // Idle keep-alive connections per peer URL. A connection idle longer than the
 // pool's idle timeout is closed rather than reused: a Go peer closes idle
-// connections after about 5 s (PROTOCOL.md 2.7).
+// connections after about 5 s (doc/protocol.md 2.7).
 class connection_pool {
  public:
   explicit connection_pool(const http_client_options& options) : options_(options) {}

@@ -1,6 +1,6 @@
 // A TCP connection, plain or TLS, whose reads, writes, connect and handshake
-// carry deadlines, as every I/O on a Go peer connection does (PROTOCOL.md
-// 6.5, 9). Every channel (streams, pipeline, snapshots, probes) uses this one
+// carry deadlines, as every I/O on a Go peer connection does
+// (doc/protocol.md 9.4). Every channel (streams, pipeline, snapshots, probes) uses this one
 // type, so none is written twice for TLS.
 //
 // Deadlines cost nothing per operation beyond reading the clock: one watchdog

@@ -118,7 +118,7 @@ class exchange {
   }
 
   // Starts a chunked body and sends the head at once (streams flush their
-  // 200 immediately, PROTOCOL.md 3.3 step 9).
+  // 200 immediately, doc/protocol.md 3.3).
   asio::awaitable<std::error_code> start_chunked(int status, fields headers) {
     headers.set("Transfer-Encoding", "chunked");
     head_text_ = serialize(response_head{status, std::move(headers), true});
@@ -385,31 +385,47 @@ class server {
     }
   }
 
-  // Whether a DNS name resolves to an address (for client SANs, as etcd 3.4
-  // checks them). Resolution blocks the loop briefly: only certificates whose
-  // IP SANs did not match already get here.
-  static std::function<bool(const std::string&, const asio::ip::address&)> resolves_to(
-      asio::any_io_executor ex) {
-    return [ex](const std::string& name, const asio::ip::address& address) {
-      tcp::resolver resolver(ex);
-      std::error_code ec;
-      for (const auto& entry : resolver.resolve(name, "", ec))
-        if (entry.endpoint().address() == address) return true;
-      return false;
-    };
+  // The addresses a DNS name resolves to: by the options' resolver when one
+  // is set, else the system's, whose getaddrinfo runs on Asio's resolver
+  // thread (never on the event loop); a lookup still running at `deadline`
+  // is given up.
+  static asio::awaitable<std::vector<asio::ip::address>> resolve(const asio::any_io_executor& ex,
+                                                                 const tls_options& options,
+                                                                 const std::string& name, clock::time_point deadline) {
+    if (options.resolve_name) co_return co_await options.resolve_name(name);
+    tcp::resolver resolver(ex);
+    asio::steady_timer give_up(ex, deadline);
+    give_up.async_wait([&resolver](std::error_code ec) {
+      if (!ec) resolver.cancel();
+    });
+    auto [ec, results] = co_await resolver.async_resolve(name, "", use_tuple);
+    give_up.cancel();
+    std::vector<asio::ip::address> addresses;
+    if (!ec)
+      for (const auto& entry : results) addresses.push_back(entry.endpoint().address());
+    co_return addresses;
   }
 
-  // The server's TLS handshake, then etcd's checks of the client certificate.
+  // The server's TLS handshake, then etcd's checks of the client certificate
+  // (its DNS SANs looked up within the handshake deadline).
   static asio::awaitable<std::error_code> secure(connection& conn, shared_state& state) {
     auto& tls = *state.tls;
     std::error_code ec;
     auto context = tls.context(tls_role::server, ec);
     if (ec) co_return ec;
-    ec = co_await conn.start_tls(std::move(context), false, {}, deadline_after(tls.options().handshake_timeout));
+    const auto deadline = deadline_after(tls.options().handshake_timeout);
+    ec = co_await conn.start_tls(std::move(context), false, {}, deadline);
     if (ec) co_return ec == errc::timeout ? ec : make_error_code(errc::tls_handshake_failed);
+    if ((ec = tls.check_peer(conn.tls_session(), tls_role::server))) co_return ec;
     std::error_code endpoint_error;
     const auto remote = conn.socket().remote_endpoint(endpoint_error).address();
-    co_return tls.check_peer(conn.tls_session(), tls_role::server, remote, resolves_to(conn.get_executor()));
+    const auto san = tls.client_san(conn.tls_session(), remote);
+    if (san.passed) co_return std::error_code{};
+    for (const auto& name : san.names_to_resolve) {
+      const auto addresses = co_await resolve(conn.get_executor(), tls.options(), name, deadline);
+      if (std::ranges::find(addresses, remote) != addresses.end()) co_return std::error_code{};
+    }
+    co_return make_error_code(errc::tls_rejected);
   }
 
   // Answers a malformed or oversized head with 400 / 431; a timeout or a

@@ -1,4 +1,4 @@
-// Peer TLS (PROTOCOL.md 11) on Asio's OpenSSL streams: the contexts of the
+// Peer TLS (doc/protocol.md 14) on Asio's OpenSSL streams: the contexts of the
 // server and client roles built from etcd's peer TLS options, rebuilt when the
 // certificate files change (rotation without restart), and the checks etcd
 // makes after a handshake (allowed CN or host name, CRL, client SANs against
@@ -129,12 +129,10 @@ class tls_contexts {
     return cached.context;
   }
 
-  // The checks etcd makes after a handshake (PROTOCOL.md 11.1, 11.3). The
-  // SAN check of a client's certificate against its source address needs a
-  // DNS lookup for DNS SANs; `resolves_to` answers that.
-  template <class Resolve>
-  [[nodiscard]] std::error_code check_peer(SSL* ssl, tls_role role, const asio::ip::address& remote,
-                                           Resolve&& resolves_to) const {
+  // The checks etcd makes after a handshake (doc/protocol.md 14.2, 14.3), but for
+  // the one a server makes of a client certificate's SANs (client_san), which
+  // may need DNS lookups.
+  [[nodiscard]] std::error_code check_peer(SSL* ssl, tls_role role) const {
     const tls_detail::x509_ptr cert(SSL_get1_peer_certificate(ssl));
     if (!cert) {
       const bool required = role == tls_role::client ? !options_.insecure_skip_verify : requires_client_certs();
@@ -147,9 +145,24 @@ class tls_contexts {
                              [&](const std::string& host) { return tls_detail::valid_for_host(cert.get(), host); }))
       return errc::tls_rejected;
     if (role == tls_role::client) return {};
-    if (!options_.skip_client_san_verify && !san_matches(cert.get(), remote, resolves_to)) return errc::tls_rejected;
     if (!options_.crl_file.empty() && tls_detail::revoked(cert.get(), options_.crl_file)) return errc::tls_rejected;
     return {};
+  }
+
+  // etcd 3.4 (doc/protocol.md 14.3): a client certificate with IP or DNS SANs must
+  // name the connection's source address, directly or by a DNS SAN that
+  // resolves to it; one without SANs passes. What can be told without a
+  // lookup: passed, or the DNS names to look up (none left: rejected).
+  struct client_san_check {
+    bool passed = false;
+    std::vector<std::string> names_to_resolve;
+  };
+  [[nodiscard]] client_san_check client_san(SSL* ssl, const asio::ip::address& remote) const {
+    const tls_detail::x509_ptr cert(SSL_get1_peer_certificate(ssl));
+    if (options_.skip_client_san_verify || !cert) return {true, {}};
+    auto names = tls_detail::subject_alternative_names(cert.get());
+    if (names.empty() || std::ranges::find(names.ips, remote) != names.ips.end()) return {true, {}};
+    return {false, std::move(names.dns)};
   }
 
   // Server side: a client certificate is required and verified.
@@ -188,7 +201,7 @@ class tls_contexts {
       ctx->load_verify_file(options_.trusted_ca_file, ec);
       if (ec) return nullptr;
     }
-    // HTTP/1.1 only (PROTOCOL.md 2.7): a Go server that offers h2 accepts it.
+    // HTTP/1.1 only (doc/protocol.md 2.7): a Go server that offers h2 accepts it.
     static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     if (role == tls_role::client) {
       SSL_CTX_set_alpn_protos(ctx->native_handle(), alpn, sizeof alpn);
@@ -199,20 +212,6 @@ class tls_contexts {
       ctx->set_verify_mode(mode, ec);
     }
     return ec ? nullptr : ctx;
-  }
-
-  // etcd 3.4 (PROTOCOL.md 11.3): a client certificate with IP or DNS SANs must
-  // name the connection's source address, directly or by a DNS SAN that
-  // resolves to it. A certificate without SANs passes.
-  template <class Resolve>
-  static bool san_matches(X509* cert, const asio::ip::address& remote, Resolve& resolves_to) {
-    const auto names = tls_detail::subject_alternative_names(cert);
-    if (names.empty()) return true;
-    for (const auto& ip : names.ips)
-      if (ip == remote) return true;
-    for (const auto& dns : names.dns)
-      if (resolves_to(dns, remote)) return true;
-    return false;
   }
 
   tls_options options_;

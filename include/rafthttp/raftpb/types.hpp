@@ -70,7 +70,7 @@ enum class conf_change_transition : std::int32_t {
 }
 
 // A proto2 `bytes` field. Absent (nil in Go) differs from present-but-empty, and
-// both round-trip byte-identically (PROTOCOL.md 5.3 rule 4). Reusing an object
+// both round-trip byte-identically (doc/protocol.md 5.1). Reusing an object
 // keeps its capacity, which spares allocations on the receive path.
 class bytes {
  public:
@@ -207,7 +207,7 @@ struct conf_change_v2 {
 }
 
 // A link heartbeat keeps a stream alive; it is never delivered to raft
-// (PROTOCOL.md 6.3). Raft never sends a message without From and To.
+// (doc/protocol.md 6.3). Raft never sends a message without From and To.
 [[nodiscard]] inline bool is_link_heartbeat(const message& m) {
   return m.type == message_type::MsgHeartbeat && m.from == 0 && m.to == 0;
 }
