@@ -169,6 +169,15 @@ auto append_text(std::vector<std::string>& out) {
   };
 }
 
+// A repeatable flag whose empty value means "not set" (etcd's allowed CN and
+// host name lists ignore empty entries, as the Go peers do).
+auto append_nonempty_text(std::vector<std::string>& out) {
+  return [&out](std::string_view v) {
+    if (!v.empty()) out.emplace_back(v);
+    return std::string();
+  };
+}
+
 // Counts are decimal (strconv.ParseUint(s, 10, 64)).
 auto set_decimal(std::uint64_t& out) {
   return [&out](std::string_view v) {
@@ -255,8 +264,8 @@ std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
       {"key-file", false, set_text(c.tls.key_file)},
       {"trusted-ca-file", false, set_text(c.tls.trusted_ca_file)},
       {"client-cert-auth", true, set_bool(c.tls.client_cert_auth)},
-      {"allowed-cn", false, append_text(c.tls.allowed_cns)},
-      {"allowed-hostname", false, append_text(c.tls.allowed_hostnames)},
+      {"allowed-cn", false, append_nonempty_text(c.tls.allowed_cns)},
+      {"allowed-hostname", false, append_nonempty_text(c.tls.allowed_hostnames)},
       {"etcd-version", false, set_text(raw.etcd_version)},
       {"cluster-version", false, set_text(c.cluster_version)},
       {"crl-file", false, set_text(c.tls.crl_file)},

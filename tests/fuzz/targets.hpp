@@ -218,7 +218,7 @@ inline void check_message_stream(std::span<const std::uint8_t> data) {
   reset_largest_allocation();
   codec::message_stream_decoder decoder(limit);
   const auto got = detail::feed_in_pieces(decoder, payload, split);
-  detail::require_same_outcome(expected, got, "message stream decoded unlike PROTOCOL.md 6.1", payload);
+  detail::require_same_outcome(expected, got, "message stream decoded unlike doc/protocol.md 6.1", payload);
   if (!got.error) {
     FUZZ_REQUIRE(decoder.at_boundary() == (expected.boundary == payload.size()),
                  "at_boundary() " << decoder.at_boundary() << " after " << payload.size() << " bytes, records end at "
@@ -332,7 +332,7 @@ inline void check_msgappv2(std::span<const std::uint8_t> data) {
   reset_largest_allocation();
   codec::msgappv2_decoder decoder(detail::msgappv2_local, detail::msgappv2_remote, limit);
   const auto got = detail::feed_in_pieces(decoder, payload, split);
-  detail::require_same_outcome(expected, got, "msgappv2 stream decoded unlike PROTOCOL.md 6.2", payload);
+  detail::require_same_outcome(expected, got, "msgappv2 stream decoded unlike doc/protocol.md 6.2", payload);
   if (!got.error) {
     FUZZ_REQUIRE(decoder.at_boundary() == (expected.boundary == payload.size()),
                  "at_boundary() " << decoder.at_boundary() << " after " << payload.size() << " bytes, records end at "

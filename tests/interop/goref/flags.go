@@ -346,7 +346,7 @@ func etcdMinor() string {
 }
 
 const usage = `usage: rafthttp-peer-go --mode sink|echo|send|snapshot --id HEX --listen URL [flags]
-  the contract is PEER_CLI.md; Go-specific choices are in tests/interop/goref/README.md`
+  the contract is doc/peer-cli.md; Go-specific choices are in tests/interop/goref/README.md`
 
 func usageText() string {
 	return usage + "\n  built on etcd " + etcdVersion + "'s rafthttp (--etcd-version " + etcdMinor() + ")"
