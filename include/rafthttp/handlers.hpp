@@ -44,12 +44,6 @@ struct rejection {
   return std::nullopt;
 }
 
-inline asio::awaitable<void> reject_method(http::exchange& ex, std::string_view allowed) {
-  http::fields headers;
-  headers.add("Allow", std::string(allowed));
-  (void)co_await ex.respond_error(405, "Method Not Allowed", std::move(headers));
-}
-
 // peer_received_bytes_total{From}: a peer's series is resolved already.
 [[nodiscard]] inline counter& received_bytes_from(registry& members, member_id from) {
   if (const auto p = members.find_peer(from)) return p->context().series.received_bytes;
@@ -86,7 +80,7 @@ inline asio::awaitable<void> answer_process_error(http::exchange& ex, http::fiel
 inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, http::exchange& ex) {
   auto& c = *members->core;
   if (ex.request().method != "POST") {
-    co_await reject_method(ex, "POST");
+    (void)co_await ex.respond_method_not_allowed("POST");
     co_return;
   }
   http::fields headers;
@@ -172,7 +166,7 @@ struct stream_target {
 inline asio::awaitable<void> serve_stream(std::shared_ptr<registry> members, http::exchange& ex) {
   auto& c = *members->core;
   if (ex.request().method != "GET") {
-    co_await reject_method(ex, "GET");
+    (void)co_await ex.respond_method_not_allowed("GET");
     co_return;
   }
   http::fields headers;
@@ -280,7 +274,7 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
   auto& metrics = c.metrics;
   if (ex.request().method != "POST") {
     metrics.snapshot_receive_failures.with({unknown_snapshot_sender}).inc();
-    co_await reject_method(ex, "POST");
+    (void)co_await ex.respond_method_not_allowed("POST");
     co_return;
   }
   http::fields headers;

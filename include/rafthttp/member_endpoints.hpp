@@ -30,11 +30,16 @@ namespace rafthttp {
 
 namespace detail {
 
-// net/http's answer to a method a handler does not take.
-inline asio::awaitable<void> refuse_method(http::exchange& ex, std::string_view allowed) {
-  http::fields headers;
-  headers.add("Allow", std::string(allowed));
-  (void)co_await ex.respond_error(405, "Method Not Allowed", std::move(headers));
+// A handler that takes GET only; other methods get net/http's 405.
+template <class Handler>
+[[nodiscard]] http::handler get_only(Handler serve) {
+  return [serve = std::move(serve)](http::exchange& ex) -> asio::awaitable<void> {
+    if (ex.request().method != "GET") {
+      (void)co_await ex.respond_method_not_allowed("GET");
+      co_return;
+    }
+    co_await serve(ex);
+  };
 }
 
 // etcd's version.Versions, marshalled by encoding/json in its field order.
@@ -70,10 +75,6 @@ inline asio::awaitable<void> answer_hook_failure(core& c, http::exchange& ex) {
 }
 
 inline asio::awaitable<void> serve_version(std::shared_ptr<core> c, http::exchange& ex) {
-  if (ex.request().method != "GET") {
-    co_await refuse_method(ex, "GET");
-    co_return;
-  }
   std::string body;
   if (!call_hook(*c, "member version hooks", [&] { body = versions_json(*c); })) {
     co_await answer_hook_failure(*c, ex);
@@ -85,10 +86,6 @@ inline asio::awaitable<void> serve_version(std::shared_ptr<core> c, http::exchan
 }
 
 inline asio::awaitable<void> serve_downgrade_enabled(std::shared_ptr<core> c, http::exchange& ex) {
-  if (ex.request().method != "GET") {
-    co_await refuse_method(ex, "GET");
-    co_return;
-  }
   http::fields headers;
   headers.add("X-Etcd-Cluster-ID", c->cluster_id);
   headers.add("Content-Type", "text/plain");
@@ -128,10 +125,6 @@ inline void append_member_json(std::string& out, const member_info& m) {
 }
 
 inline asio::awaitable<void> serve_members(std::shared_ptr<core> c, http::exchange& ex) {
-  if (ex.request().method != "GET") {
-    co_await refuse_method(ex, "GET");
-    co_return;
-  }
   http::fields headers;
   headers.add("X-Etcd-Cluster-ID", c->cluster_id);
   if (!c->options.member.members) {
@@ -165,9 +158,10 @@ inline asio::awaitable<void> serve_not_served(std::shared_ptr<core> c, http::exc
 // Mounts the member endpoints on `router`; mount routes of your own on the
 // last four paths afterwards to serve them yourself.
 inline void mount_member_endpoints(http::router& router, const std::shared_ptr<detail::core>& c) {
-  router.mount("/version", [c](http::exchange& ex) { return detail::serve_version(c, ex); });
-  router.mount("/downgrade/enabled", [c](http::exchange& ex) { return detail::serve_downgrade_enabled(c, ex); });
-  router.mount("/members", [c](http::exchange& ex) { return detail::serve_members(c, ex); });
+  router.mount("/version", detail::get_only([c](http::exchange& ex) { return detail::serve_version(c, ex); }));
+  router.mount("/downgrade/enabled",
+               detail::get_only([c](http::exchange& ex) { return detail::serve_downgrade_enabled(c, ex); }));
+  router.mount("/members", detail::get_only([c](http::exchange& ex) { return detail::serve_members(c, ex); }));
   for (const auto path : {"/leases", "/leases/internal", "/members/promote/", "/members/hashkv"})
     router.mount(path, [c](http::exchange& ex) { return detail::serve_not_served(c, ex); });
 }

@@ -5,6 +5,7 @@
 // ours, marked "beyond etcd".
 #pragma once
 
+#include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/etcd_version.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/log.hpp>
@@ -25,12 +26,6 @@ namespace rafthttp {
 
 using namespace std::chrono_literals;
 using duration = std::chrono::nanoseconds;
-
-// Limits of the message codecs (doc/protocol.md 6.1, 6.2, 8.4).
-struct codec_options {
-  // readBytesLimit: the largest message-stream frame and msgappv2 record.
-  std::size_t max_frame_bytes = 512 * mib;
-};
 
 // Peer TLS (doc/protocol.md 14), named as etcd's --peer-* flags. https:// URLs use
 // it; http:// URLs never do.

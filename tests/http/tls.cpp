@@ -5,6 +5,7 @@
 
 #include "support/certs.hpp"
 #include "support/coro.hpp"
+#include "support/tls_fixture.hpp"
 
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/http/server.hpp>
@@ -18,68 +19,8 @@ using namespace rafthttp::http;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-namespace {
+using namespace rafthttp::test::tls_fixture;
 
-struct scratch {
-  scratch() : dir(fs::temp_directory_path() / ("rafthttp-tls-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(dir);
-  }
-  ~scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-  fs::path dir;
-};
-
-test::cert_request peer_request(std::string cn = "peer") {
-  test::cert_request r;
-  r.cn = std::move(cn);
-  r.ips = {"127.0.0.1"};
-  return r;
-}
-
-tls_options mutual(const test::test_ca& ca, const test::cert_files& own) {
-  tls_options o;
-  o.cert_file = own.cert;
-  o.key_file = own.key;
-  o.trusted_ca_file = ca.ca_file();
-  o.client_cert_auth = true;
-  return o;
-}
-
-// A TLS server answering GET /ok, and what it rejected.
-struct tls_server {
-  tls_server(asio::io_context& ctx, tls_options options)
-      : tls(std::make_shared<tls_contexts>(std::move(options))),
-        http_server(ctx.get_executor(), routes, {}, tls,
-               [this](const std::string&, std::error_code ec) { failures.push_back(ec); }) {
-    routes.mount("/ok", [](exchange& ex) -> asio::awaitable<void> { (void)co_await ex.respond(200, {}, "ok"); });
-    REQUIRE_FALSE(http_server.listen({asio::ip::make_address("127.0.0.1"), 0}, true));
-  }
-  [[nodiscard]] peer_url url(std::string_view host = "127.0.0.1") const {
-    return *parse_peer_url("https://" + std::string(host) + ":" + std::to_string(http_server.local_endpoint().port()));
-  }
-  std::shared_ptr<tls_contexts> tls;
-  router routes;
-  http::server http_server;
-  std::vector<std::error_code> failures;
-};
-
-// One GET /ok with the client's TLS options; the status, or the error.
-asio::awaitable<std::error_code> get_ok(asio::io_context& ctx, const peer_url& url, const tls_options& client) {
-  tls_contexts contexts(client);
-  const http_client_options options;
-  connection_pool pool(options);
-  std::error_code ec;
-  const request_head head("GET", "/ok");
-  const auto response = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec, nullptr,
-                                            clock::time_point::max(), &contexts);
-  pool.clear();
-  if (!ec && response.status != 200) ec = errc::unexpected_status;
-  co_return ec;
-}
-
-}  // namespace
 
 CORO_TEST_CASE("mutual TLS: accepted with certificates from the trusted CA") {
   scratch s;
@@ -169,13 +110,6 @@ CORO_TEST_CASE("allowed CNs and host names are lists, as in etcd 3.5.15 and late
   CHECK(co_await get_ok(ctx, by_host.url(), mutual(ca, ca.issue("three", other))));
 }
 
-// The names a test resolver knows (the system's resolver is not the test's
-// to rely on: a fresh Debian root has no /etc/hosts to map localhost).
-asio::awaitable<std::vector<asio::ip::address>> test_names(std::string name) {
-  if (name == "member.test") co_return std::vector{asio::ip::make_address("127.0.0.1")};
-  if (name == "elsewhere.test") co_return std::vector{asio::ip::make_address("10.9.9.9")};
-  co_return std::vector<asio::ip::address>{};
-}
 
 CORO_TEST_CASE("a client certificate's SANs must name its source address, unless that check is off") {
   scratch s;
@@ -200,39 +134,6 @@ CORO_TEST_CASE("a client certificate's SANs must name its source address, unless
   server_options.skip_client_san_verify = true;
   tls_server lenient(ctx, server_options);
   CHECK_FALSE(co_await get_ok(ctx, lenient.url(), far_client));
-}
-
-// The lookup of a DNS SAN runs off the event loop: while a name resolves
-// slowly (300 ms here), the loop keeps running other handlers on time.
-CORO_TEST_CASE("a slow DNS lookup of a client SAN does not stall the event loop") {
-  scratch s;
-  test::test_ca ca(s.dir, "ca");
-  auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
-  server_options.resolve_name = [&ctx](std::string name) -> asio::awaitable<std::vector<asio::ip::address>> {
-    asio::steady_timer slow(ctx, 300ms);  // a resolver that takes its time, without blocking
-    co_await slow.async_wait(asio::use_awaitable);
-    co_return co_await test_names(std::move(name));
-  };
-  tls_server srv(ctx, server_options);
-  bool done = false;
-  clock::duration worst_lag{0};
-  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {  // a 5 ms ticker: how late does it run?
-    asio::steady_timer tick(ctx);
-    while (!done) {
-      const auto due = clock::now() + 5ms;
-      tick.expires_at(due);
-      co_await tick.async_wait(asio::use_awaitable);
-      worst_lag = std::max(worst_lag, clock::now() - due);
-    }
-  }, asio::detached);
-  auto named = peer_request("named");
-  named.ips.clear();
-  named.dns = {"member.test"};
-  const auto start = clock::now();
-  CHECK_FALSE(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("named", named))));
-  CHECK(clock::now() - start >= 300ms);
-  done = true;
-  CHECK(worst_lag < 100ms);
 }
 
 CORO_TEST_CASE("plaintext on a TLS port and TLS on a plain port fail cleanly") {

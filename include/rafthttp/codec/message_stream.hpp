@@ -3,10 +3,10 @@
 // the body of POST /raft/snapshot.
 #pragma once
 
+#include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
 #include <rafthttp/error.hpp>
-#include <rafthttp/options.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
 #include <span>

@@ -7,11 +7,11 @@
 // MsgApp, so steady-state appends travel without their message envelope.
 #pragma once
 
+#include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
 #include <rafthttp/error.hpp>
 #include <rafthttp/id.hpp>
-#include <rafthttp/options.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
 #include <span>

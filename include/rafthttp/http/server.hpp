@@ -110,6 +110,13 @@ class exchange {
     co_return co_await write(buffers);
   }
 
+  // net/http's answer to a method a handler does not take: 405 and Allow.
+  asio::awaitable<std::error_code> respond_method_not_allowed(std::string_view allowed) {
+    fields headers;
+    headers.add("Allow", std::string(allowed));
+    co_return co_await respond_error(405, "Method Not Allowed", std::move(headers));
+  }
+
   // As Go's http.Error: text/plain, the message plus a newline.
   asio::awaitable<std::error_code> respond_error(int status, std::string_view message, fields headers = {}) {
     headers.set("Content-Type", "text/plain; charset=utf-8");
