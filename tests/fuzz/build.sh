@@ -3,8 +3,7 @@
 #
 #   tests/fuzz/build.sh OUTDIR [TARGET...]      (default: all five targets)
 #
-# OUTDIR receives fuzz_<target> binaries, the nanopb code generated from
-# raft.proto and the objects of llhttp and raft.pb.c. Environment:
+# OUTDIR receives fuzz_<target> binaries and llhttp's objects. Environment:
 #   CXX / CC                clang++ / clang (default: clang++, clang)
 #   FUZZ_EXTRA_INCLUDE      a directory searched before include/ (a patched
 #                           copy of a library header, while a finding is open)
@@ -23,9 +22,6 @@ CXX="${CXX:-clang++}"
 CC="${CC:-clang}"
 llhttp_src="${LLHTTP_SOURCE_DIR:-/usr/share/llhttp}"
 llhttp_inc="${LLHTTP_HEADER_DIR:-/usr/share/include/llhttp}"
-nanopb_lib="${NANOPB_LIB:-/usr/lib/x86_64-linux-gnu/libprotobuf-nanopb.a}"
-generator="${NANOPB_GENERATOR:-/usr/bin/nanopb_generator.py}"
-python="${NANOPB_PYTHON:-/usr/bin/python3}"
 
 # shellcheck disable=SC2054  # the comma is part of the flag
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
@@ -33,31 +29,22 @@ common=(-g -O1 "${sanitize[@]}")
 # shellcheck disable=SC2206
 extra=(${FUZZ_FLAGS:-})
 
-# raft.pb.{c,h} as the meson build generates them.
-gen="$out/gen/rafthttp/raftpb"
-mkdir -p "$gen"
-"$python" "$generator" --quiet \
-  --options-file="$root/include/rafthttp/raftpb/raft.options" \
-  --output-dir="$gen" \
-  --proto-path="$root/include/rafthttp/raftpb" \
-  "$root/include/rafthttp/raftpb/raft.proto"
-
 # C objects, instrumented for coverage (llhttp's states are worth covering).
 mkdir -p "$out/obj"
 objects=()
-for src in "$llhttp_src/api.c" "$llhttp_src/http.c" "$llhttp_src/llhttp.c" "$gen/raft.pb.c"; do
+for src in "$llhttp_src/api.c" "$llhttp_src/http.c" "$llhttp_src/llhttp.c"; do
   obj="$out/obj/$(basename "$src" .c).o"
-  "$CC" "${common[@]}" -fsanitize=fuzzer-no-link -w -I"$llhttp_inc" -I"$gen" -c "$src" -o "$obj"
+  "$CC" "${common[@]}" -fsanitize=fuzzer-no-link -w -I"$llhttp_inc" -c "$src" -o "$obj"
   objects+=("$obj")
 done
 
 includes=()
 [ -n "${FUZZ_EXTRA_INCLUDE:-}" ] && includes+=(-I"$FUZZ_EXTRA_INCLUDE")
-includes+=(-I"$root/include" -I"$out/gen" -I"$llhttp_inc")
+includes+=(-I"$root/include" -I"$llhttp_inc")
 
 for target in "${targets[@]}"; do
   echo "building fuzz_$target" >&2
   "$CXX" -std=c++20 "${common[@]}" -fsanitize=fuzzer -D_GLIBCXX_ASSERTIONS \
     -Wall -Wextra "${extra[@]}" "${includes[@]}" \
-    "$here/fuzz_$target.cpp" "${objects[@]}" "$nanopb_lib" -o "$out/fuzz_$target"
+    "$here/fuzz_$target.cpp" "${objects[@]}" -o "$out/fuzz_$target"
 done

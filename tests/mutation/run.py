@@ -95,9 +95,22 @@ def build_and_test(src, build, log):
         return ["(does not compile)"]
     failed = []
     for name in FAST_TESTS:
-        if run(["meson", "test", "-C", build, "--no-rebuild", name], src, log, timeout=900) != 0:
-            failed.append(name)
+        if run(["meson", "test", "-C", build, "--no-rebuild", "--print-errorlogs", name], src, log, timeout=900) != 0:
+            cases = failing_cases(log)
+            failed.append(f"{name} ({'; '.join(cases)})" if cases else name)
     return failed
+
+
+def failing_cases(log):
+    """The doctest cases that failed in the last test run the log holds."""
+    last_run = log.read_text(errors="replace").rsplit("$ meson test", 1)[-1]
+    cases = []
+    for line in last_run.splitlines():
+        if line.startswith("TEST CASE:"):
+            case = line.removeprefix("TEST CASE:").strip()
+            if case not in cases:
+                cases.append(case)
+    return cases
 
 
 def main():

@@ -2,8 +2,8 @@
 // equal decoding, and the same verdict on what is malformed — for our codec
 // and for the nanopb reference.
 #include <rafthttp/raftpb/codec.hpp>
-#include <rafthttp/raftpb/nanopb_codec.hpp>
 
+#include "raftpb/reference/nanopb_codec.hpp"
 #include "support/golden.hpp"
 
 #include <doctest/doctest.h>

@@ -6,8 +6,8 @@
 //   std::error_code ec = raftpb::decode(bytes, m);
 //
 // Written by hand for the hot path (a message costs a few hundred
-// instructions each way); nanopb_codec.hpp is the schema-driven reference the
-// tests hold it to. Encoding: fields in number order, the fields the style
+// instructions each way); tests/raftpb/reference/nanopb_codec.hpp is the
+// schema-driven reference the tests hold it to. Encoding: fields in number order, the fields the style
 // writes (wire_style.hpp; etcd 3.4's when none is named), bytes fields iff
 // present. Decoding is proto2 as Go's generated Unmarshal does it, which every
 // release's encoding satisfies: absent fields are zero, any field order,

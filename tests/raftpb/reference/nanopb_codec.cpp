@@ -1,7 +1,7 @@
 // The nanopb reference codec, and our hand-written codec held to it: on
 // random messages both encode alike, and on mutated encodings whatever the
 // reference accepts ours accepts with the same value.
-#include <rafthttp/raftpb/nanopb_codec.hpp>
+#include "raftpb/reference/nanopb_codec.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,10 @@
-// The raftpb codec on nanopb's runtime and the descriptors it generates from
-// raft.proto: the schema-driven reference implementation. codec.hpp's
-// hand-written codec is what the transport uses (nanopb's descriptor walking
-// was more than half of the CPU per message in the benchmarks); the tests
-// check the two against each other and against Go's vectors.
+// The tests' reference for the raftpb codec: nanopb's runtime and the
+// descriptors it generates from raft.proto (beside this file), a schema-driven
+// implementation written independently of include/rafthttp/raftpb/codec.hpp.
+// The library uses only the hand-written codec (nanopb's descriptor walking was
+// more than half of the CPU per message in the benchmarks) and does not link
+// nanopb; the tests check the two codecs against each other and against Go's
+// vectors.
 //
 //   raftpb::nanopb::encode(m, buffer);          // encoded_size(m) bytes
 //   std::error_code ec = raftpb::nanopb::decode(bytes, m);
@@ -24,7 +26,7 @@
 #include <rafthttp/raftpb/size.hpp>
 #include <rafthttp/raftpb/types.hpp>
 
-#include "rafthttp/raftpb/raft.pb.h"
+#include "raft.pb.h"
 #include <pb_decode.h>
 #include <pb_encode.h>
 
