@@ -11,7 +11,8 @@ review finds. The scratch copy is built unoptimised (faster to compile) in
 DIR/build; the working tree is never touched. About 5-10 minutes per bug on
 2 CPUs (a mutated header rebuilds most test programs). Exit status: 0 every
 bug caught, 1 one survived (or the unmutated copy failed), 2 a bug no longer
-applies (its text is not in the file: update the list).
+applies (its text is not in the file, or planted it does not compile: update
+the list).
 """
 
 import argparse
@@ -37,11 +38,11 @@ MUTATIONS = [
     ("a failed POST does not move the pipeline on to the next URL",
      "include/rafthttp/pipeline.hpp",
      "    peer_.picker.unreachable(url);\n",
-     ""),
+     "    (void)url;\n"),
     ("a failed snapshot POST does not move the sender on to the next URL",
      "include/rafthttp/snapshot.hpp",
      "    peer_.picker.unreachable(url);\n",
-     ""),
+     "    (void)url;\n"),
     ("msgappv2: no bound on an AppEntries record as a whole",
      "include/rafthttp/codec/msgappv2.hpp",
      "if (length > max_record_bytes_ || walk_.offset + 8 > max_record_bytes_ ||\n"
@@ -90,9 +91,10 @@ def copy_tree(scratch):
 
 
 def build_and_test(src, build, log):
-    """True when every fast test passes; the failing tests' names otherwise."""
+    """The failing fast tests (with their failing cases); empty when all pass,
+    None when the copy does not compile."""
     if run(["meson", "compile", "-C", build] + [f"tests/test-{name}" for name in FAST_TESTS], src, log) != 0:
-        return ["(does not compile)"]
+        return None
     failed = []
     for name in FAST_TESTS:
         if run(["meson", "test", "-C", build, "--no-rebuild", "--print-errorlogs", name], src, log, timeout=900) != 0:
@@ -124,12 +126,15 @@ def main():
     shutil.rmtree(src, ignore_errors=True)
     copy_tree(src)
     print(f"scratch copy in {src}; build log {log}", flush=True)
-    if run(["meson", "setup", build, "-Doptimization=0"], src, log) != 0:
+    # A scratch directory used before keeps its build (copies keep their
+    # times: only what changed since is rebuilt).
+    if not (build / "build.ninja").exists() and run(["meson", "setup", build, "-Doptimization=0"], src, log) != 0:
         print("FAIL: meson setup (see the log)")
         return 1
     started = time.monotonic()
-    if failed := build_and_test(src, build, log):
-        print(f"FAIL: the unmutated copy fails {failed}: fix that first")
+    failed = build_and_test(src, build, log)
+    if failed is None or failed:
+        print(f"FAIL: the unmutated copy {'does not compile' if failed is None else f'fails {failed}'}: fix that first")
         return 1
     print(f"unmutated: every fast test passes ({time.monotonic() - started:.0f} s)", flush=True)
 
@@ -148,7 +153,11 @@ def main():
         failed = build_and_test(src, build, log)
         path.write_text(original)
         took = time.monotonic() - started
-        if failed:
+        if failed is None:
+            # A bug the compiler refuses is no check of the tests: plant it so that it compiles.
+            print(f"BROKEN {name}: the mutated copy does not compile (see the log); update tests/mutation/run.py")
+            status = max(status, 2)
+        elif failed:
             print(f"caught {name}: {', '.join(failed)} ({took:.0f} s)", flush=True)
         else:
             print(f"MISSED {name}: every fast test passed ({took:.0f} s)", flush=True)
