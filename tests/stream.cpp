@@ -91,6 +91,27 @@ asio::awaitable<void> answer_status(http::exchange& ex, int status) {
   (void)co_await ex.respond_error(status, "nope", version_headers());
 }
 
+// Stream bodies a fake peer holds open (200, chunked) until end_all(): then
+// each ends cleanly (EOF), which is no failure, and the readers dial again.
+struct held_bodies {
+  explicit held_bodies(asio::io_context& ctx) : ended(ctx.get_executor()) {}
+  held_bodies(const held_bodies&) = delete;
+
+  asio::awaitable<void> serve(http::exchange& ex) {
+    const int mine = generation;
+    (void)co_await ex.start_chunked(200, version_headers());
+    while (generation == mine) co_await ended.wait();
+    (void)co_await ex.finish_chunked();
+  }
+  void end_all() {
+    ++generation;
+    ended.notify();
+  }
+
+  int generation = 0;  // a body ends once the generation changed
+  detail::notifier ended;
+};
+
 }  // namespace
 
 CORO_TEST_CASE("the reader dials GET /raft/stream/<type>/<local id> with etcd's headers") {
@@ -124,17 +145,13 @@ CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 
   // then ended cleanly, which is no failure), so that deactivating is its
   // doing, with its reason.
   int status = 200;
-  int generation = 0;  // a 200 body ends once the generation changed
-  detail::notifier bodies(ctx.get_executor());
+  held_bodies bodies(ctx);
   fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
     if (status != 200) {
       co_await answer_status(ex, status);
       co_return;
     }
-    const int mine = generation;
-    (void)co_await ex.start_chunked(200, version_headers());
-    while (generation == mine) co_await bodies.wait();
-    (void)co_await ex.finish_chunked();
+    co_await bodies.serve(ex);
   });
   test::recorded_log log;
   auto options = fast_options(1);
@@ -156,8 +173,7 @@ CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 
                   p.reader_attached(stream_type::msgapp));
     const auto before = log.find(deactivated).size();
     status = failure;
-    ++generation;  // the bodies end (EOF): the readers dial again
-    bodies.notify();
+    bodies.end_all();  // the readers dial again
     CO_WAIT_UNTIL(!p.status().active());
     const auto lines = log.find(deactivated);
     REQUIRE(lines.size() == before + 1);
@@ -191,8 +207,7 @@ CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 
                 p.reader_attached(stream_type::msgapp));
   const auto before = log.find(deactivated).size();
   t.update_peer(2, *url_list::parse("http://127.0.0.1:1"));
-  ++generation;
-  bodies.notify();
+  bodies.end_all();
   CO_WAIT_UNTIL(!p.status().active());
   const auto lines = log.find(deactivated);
   REQUIRE(lines.size() == before + 1);
@@ -205,17 +220,13 @@ CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support st
   // on every dial is answered as etcd 2.0 would: 404 without X-Server-Version.
   // That is no failure: the peer stays active, since the same time.
   bool old_server = false;
-  int generation = 0;
-  detail::notifier bodies(ctx.get_executor());
+  held_bodies bodies(ctx);
   fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
     if (old_server) {
       (void)co_await ex.respond_error(404, "404 page not found");
       co_return;
     }
-    const int mine = generation;
-    (void)co_await ex.start_chunked(200, version_headers());
-    while (generation == mine) co_await bodies.wait();
-    (void)co_await ex.finish_chunked();
+    co_await bodies.serve(ex);
   });
   test::recorded_log log;
   auto options = fast_options(1);
@@ -230,8 +241,7 @@ CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support st
                 p.reader_attached(stream_type::msgapp));
   const auto since = p.status().since();
   old_server = true;
-  ++generation;
-  bodies.notify();
+  bodies.end_all();
   for (const auto type : {stream_type::message, stream_type::msgapp})
     CO_WAIT_UNTIL(log.count("peer does not support this stream type", "stream-type", stream_name(type)) >= 2);
   CHECK(p.status().active());
