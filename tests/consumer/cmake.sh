@@ -6,13 +6,7 @@
 #   cmake.sh SOURCE_ROOT BUILD_ROOT WORK_DIR [EXTRA_FLAGS]
 # EXTRA_FLAGS: what the build's own options add (e.g. -fsanitize=address).
 set -euo pipefail
-root="$(cd "$1" && pwd)"
-build="$(cd "$2" && pwd)"
-work="$3"
-extra="${4:-}"
-rm -rf "$work"
-mkdir -p "$work"
-meson install -C "$build" --no-rebuild --destdir "$work/root" >/dev/null
+. "$(dirname "$0")/install_scratch.sh"
 prefix="$(meson introspect --buildoptions "$build" |
   python3 -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')"
 cmake -S "$root/tests/consumer/cmake" -B "$work/build" -G Ninja \

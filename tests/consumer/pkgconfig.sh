@@ -4,13 +4,7 @@
 #   pkgconfig.sh SOURCE_ROOT BUILD_ROOT WORK_DIR [EXTRA_FLAGS]
 # EXTRA_FLAGS: what the build's own options add (e.g. -fsanitize=address).
 set -euo pipefail
-root="$(cd "$1" && pwd)"
-build="$(cd "$2" && pwd)"
-work="$3"
-extra="${4:-}"
-rm -rf "$work"
-mkdir -p "$work"
-meson install -C "$build" --no-rebuild --destdir "$work/root" >/dev/null
+. "$(dirname "$0")/install_scratch.sh"
 pc="$(dirname "$(find "$work/root" -name rafthttp.pc | head -n 1)")"
 export PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$work/root"
 # shellcheck disable=SC2046
