@@ -107,6 +107,14 @@ namespace detail {
 // What the transport does with an exception a policy threw: log and count it.
 using policy_exception_handler = std::function<void(std::string_view function, std::exception_ptr)>;
 
+// Hands `thrown` (by default the exception being handled) to `handler`; the
+// error a call that threw stands for.
+inline std::error_code report_thrown(const policy_exception_handler& handler, std::string_view function,
+                                     std::exception_ptr thrown = std::current_exception()) {
+  if (handler) handler(function, thrown);
+  return errc::policy_threw;
+}
+
 // The Raft policy behind function pointers, so that the machinery underneath
 // is compiled once rather than once per policy type. The member functions are
 // the only way in: they turn what the policy throws into the failure the
@@ -149,43 +157,35 @@ struct raft_callbacks {
   }
 
   [[nodiscard]] bool is_id_removed(member_id id) const {
-    try {
-      return is_id_removed_fn(self, id);
-    } catch (...) {
-      (void)threw("is_id_removed");
-      return false;
-    }
+    bool removed = false;  // what a call that threw answers
+    guarded("is_id_removed", [&] { removed = is_id_removed_fn(self, id); });
+    return removed;
   }
 
   void report_unreachable(member_id id) const {
-    try {
-      report_unreachable_fn(self, id);
-    } catch (...) {
-      (void)threw("report_unreachable");
-    }
+    guarded("report_unreachable", [&] { report_unreachable_fn(self, id); });
   }
 
   void report_snapshot(member_id id, snapshot_status s) const {
-    try {
-      report_snapshot_fn(self, id, s);
-    } catch (...) {
-      (void)threw("report_snapshot");
-    }
+    guarded("report_snapshot", [&] { report_snapshot_fn(self, id, s); });
   }
 
   void critical_error(std::error_code ec) const {
-    if (!critical_error_fn) return;
+    if (critical_error_fn) guarded("on_critical_error", [&] { critical_error_fn(self, ec); });
+  }
+
+  // Runs `call`; what it throws is reported, and the call dropped.
+  template <class Call>
+  void guarded(std::string_view function, Call&& call) const {
     try {
-      critical_error_fn(self, ec);
+      call();
     } catch (...) {
-      (void)threw("on_critical_error");
+      (void)threw(function);
     }
   }
 
-  // Reports the exception being handled (or `thrown`); errc::policy_threw.
   std::error_code threw(std::string_view function, std::exception_ptr thrown = std::current_exception()) const {
-    if (on_exception) on_exception(function, thrown);
-    return errc::policy_threw;
+    return report_thrown(on_exception, function, thrown);
   }
 };
 
@@ -245,8 +245,7 @@ struct snapshotter_callbacks {
     } catch (...) {
       thrown = std::current_exception();
     }
-    if (on_exception) on_exception("save_db", thrown);
-    co_return errc::policy_threw;
+    co_return report_thrown(on_exception, "save_db", thrown);
   }
 };
 
