@@ -64,6 +64,19 @@ class memory_db_source final : public db_source {
   std::span<const std::uint8_t> bytes_;
 };
 
+namespace detail {
+
+// Runs `work` on `thread` (a file operation, kept off the event loop); the
+// caller resumes on its own executor with what `work` returned.
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> on_thread(asio::thread_pool& thread, F work) {
+  using result = std::invoke_result_t<F&>;
+  co_return co_await asio::co_spawn(thread, [&work]() -> asio::awaitable<result> { co_return work(); },
+                                    asio::use_awaitable);
+}
+
+}  // namespace detail
+
 // A DB in a file, read sequentially on a thread of its own (never on the
 // event loop: a slow disk delays this snapshot, not the peers' heartbeats).
 class file_db_source final : public db_source {
@@ -82,15 +95,12 @@ class file_db_source final : public db_source {
       ec = std::error_code(ENOENT, std::generic_category());
       co_return 0;
     }
-    const auto [n, read_error] = co_await asio::co_spawn(
-        io_,
-        [this, into]() -> asio::awaitable<std::pair<ssize_t, int>> {
-          ssize_t got;
-          do got = ::read(fd_, into.data(), into.size());
-          while (got < 0 && errno == EINTR);
-          co_return std::pair(got, got < 0 ? errno : 0);
-        },
-        asio::use_awaitable);
+    const auto [n, read_error] = co_await detail::on_thread(io_, [&] {
+      ssize_t got;
+      do got = ::read(fd_, into.data(), into.size());
+      while (got < 0 && errno == EINTR);
+      return std::pair(got, got < 0 ? errno : 0);  // errno is the I/O thread's
+    });
     if (n < 0) ec = std::error_code(read_error, std::generic_category());
     co_return n < 0 ? 0 : static_cast<std::size_t>(n);
   }
@@ -314,26 +324,18 @@ class file_snapshotter {
   asio::awaitable<std::error_code> save_db(const message& msnap, db_reader& body) {
     const auto target = db_path(msnap.snapshot.metadata.index);
     const auto temp = dir_ / ("tmp" + std::to_string(std::random_device{}()));
-    const auto [fd, open_error] = co_await on_io_thread([&] {
+    const auto [fd, open_error] = co_await detail::on_thread(io_, [&] {
       const int opened = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       return std::pair(opened, opened < 0 ? errno : 0);  // errno is the I/O thread's
     });
     if (fd < 0) co_return std::error_code(open_error, std::generic_category());
     auto ec = co_await copy(body, fd);
-    co_return co_await on_io_thread([&] { return finish(fd, temp, target, ec); });
+    co_return co_await detail::on_thread(io_, [&] { return finish(fd, temp, target, ec); });
   }
 
  private:
   // Starting write-back as the file grows keeps the final fsync short.
   static constexpr std::size_t writeback_bytes = 8 * mib;
-
-  // Runs `work` on the I/O thread; the caller resumes on its own executor.
-  template <class F>
-  asio::awaitable<std::invoke_result_t<F&>> on_io_thread(F work) {
-    using result = std::invoke_result_t<F&>;
-    co_return co_await asio::co_spawn(io_, [&work]() -> asio::awaitable<result> { co_return work(); },
-                                      asio::use_awaitable);
-  }
 
   void before(std::string_view operation) const {
     if (before_io_) before_io_(operation);
@@ -346,7 +348,7 @@ class file_snapshotter {
       const auto piece = co_await body.read_some(ec);
       if (ec) co_return ec;
       if (piece.empty()) co_return std::error_code{};
-      ec = co_await on_io_thread([&] { return write_all(fd, piece, written, written_back); });
+      ec = co_await detail::on_thread(io_, [&] { return write_all(fd, piece, written, written_back); });
       if (ec) co_return ec;
     }
   }
