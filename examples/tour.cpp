@@ -96,7 +96,7 @@ rafthttp::message snapshot_to_2() {
 asio::awaitable<void> replicate(my_transport& t, fs::path db) {
   const auto msg = append_to_2();
   t.send(msg);                                         // never blocks; drops as etcd does
-  co_await t.async_send(msg);                          // or wait for room (back-pressure)
+  co_await t.async_send(msg, asio::use_awaitable);     // or wait for room (back-pressure)
   t.flush();                                           // optional: a burst ends, write it now
   const auto msnap = snapshot_to_2();
   const auto db_size = fs::file_size(db);

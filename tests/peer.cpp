@@ -76,7 +76,7 @@ CORO_TEST_CASE("path selection: MsgSnap pipeline; MsgApp msgappv2, else message 
   REQUIRE(got);
   CHECK(got->type == message_type::MsgProp);
   CHECK(pipeline_end.received.size() == 5);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("a full queue drops, reports unreachable, and a MsgSnap also a snapshot failure") {
@@ -99,7 +99,7 @@ CORO_TEST_CASE("a full queue drops, reports unreachable, and a MsgSnap also a sn
   t.send(make(message_type::MsgApp));  // room again
   CO_WAIT_UNTIL(pipeline_end.received.size() >= 69);
   CHECK(raft.unreachable[2] == 1);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("async_send waits for room instead of dropping") {
@@ -110,10 +110,10 @@ CORO_TEST_CASE("async_send waits for room instead of dropping") {
   test_transport t(ctx.get_executor(), raft, snaps, options());
   t.add_peer(2, pipeline_end.url());
   const auto m = make(message_type::MsgApp);
-  for (int i = 0; i < 68; ++i) REQUIRE_FALSE(co_await t.async_send(m));
+  for (int i = 0; i < 68; ++i) REQUIRE_FALSE(std::get<0>(co_await t.async_send(m, test::use_tuple)));
   bool sent = false;
   asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-    const auto ec = co_await t.async_send(m);
+    const auto ec = std::get<0>(co_await t.async_send(m, test::use_tuple));
     sent = !ec;
   }, asio::detached);
   co_await elapse(ctx, 50ms);  // time for a send that would not wait
@@ -124,9 +124,9 @@ CORO_TEST_CASE("async_send waits for room instead of dropping") {
   CO_WAIT_UNTIL(pipeline_end.received.size() >= 69);
   message unknown = m;
   unknown.to = 9;
-  CHECK(co_await t.async_send(unknown) == errc::unknown_peer);
-  co_await t.async_stop();
-  CHECK(co_await t.async_send(m) == errc::stopped);
+  CHECK(std::get<0>(co_await t.async_send(unknown, test::use_tuple)) == errc::unknown_peer);
+  co_await t.async_stop(asio::use_awaitable);
+  CHECK(std::get<0>(co_await t.async_send(m, test::use_tuple)) == errc::stopped);
 }
 
 CORO_TEST_CASE("the byte cap bounds what is held for a peer, POSTs in flight included") {
@@ -155,5 +155,5 @@ CORO_TEST_CASE("the byte cap bounds what is held for a peer, POSTs in flight inc
   t.send(big);
   CO_WAIT_UNTIL(pipeline_end.received.size() == 4);  // taken: room again
   CHECK(raft.unreachable[2] == 1);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }

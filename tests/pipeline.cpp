@@ -59,7 +59,7 @@ CORO_TEST_CASE("a POST carries the message with etcd's headers; 204 activates") 
   CHECK(server.received[0] == app(5));
   CO_WAIT_UNTIL(t.find_peer(2)->status().active());
   CHECK(t.active_since(2) != std::chrono::system_clock::time_point{});
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("every message is attempted despite failures; each failure is reported") {
@@ -73,7 +73,7 @@ CORO_TEST_CASE("every message is attempted despite failures; each failure is rep
   CO_WAIT_UNTIL(server.received.size() >= 50 && raft.unreachable[2] >= 50);
   CHECK(raft.unreachable[2] == 50);
   CHECK_FALSE(t.find_peer(2)->status().active());
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("transport errors, 200 and 201 are failures; MsgSnap reports them") {
@@ -92,7 +92,7 @@ CORO_TEST_CASE("transport errors, 200 and 201 are failures; MsgSnap reports them
     CO_WAIT_UNTIL(!raft.snapshot_reports.empty());
     CHECK(raft.snapshot_reports[0].second == snapshot_status::failure);
     CHECK(raft.unreachable[2] == 1);
-    co_await t.async_stop();
+    co_await t.async_stop(asio::use_awaitable);
   }
 }
 
@@ -108,7 +108,7 @@ CORO_TEST_CASE("403 means this member was removed: a critical error") {
   t.send(app(1));
   CO_WAIT_UNTIL(!raft.critical_errors.empty());
   CHECK(raft.critical_errors[0] == errc::member_removed);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("stop does not wait for blocked requests: they are cancelled") {
@@ -121,7 +121,7 @@ CORO_TEST_CASE("stop does not wait for blocked requests: they are cancelled") {
   for (std::uint64_t i = 0; i < 10; ++i) t.send(app(i));
   CO_WAIT_UNTIL(server.in_flight >= 4);
   const auto start = http::clock::now();
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
   CHECK(http::clock::now() - start < 1s);
   CHECK(raft.unreachable.empty());  // nothing reaches raft after stop
   server.release_all();
@@ -144,5 +144,5 @@ CORO_TEST_CASE("a failed POST moves the pipeline on to the next URL of the membe
   // At most the POSTs that had picked the dead URL before the first failed
   // (one per worker) are lost; everything after goes to the live URL.
   CHECK(live.received.size() >= 40 - options().pipeline_workers);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }

@@ -44,13 +44,13 @@ CORO_TEST_CASE("healthy while the peer answers, unhealthy with losses once it is
   CHECK(healthy.srtt > 0ns);
   CHECK(healthy.srtt < 100ms);
   CHECK(std::chrono::abs(healthy.clock_difference) < 1s);
-  co_await t2->async_stop();
+  co_await t2->async_stop(asio::use_awaitable);
   t2.reset();
   const auto total = t1.find_peer(2)->probe().total;
   CO_WAIT_UNTIL(t1.find_peer(2)->probe().total >= total + 5);
   CHECK_FALSE(t1.find_peer(2)->probe().healthy);
   CHECK(t1.find_peer(2)->probe().loss >= 4);
-  co_await t1.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
 }
 
 // Probing library: TestProbeReset, TestProbeRemove.
@@ -75,6 +75,6 @@ CORO_TEST_CASE("updating a peer restarts its probe statistics; removing it stops
   t1.remove_peer(2);
   CHECK_FALSE(t1.find_peer(2));
   CO_WAIT_UNTIL(t1.running_tasks() < before);  // its prober (and the rest) ended
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
 }

@@ -45,5 +45,5 @@ CORO_TEST_CASE("a remote sends by pipeline, drops silently when full, and can be
   t.mend_peer(3);
   t.send(m);
   CO_WAIT_UNTIL(server.received.size() >= 69);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }

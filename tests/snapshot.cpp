@@ -8,6 +8,9 @@
 
 #include <rafthttp/transport.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -113,14 +116,35 @@ class failing_source final : public db_source {
   std::size_t left_;
 };
 
+// A source that gives `free` bytes at once, then waits for the test to open
+// its gate before each further read (a slow disk under the test's control).
+class gated_source final : public db_source {
+ public:
+  gated_source(asio::io_context& ctx, std::size_t free) : free_(free), gate(ctx.get_executor()) {}
+  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code&) override {
+    while (free_ == 0 && !open) co_await gate.wait();
+    const auto n = open ? into.size() : std::min(free_, into.size());
+    std::fill_n(into.begin(), n, std::uint8_t{7});
+    free_ -= std::min(free_, n);
+    co_return n;
+  }
+  bool open = false;
+
+ private:
+  std::size_t free_;
+
+ public:
+  detail::notifier gate;
+};
+
 }  // namespace
 
 CORO_TEST_CASE("a snapshot arrives as etcd's file, saved before raft sees the MsgSnap") {
   pair p(ctx);
   const auto db = db_bytes(3 * 1024 * 1024 + 17);
   const auto m = msnap(42);
-  const auto ec = co_await p.sender.async_send_snapshot(
-      snapshot_message(m, std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(m, std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   CHECK(p.dir.files() == std::vector<std::string>{"000000000000002a.snap.db"});
   CHECK(read_file(p.dir.path / "000000000000002a.snap.db") == db);
@@ -129,19 +153,19 @@ CORO_TEST_CASE("a snapshot arrives as etcd's file, saved before raft sees the Ms
   REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
   CHECK(p.sender_raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::finish});
   CHECK(p.sender.find_peer(2)->status().active());
-  co_await p.sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: failure, no file") {
   pair p(ctx);
   const auto db = db_bytes(1000);
-  auto failing = co_await p.sender.async_send_snapshot(
-      snapshot_message(msnap(1), std::make_unique<failing_source>(600 * 1024), 2 * 1024 * 1024));
-  auto shorter = co_await p.sender.async_send_snapshot(
-      snapshot_message(msnap(2), std::make_unique<memory_db_source>(as_bytes(db)), db.size() + 1));
-  auto longer = co_await p.sender.async_send_snapshot(
-      snapshot_message(msnap(3), std::make_unique<memory_db_source>(as_bytes(db)), db.size() - 1));
+  auto failing = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(1), std::make_unique<failing_source>(600 * 1024), 2 * 1024 * 1024), test::use_tuple));
+  auto shorter = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(2), std::make_unique<memory_db_source>(as_bytes(db)), db.size() + 1), test::use_tuple));
+  auto longer = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(3), std::make_unique<memory_db_source>(as_bytes(db)), db.size() - 1), test::use_tuple));
   CHECK(failing == errc::snapshot_source_failed);
   CHECK(shorter == errc::snapshot_source_failed);
   CHECK(longer == errc::snapshot_source_failed);
@@ -150,8 +174,8 @@ CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: fail
   CHECK(p.sender_raft.snapshot_reports.size() == 3);
   for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
   CHECK(p.sender_raft.unreachable[2] == 3);
-  co_await p.sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure reported, nothing posted") {
@@ -168,8 +192,8 @@ CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure rep
   auto big = msnap(7);
   big.snapshot.data = std::string(5000, 'v');
   const auto db = db_bytes(100);
-  const auto ec = co_await sender.async_send_snapshot(
-      snapshot_message(big, std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await sender.async_send_snapshot(
+      snapshot_message(big, std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK(ec == errc::frame_too_large);
   REQUIRE(raft.snapshot_reports.size() == 1);
   CHECK(raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::failure});
@@ -177,12 +201,12 @@ CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure rep
   CHECK(p.receiver.render_metrics().find("etcd_network_snapshot_receive_success") == std::string::npos);
   CHECK(p.dir.files().empty());
   const auto small = msnap(8);
-  CHECK_FALSE(co_await sender.async_send_snapshot(
-      snapshot_message(small, std::make_unique<memory_db_source>(as_bytes(db)), db.size())));
+  CHECK_FALSE(std::get<0>(co_await sender.async_send_snapshot(
+      snapshot_message(small, std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple)));
   CHECK(p.dir.files() == std::vector<std::string>{"0000000000000008.snap.db"});
-  co_await sender.async_stop();
-  co_await p.sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await sender.async_stop(asio::use_awaitable);
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 // Go's snapshotSender marks a URL whose POST failed unreachable, so that the
@@ -217,47 +241,47 @@ CORO_TEST_CASE("a failed snapshot POST moves the sender on to the member's next 
   CO_WAIT_UNTIL(sender.find_peer(2)->reader_attached(stream_type::message));
 
   const auto db = db_bytes(1000);
-  const auto failed = co_await sender.async_send_snapshot(
-      snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto failed = std::get<0>(co_await sender.async_send_snapshot(
+      snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK(failed);
   CHECK(first_snapshots == 1);
-  const auto ec = co_await sender.async_send_snapshot(
-      snapshot_message(msnap(6), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await sender.async_send_snapshot(
+      snapshot_message(msnap(6), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   CHECK(first_snapshots == 1);
   CHECK(dir.files() == std::vector<std::string>{"0000000000000006.snap.db"});
   never.notify();
-  co_await sender.async_stop();
-  co_await receiver.async_stop();
+  co_await sender.async_stop(asio::use_awaitable);
+  co_await receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("the receiver's snapshotter fails: 500, failure reported, no .snap.db") {
   pair p(ctx);
   fs::remove_all(p.dir.path);  // nowhere to write (as root too)
   const auto db = db_bytes(1000);
-  const auto ec = co_await p.sender.async_send_snapshot(
-      snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK(ec == errc::unexpected_status);
   CHECK_FALSE(fs::exists(p.dir.path));
   CHECK(p.receiver_raft.processed.empty());
   REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
   CHECK(p.sender_raft.snapshot_reports[0].second == snapshot_status::failure);
   fs::create_directories(p.dir.path);
-  co_await p.sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("an existing file is kept: the save succeeds and the bytes are dropped") {
   pair p(ctx);
   { std::ofstream(p.dir.path / "0000000000000007.snap.db") << "original"; }
   const auto db = db_bytes(5000);
-  const auto ec = co_await p.sender.async_send_snapshot(
-      snapshot_message(msnap(7), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(7), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   CHECK(read_file(p.dir.path / "0000000000000007.snap.db") == "original");
   CHECK(p.dir.files().size() == 1);
-  co_await p.sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("wrong cluster id and a removed sender fail; 403 is critical") {
@@ -265,23 +289,23 @@ CORO_TEST_CASE("wrong cluster id and a removed sender fail; 403 is critical") {
   other_cluster.cluster_id = 0x7c;
   pair mismatched(ctx, other_cluster);
   const auto db = db_bytes(100);
-  auto ec = co_await mismatched.sender.async_send_snapshot(
-      snapshot_message(msnap(1), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  auto ec = std::get<0>(co_await mismatched.sender.async_send_snapshot(
+      snapshot_message(msnap(1), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK(ec == errc::unexpected_status);
   CHECK(mismatched.dir.files().empty());
-  co_await mismatched.sender.async_stop();
-  co_await mismatched.receiver.async_stop();
+  co_await mismatched.sender.async_stop(asio::use_awaitable);
+  co_await mismatched.receiver.async_stop(asio::use_awaitable);
 
   pair removed(ctx);
   removed.receiver_raft.removed.insert(1);
-  ec = co_await removed.sender.async_send_snapshot(
-      snapshot_message(msnap(2), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  ec = std::get<0>(co_await removed.sender.async_send_snapshot(
+      snapshot_message(msnap(2), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK(ec == errc::member_removed);
   // (Its stream dials get 410 too: each is reported, as etcd's ErrorC gets them.)
   REQUIRE_FALSE(removed.sender_raft.critical_errors.empty());
   for (const auto& e : removed.sender_raft.critical_errors) CHECK(e == errc::member_removed);
-  co_await removed.sender.async_stop();
-  co_await removed.receiver.async_stop();
+  co_await removed.sender.async_stop(asio::use_awaitable);
+  co_await removed.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("a receiver stopped mid-transfer; a sender stopped mid-transfer") {
@@ -291,7 +315,7 @@ CORO_TEST_CASE("a receiver stopped mid-transfer; a sender stopped mid-transfer")
   p.sender.send_snapshot(snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)), db.size(),
                                           [&](std::error_code ec) { outcome = ec; }));
   CO_WAIT_UNTIL(!p.dir.files().empty());  // the temp file exists: mid-transfer
-  co_await p.receiver.async_stop();
+  co_await p.receiver.async_stop(asio::use_awaitable);
   CO_WAIT_UNTIL(outcome);
   CHECK(*outcome);
   CHECK(p.sender_raft.snapshot_reports.back().second == snapshot_status::failure);
@@ -305,21 +329,21 @@ CORO_TEST_CASE("a receiver stopped mid-transfer; a sender stopped mid-transfer")
   q.sender.stop();
   CO_WAIT_UNTIL(outcome);
   CHECK(*outcome == errc::stopped);
-  co_await q.sender.async_stop();
-  co_await q.receiver.async_stop();
+  co_await q.sender.async_stop(asio::use_awaitable);
+  co_await q.receiver.async_stop(asio::use_awaitable);
   CHECK(q.receiver_raft.processed.empty());
 }
 
 CORO_TEST_CASE("to an unknown peer: completion fails, raft hears nothing") {
   pair p(ctx);
   const auto db = db_bytes(10);
-  const auto ec = co_await p.sender.async_send_snapshot(
-      snapshot_message(msnap(1, 9), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(1, 9), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK(ec == errc::unknown_peer);
   CHECK(p.sender_raft.snapshot_reports.empty());
   CHECK(p.sender_raft.unreachable.empty());
-  co_await p.sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("the bandwidth limit paces sending") {
@@ -333,12 +357,12 @@ CORO_TEST_CASE("the bandwidth limit paces sending") {
   sender.add_peer(2, test::url_of(p.receiver.local_endpoint()));
   const auto db = db_bytes(2 * 1024 * 1024);
   const auto start = http::clock::now();
-  const auto ec = co_await sender.async_send_snapshot(
-      snapshot_message(msnap(11), std::make_unique<memory_db_source>(as_bytes(db)), db.size()));
+  const auto ec = std::get<0>(co_await sender.async_send_snapshot(
+      snapshot_message(msnap(11), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   CHECK(http::clock::now() - start >= 450ms);  // 2 MiB at 4 MiB/s
-  co_await sender.async_stop();
-  co_await p.receiver.async_stop();
+  co_await sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("several snapshots to different peers at once") {
@@ -360,7 +384,84 @@ CORO_TEST_CASE("several snapshots to different peers at once") {
   CO_WAIT_UNTIL(done >= 2);
   CHECK(read_file(dir2.path / "0000000000000016.snap.db") == db);
   CHECK(read_file(dir3.path / "0000000000000017.snap.db") == db);
-  co_await t1.async_stop();
-  co_await t2.async_stop();
-  co_await t3.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
+  co_await t3.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("cancelling async_send_snapshot mid-transfer: aborted, raft hears of a failure, no file stays") {
+  pair p(ctx);
+  const auto db = db_bytes(64 * 1024 * 1024);
+  asio::cancellation_signal cancel;
+  std::optional<std::error_code> outcome;
+  p.sender.async_send_snapshot(
+      snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)), db.size()),
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { outcome = ec; }));
+  CO_WAIT_UNTIL(!p.dir.files().empty());  // the receiver's temp file exists: mid-transfer
+  cancel.emit(asio::cancellation_type::terminal);
+  CO_WAIT_UNTIL(outcome);
+  CHECK(*outcome == asio::error::operation_aborted);
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::failure});
+  CHECK(p.sender_raft.unreachable.empty());  // the user ended it, not the network
+  CO_WAIT_UNTIL(p.dir.files().empty());  // the temp file is gone; no .snap.db appeared
+  CHECK(p.receiver_raft.processed.empty());
+  // The peer stays usable: the next snapshot goes through.
+  const auto small = db_bytes(1000);
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(10), std::make_unique<memory_db_source>(as_bytes(small)), small.size()), test::use_tuple));
+  CHECK_FALSE(ec);
+  CHECK(p.dir.files() == std::vector<std::string>{"000000000000000a.snap.db"});
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("async_send_snapshot cancelled before it starts: nothing reaches the receiver") {
+  pair p(ctx);
+  const auto db = db_bytes(1000);
+  asio::cancellation_signal cancel;
+  std::optional<std::error_code> outcome, user;
+  p.sender.async_send_snapshot(snapshot_message(msnap(9), std::make_unique<memory_db_source>(as_bytes(db)),
+                                                db.size(), [&](std::error_code ec) { user = ec; }),
+                               asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { outcome = ec; }));
+  cancel.emit(asio::cancellation_type::terminal);
+  CHECK_FALSE(outcome);  // never completed inline
+  CO_WAIT_UNTIL(outcome && user);
+  CHECK(*outcome == asio::error::operation_aborted);
+  CHECK(*user == asio::error::operation_aborted);  // on_done hears the same
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0].second == snapshot_status::failure);
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+  CHECK(p.receiver_raft.processed.empty());
+  CHECK(p.dir.files().empty());
+}
+
+CORO_TEST_CASE("cancelling async_stop ends the wait only; the transport still stops") {
+  pair p(ctx);
+  auto source = std::make_unique<gated_source>(ctx, 1024 * 1024);
+  auto& gate = *source;
+  std::optional<std::error_code> sent;
+  p.sender.send_snapshot(snapshot_message(msnap(9), std::move(source), 64 * 1024 * 1024,
+                                          [&](std::error_code ec) { sent = ec; }));
+  CO_WAIT_UNTIL(!p.dir.files().empty());  // mid-transfer, the sender waits for its source
+  asio::cancellation_signal cancel;
+  std::optional<std::error_code> stopped;
+  p.sender.async_stop(asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { stopped = ec; }));
+  co_await test::elapse(ctx, 20ms);
+  REQUIRE_FALSE(stopped);  // the snapshot sender still runs: the stop waits for it
+  CHECK(p.sender.running_tasks() > 0);
+  cancel.emit(asio::cancellation_type::terminal);
+  CO_WAIT_UNTIL(stopped);
+  CHECK(*stopped == asio::error::operation_aborted);
+  CHECK(p.sender.running_tasks() > 0);
+  CHECK(p.sender.send(msnap(10)) == errc::stopped);
+  gate.open = true;
+  gate.gate.notify();
+  CO_WAIT_UNTIL(sent);
+  CHECK(*sent == errc::stopped);
+  const auto [ec] = co_await p.sender.async_stop(test::use_tuple);
+  CHECK_FALSE(ec);
+  CHECK(p.sender.running_tasks() == 0);
+  co_await p.receiver.async_stop(asio::use_awaitable);
 }

@@ -136,7 +136,7 @@ CORO_TEST_CASE("the reader dials GET /raft/stream/<type>/<local id> with etcd's 
   }
   CHECK(targets.contains("/raft/stream/message/1"));
   CHECK(targets.contains("/raft/stream/msgapp/1"));
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 410 is critical") {
@@ -212,7 +212,7 @@ CORO_TEST_CASE("dial results: failures deactivate and redial at the retry rate; 
   const auto lines = log.find(deactivated);
   REQUIRE(lines.size() == before + 1);
   CHECK(lines.back()->fields.at("error").starts_with("failed to dial http://127.0.0.1:1: "));
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support streams; status stays") {
@@ -249,7 +249,7 @@ CORO_TEST_CASE("a server without X-Server-Version (etcd 2.0) does not support st
   CHECK(log.count("peer became inactive (message send to peer failed)") == 0);
   CHECK_FALSE(p.reader_attached(stream_type::message));
   CHECK_FALSE(p.reader_attached(stream_type::msgapp));
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("a stream that falls silent times out, deactivates and is redialled; EOF is no failure") {
@@ -273,7 +273,7 @@ CORO_TEST_CASE("a stream that falls silent times out, deactivates and is rediall
   const auto after_eof = served;
   CO_WAIT_UNTIL(served >= after_eof + 4);
   CHECK(t.find_peer(2)->status().active());  // EOFs did not deactivate
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches raft") {
@@ -306,7 +306,7 @@ CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches
     for (const auto& error : log.reader_losses(type)) CHECK(error == make_error_code(expected).message());
     CHECK(raft.processed.empty());
     CHECK_FALSE(t.find_peer(2)->reader_attached(type));
-    co_await t.async_stop();
+    co_await t.async_stop(asio::use_awaitable);
   }
 }
 
@@ -360,7 +360,7 @@ CORO_TEST_CASE("a message of unknown type or to another member is dropped with a
     CHECK(served == 1);
     CHECK(std::ranges::count(logged, "ignored Raft message of a type this member does not handle") == 1);
     CHECK(std::ranges::count(logged, "rejected Raft message to mismatch member") == 1);
-    co_await t.async_stop();
+    co_await t.async_stop(asio::use_awaitable);
   }
 }
 
@@ -428,7 +428,7 @@ CORO_TEST_CASE("the writer: a new connection replaces the old one, whose respons
     if (ec || piece.empty()) break;
   }
   CHECK((ec == errc::connection_closed || !ec));
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("link heartbeats keep an idle stream alive at the configured cadence") {
@@ -455,7 +455,7 @@ CORO_TEST_CASE("link heartbeats keep an idle stream alive at the configured cade
   const auto elapsed = http::clock::now() - start;
   CHECK(elapsed >= 5 * 50ms - 10ms);  // the first comes at attach
   CHECK(elapsed < 6 * 50ms + 200ms);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("the writer: messages queued behind a stuck connection are dropped and reported at reattach") {
@@ -492,7 +492,7 @@ CORO_TEST_CASE("the writer: messages queued behind a stuck connection are droppe
   // The stuck write's bytes count until its write timeout ends it.
   CHECK(t.find_peer(2)->queued_bytes() > 0);
   CO_WAIT_UNTIL(t.find_peer(2)->queued_bytes() == 0);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 // Go: TestStreamReaderStopOnDial.
@@ -508,7 +508,7 @@ CORO_TEST_CASE("stopping while a dial waits for its answer closes it and ends th
   t.add_peer(2, url_of(peer.server.local_endpoint()));
   CO_WAIT_UNTIL(peer.requests.size() >= 2);  // both readers wait for an answer
   const auto start = http::clock::now();
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
   CHECK(http::clock::now() - start < 1s);
   CHECK_FALSE(answered);
 }
@@ -625,7 +625,7 @@ CORO_TEST_CASE("raft's answers to what one read brought leave at the end of its 
   CHECK(stream->got[1].context == big);
   CHECK(stream->got[2].context == "C");
   CHECK(raft.unreachable.empty());
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without it the writer's coroutine does") {
@@ -646,7 +646,7 @@ CORO_TEST_CASE("flush() writes what send() queued at once, in one chunk; without
   co_await stream->read_until([&stream] { return stream->got.size() == 2; });
   CHECK(stream->got[0].context == "queued");
   CHECK(stream->got[1].context == "flushed");
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("the byte cap counts a stream write in flight until it ends: what the writer holds stays bounded") {
@@ -667,7 +667,7 @@ CORO_TEST_CASE("the byte cap counts a stream write in flight until it ends: what
   REQUIRE_FALSE(t.send(heartbeat_with_context(x)));  // room again
   co_await stream->read_until([&stream] { return stream->got.size() == 2; });
   CHECK(stream->got[1].context == x);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("a connection that replaces one with a write in flight writes from its own buffer; the old bytes stay intact") {
@@ -691,5 +691,5 @@ CORO_TEST_CASE("a connection that replaces one with a write in flight writes fro
   co_await old_stream->read_until([&old_stream] { return old_stream->got.size() == 40; });
   CHECK(std::ranges::all_of(old_stream->got, [&x](const message& m) { return m.context == x; }));
   CHECK(raft.unreachable.empty());
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }

@@ -48,7 +48,7 @@ CORO_TEST_CASE("send routes by To; To 0 and unknown ids are dropped") {
   CHECK(two.received.size() == 1);
   CHECK(three.received.size() == 1);
   CHECK(three.received[0].term == 2);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("cut_peer makes sends disappear; mend_peer restores them") {
@@ -65,7 +65,7 @@ CORO_TEST_CASE("cut_peer makes sends disappear; mend_peer restores them") {
   t.mend_peer(2);
   t.send(to(2));
   CO_WAIT_UNTIL(!two.received.empty());
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("add_peer twice keeps the first; remove_peer forgets, twice is harmless; update_peer moves") {
@@ -90,7 +90,7 @@ CORO_TEST_CASE("add_peer twice keeps the first; remove_peer forgets, twice is ha
   CHECK_FALSE(t.find_peer(3));
   CHECK_FALSE(t.find_peer(4));
   CHECK(t.active_peers() == 0);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("remotes carry sends to members that are no peers; peers win") {
@@ -105,7 +105,7 @@ CORO_TEST_CASE("remotes carry sends to members that are no peers; peers win") {
   t.send(to(5));
   CO_WAIT_UNTIL(!peer_end.received.empty());
   CHECK(remote_end.received.size() == 1);
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("after stop: no peers, no remotes, stream dials 404, and async_stop ends every coroutine") {
@@ -122,7 +122,7 @@ CORO_TEST_CASE("after stop: no peers, no remotes, stream dials 404, and async_st
   REQUIRE_FALSE(server.listen(test::loopback()));
   t.add_peer(2, two.url());
   for (int i = 0; i < 20; ++i) t.send(to(2));  // in flight and queued when stopping
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
   CHECK(t.running_tasks() == 0);
   t.add_peer(3, two.url());
   t.add_remote(4, two.url());

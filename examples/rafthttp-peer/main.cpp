@@ -12,7 +12,7 @@
 //   5. add_peer / add_remote; then send(), send_snapshot(), and process()
 //      calls coming in;
 //   6. at the end, stop() and let the loop finish the transport's coroutines
-//      (co_await async_stop() waits for them; shut_down bounds the wait).
+//      (co_await async_stop(asio::use_awaitable) waits for them; shut_down bounds the wait).
 #include "flags.hpp"
 #include "peer_env.hpp"
 #include "routes.hpp"
@@ -190,7 +190,7 @@ asio::awaitable<void> shut_down(peer_env& env, asio::io_context& io) {
   bound.async_wait([&io](std::error_code ec) {
     if (!ec) io.stop();
   });
-  co_await env.transport.async_stop();
+  co_await env.transport.async_stop(asio::use_awaitable);
   io.stop();
 }
 

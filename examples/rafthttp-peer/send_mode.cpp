@@ -7,7 +7,7 @@
 // errc::queue_full. --on-drop retry then sends the message again after a short
 // backoff (letting the event loop drain the buffers meanwhile); --on-drop drop
 // counts it. A program that would rather wait for room than drop can
-// `co_await transport.async_send(m)` instead (peers only).
+// `co_await transport.async_send(m, asio::use_awaitable)` instead (peers only).
 #include "peer_env.hpp"
 
 #include "content.hpp"

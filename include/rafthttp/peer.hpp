@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rafthttp/detail/inbox.hpp>
+#include <rafthttp/detail/operation.hpp>
 #include <rafthttp/detail/peer_context.hpp>
 #include <rafthttp/pipeline.hpp>
 #include <rafthttp/prober.hpp>
@@ -12,6 +13,7 @@
 
 #include <list>
 #include <memory>
+#include <optional>
 
 namespace rafthttp {
 
@@ -55,24 +57,35 @@ class peer : public std::enable_shared_from_this<peer> {
     return errc::queue_full;
   }
 
-  // Beyond etcd: waits for room instead of dropping. Completes with no error
-  // once queued; errc::paused or errc::stopped when the message was dropped.
-  asio::awaitable<std::error_code> async_send(const message& m) {
-    const std::size_t size = raftpb::encoded_size(m, context_.core->wire_style);
-    if (m.type == message_type::MsgApp && !context_.stopped()) context_.count_append_request(size);
+  // Beyond etcd, async_send's first step: counts the message as send() does
+  // and queues it if there is room. An answer once the send is decided
+  // (queued, or dropped because paused or stopped); none when it must wait
+  // for room (wait_to_send).
+  std::optional<std::error_code> offer(const message& m, std::size_t size) {
+    if (context_.stopped()) return errc::stopped;
+    if (m.type == message_type::MsgApp) context_.count_append_request(size);
+    return try_queue(m, size);
+  }
+
+  // Waits for room and queues `m` (its size: `size`), unless the peer stops
+  // or pauses first, or the operation is cancelled: then nothing is queued.
+  asio::awaitable<std::error_code> wait_to_send([[maybe_unused]] std::shared_ptr<peer> self, message m,
+                                                std::size_t size, std::shared_ptr<detail::cancellation> cancel) {
+    auto running = context_.core->tasks.track();
+    const detail::wake_on_cancel wake(cancel, [this] { context_.room.notify(); });
     for (;;) {
-      if (context_.stopped()) co_return errc::stopped;
-      if (context_.paused) co_return errc::paused;
-      if (enqueue(m, size)) co_return std::error_code{};
+      if (cancel && cancel->requested) co_return asio::error::operation_aborted;
+      if (const auto decided = try_queue(m, size)) co_return *decided;
       co_await context_.room.wait();
     }
   }
 
   // etcd's snapshot sender: an independent POST per snapshot; on_done gets
-  // the outcome (errc::stopped if the peer stops first).
-  void send_snapshot(snapshot_message sm) {
+  // the outcome (errc::stopped if the peer stops first; operation_aborted if
+  // `cancel` is requested first: the transfer ends and raft hears of a failure).
+  void send_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel = {}) {
     auto core = context_.core;
-    detail::spawn(core->executor, run_snapshot(shared_from_this(), std::move(sm)),
+    detail::spawn(core->executor, run_snapshot(shared_from_this(), std::move(sm), std::move(cancel)),
                   [core](std::exception_ptr e) { core->report_task_exception("snapshot sender", e); });
   }
 
@@ -143,12 +156,16 @@ class peer : public std::enable_shared_from_this<peer> {
  private:
   // An exception that ends a transfer fails it as any failure does: raft
   // hears of it, on_done gets an error.
-  asio::awaitable<void> run_snapshot([[maybe_unused]] std::shared_ptr<peer> self, snapshot_message sm) {
+  asio::awaitable<void> run_snapshot([[maybe_unused]] std::shared_ptr<peer> self, snapshot_message sm,
+                                     std::shared_ptr<detail::cancellation> cancel) {
     auto running = context_.core->tasks.track();
     std::error_code ec = errc::stopped;
-    if (!context_.stopped()) {
+    if (cancel && cancel->requested && !context_.stopped()) {
+      context_.report_snapshot(snapshot_status::failure);
+      ec = asio::error::operation_aborted;
+    } else if (!context_.stopped()) {
       try {
-        ec = co_await send_registered(sm);
+        ec = co_await send_registered(sm, cancel);
       } catch (...) {
         context_.core->report_task_exception("snapshot sender", std::current_exception());
         context_.report_snapshot(snapshot_status::failure);
@@ -164,8 +181,10 @@ class peer : public std::enable_shared_from_this<peer> {
   }
 
   // Sends `sm`, listed in snapshots_ (for stop() to abort) while it runs.
-  asio::awaitable<std::error_code> send_registered(snapshot_message& sm) {
+  asio::awaitable<std::error_code> send_registered(snapshot_message& sm,
+                                                   const std::shared_ptr<detail::cancellation>& cancel) {
     detail::snapshot_sender sender(context_, sm);
+    const detail::wake_on_cancel wake(cancel, [&sender] { sender.cancel(); });
     struct listed {
       listed(std::list<detail::snapshot_sender*>& l, detail::snapshot_sender* s) : list(l), at(l.insert(l.end(), s)) {}
       listed(const listed&) = delete;
@@ -174,6 +193,14 @@ class peer : public std::enable_shared_from_this<peer> {
       std::list<detail::snapshot_sender*>::iterator at;
     } registration(snapshots_, &sender);
     co_return co_await sender.run();
+  }
+
+  // Queues `m` if there is room: an answer, or none when there is no room.
+  std::optional<std::error_code> try_queue(const message& m, std::size_t size) {
+    if (context_.stopped()) return errc::stopped;
+    if (context_.paused) return errc::paused;
+    if (enqueue(m, size)) return std::error_code{};
+    return std::nullopt;
   }
 
   // `size`: m's protobuf size.

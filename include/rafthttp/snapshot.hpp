@@ -15,6 +15,7 @@
 #include <rafthttp/policy.hpp>
 
 #include <asio/co_spawn.hpp>
+#include <asio/error.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
@@ -167,6 +168,14 @@ class snapshot_sender {
   // Closing the connection aborts the transfer (peer stop).
   [[nodiscard]] const std::shared_ptr<http::connection>& connection() const { return conn_; }
 
+  // Ends the transfer now (async_send_snapshot's cancellation): run()
+  // completes with operation_aborted and raft hears of a failed snapshot.
+  // The receiver sees the connection end inside the body and keeps nothing.
+  void cancel() {
+    cancelled_ = true;
+    if (conn_) conn_->close();
+  }
+
   asio::awaitable<std::error_code> run() {
     const auto started = http::clock::now();
     auto& core = *peer_.core;
@@ -179,6 +188,14 @@ class snapshot_sender {
     int status = 0;
     auto ec = co_await post(url, status);
     if (peer_.stopped()) co_return errc::stopped;
+    if (cancelled_) {
+      core.log(log_level::info, "cancelled sending database snapshot",
+               {{"snapshot-index", std::to_string(sm_.msg.snapshot.metadata.index)},
+                {"remote-peer-id", peer_.id_text}});
+      peer_.report_snapshot(snapshot_status::failure);
+      peer_.series.snapshot_send_failures.inc();
+      co_return asio::error::operation_aborted;
+    }
     if (!ec && status == 204) {
       peer_.status.activate();
       peer_.report_snapshot(snapshot_status::finish);
@@ -274,7 +291,7 @@ class snapshot_sender {
     std::uint64_t sent = 0;
     chunk.clear();
     std::uint8_t* buffer = chunk.grow(chunk_bytes);
-    while (!ec && !peer_.stopped()) {
+    while (!ec && !peer_.stopped() && !cancelled_) {
       const std::size_t n = co_await read_db(std::span(buffer, chunk_bytes), ec);
       if (ec) co_return errc::snapshot_source_failed;
       sent += n;
@@ -284,12 +301,14 @@ class snapshot_sender {
       ec = co_await exchange.send_chunk(std::span<const std::uint8_t>(buffer, n));
       co_await pacer.account(n);
     }
-    co_return peer_.stopped() ? errc::stopped : ec;
+    if (peer_.stopped()) co_return errc::stopped;
+    co_return cancelled_ ? asio::error::operation_aborted : ec;
   }
 
   peer_context& peer_;
   snapshot_message& sm_;
   std::shared_ptr<http::connection> conn_;
+  bool cancelled_ = false;
 };
 
 }  // namespace detail

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <rafthttp/detail/core.hpp>
+#include <rafthttp/detail/operation.hpp>
 #include <rafthttp/detail/registry.hpp>
 #include <rafthttp/handlers.hpp>
 #include <rafthttp/http/server.hpp>
@@ -25,6 +26,7 @@
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
 
+#include <asio/async_result.hpp>
 #include <asio/post.hpp>
 
 #include <chrono>
@@ -142,41 +144,45 @@ class transport {
   }
 
   // Beyond etcd: waits for room in the peer's queues instead of dropping, so
-  // that raft can apply back-pressure. Completes with no error once queued;
-  // errc::unknown_peer, errc::paused or errc::stopped when not sent.
-  asio::awaitable<std::error_code> async_send(const message& m) {
-    const auto p = members_->find_peer(m.to);
-    if (!p) co_return core().stopped ? errc::stopped : errc::unknown_peer;
-    co_return co_await p->async_send(m);
+  // that raft can apply back-pressure. Takes any Asio completion token with
+  // the signature void(std::error_code): asio::use_awaitable, a callback,
+  // asio::use_future, asio::experimental::deferred, as_tuple(...), ...
+  // Completes with no error once queued; errc::unknown_peer, errc::paused or
+  // errc::stopped when not sent. A message that fits is queued before this
+  // returns, in order with send(). Cancellation (any type, through the
+  // token's cancellation slot) while it waits for room completes with
+  // asio::error::operation_aborted and leaves nothing queued.
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code)) Token
+                ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(asio::any_io_executor)>
+  auto async_send(message m, Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(asio::any_io_executor)) {
+    return asio::async_initiate<Token, void(std::error_code)>(
+        [this](auto handler, message m) { start_send(std::move(handler), std::move(m)); }, token, std::move(m));
   }
 
   // etcd's SendSnapshot: to a peer (not a remote); an unknown one completes
   // with errc::unknown_peer and no report to raft.
-  void send_snapshot(snapshot_message sm) {
-    if (const auto p = members_->find_peer(sm.msg.to); p && !core().stopped) {
-      p->send_snapshot(std::move(sm));
-    } else if (sm.on_done) {
-      sm.on_done(core().stopped ? errc::stopped : errc::unknown_peer);
-    }
-  }
+  void send_snapshot(snapshot_message sm) { start_snapshot(std::move(sm), nullptr); }
 
   // send_snapshot, completing when the transfer has ended (no error: the peer
-  // answered 204, the DB is saved and raft has the MsgSnap).
-  asio::awaitable<std::error_code> async_send_snapshot(snapshot_message sm) {
-    struct outcome {
-      explicit outcome(asio::any_io_executor ex) : done(std::move(ex)) {}
-      std::optional<std::error_code> result;
-      detail::notifier done;
-    };
-    auto state = std::make_shared<outcome>(core().executor);
-    sm.on_done = [state, user = std::move(sm.on_done)](std::error_code ec) {
-      if (user) user(ec);
-      state->result = ec;
-      state->done.notify();
-    };
-    send_snapshot(std::move(sm));
-    while (!state->result) co_await state->done.wait();
-    co_return *state->result;
+  // answered 204, the DB is saved and raft has the MsgSnap); sm.on_done, if
+  // set, is called too. Any completion token of void(std::error_code).
+  // Cancellation (any type) ends the transfer: the connection closes inside
+  // the body (the receiver keeps no file), raft gets snapshot_status::failure,
+  // the operation completes with asio::error::operation_aborted.
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code)) Token
+                ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(asio::any_io_executor)>
+  auto async_send_snapshot(snapshot_message sm,
+                           Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(asio::any_io_executor)) {
+    return asio::async_initiate<Token, void(std::error_code)>(
+        [this](auto handler, snapshot_message sm) {
+          auto op = detail::make_operation(std::move(handler), core().executor);
+          sm.on_done = [op, user = std::move(sm.on_done)](std::error_code ec) {
+            op->complete(ec);
+            if (user) user(ec);
+          };
+          start_snapshot(std::move(sm), op->cancel_state());
+        },
+        token, std::move(sm));
   }
 
   // ------------------------------------------------------------- members ---
@@ -279,7 +285,7 @@ class transport {
 
   // Stops every peer and remote and the server; ends every connection. From
   // here on nothing reaches the policies. Coroutines finish as the executor
-  // runs; async_stop() waits for that.
+  // runs; async_stop(asio::use_awaitable) waits for that.
   void stop() {
     if (core().stopped) return;
     core().stopped = true;
@@ -291,16 +297,28 @@ class transport {
     core().pool.clear();
   }
 
-  asio::awaitable<void> async_stop() {
-    stop();
-    const auto c = members_->core;  // the transport may go while we wait
-    co_await c->tasks.wait_idle();
+  // stop(), then completes once every coroutine of the transport has ended
+  // (running_tasks() is 0). Any completion token of void(std::error_code).
+  // Cancellation ends only the wait (asio::error::operation_aborted): the
+  // transport is stopped either way and its coroutines finish as the
+  // executor runs.
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code)) Token
+                ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(asio::any_io_executor)>
+  auto async_stop(Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(asio::any_io_executor)) {
+    return asio::async_initiate<Token, void(std::error_code)>(
+        [this](auto handler) {
+          stop();
+          auto op = detail::make_operation(std::move(handler), core().executor);
+          const auto c = members_->core;  // the transport may go while we wait
+          run_to_completion(op, c->tasks.wait_idle(op->cancel_state()));
+        },
+        token);
   }
 
   // Connections our server serves now (listen()).
   [[nodiscard]] std::size_t server_connections() const { return server_ ? server_->connection_count() : 0; }
 
-  // Coroutines of this transport still running (0 after async_stop()).
+  // Coroutines of this transport still running (0 after async_stop(asio::use_awaitable)).
   [[nodiscard]] std::size_t running_tasks() const { return core().tasks.running(); }
 
   // Exceptions the user's code threw into the transport — policies, hooks,
@@ -314,6 +332,41 @@ class transport {
 
  private:
   [[nodiscard]] detail::core& core() const { return *members_->core; }
+
+  // async_send's initiation: queues at once when there is room, else waits.
+  template <class Handler>
+  void start_send(Handler handler, message m) {
+    const auto p = members_->find_peer(m.to);
+    if (!p) return detail::post_completion(std::move(handler), core().executor, core().stopped ? errc::stopped : errc::unknown_peer);
+    const std::size_t size = raftpb::encoded_size(m, core().wire_style);
+    if (const auto decided = p->offer(m, size)) return detail::post_completion(std::move(handler), core().executor, *decided);
+    auto op = detail::make_operation(std::move(handler), core().executor);
+    run_to_completion(op, p->wait_to_send(p, std::move(m), size, op->cancel_state()));
+  }
+
+  void start_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel) {
+    if (const auto p = members_->find_peer(sm.msg.to); p && !core().stopped) {
+      p->send_snapshot(std::move(sm), std::move(cancel));
+    } else if (sm.on_done) {
+      sm.on_done(core().stopped ? errc::stopped : errc::unknown_peer);
+    }
+  }
+
+  // Completes `op` with what `task` returns; an exception that ends it (a bug
+  // of ours, std::bad_alloc) is logged and completes it with internal_error.
+  template <class Operation>
+  void run_to_completion(const std::shared_ptr<Operation>& op, asio::awaitable<std::error_code> task) {
+    const auto c = members_->core;
+    detail::spawn(
+        c->executor, [](std::shared_ptr<Operation> op, asio::awaitable<std::error_code> task) -> asio::awaitable<void> {
+          const std::error_code ec = co_await std::move(task);
+          op->complete(ec);
+        }(op, std::move(task)),
+        [c, op](std::exception_ptr e) {
+          c->report_task_exception("asynchronous operation", e);
+          op->complete(errc::internal_error);
+        });
+  }
 
   std::shared_ptr<detail::registry> members_;
   std::unique_ptr<http::router> router_;

@@ -75,16 +75,16 @@ CORO_TEST_CASE("blocking calls: writing and fsyncing a received snapshot does no
   const std::string db(4 * 1024 * 1024, 'd');
   const loop_lag lag(ctx);
   const auto start = http::clock::now();
-  const auto ec = co_await sender.async_send_snapshot(snapshot_message(
+  const auto ec = std::get<0>(co_await sender.async_send_snapshot(snapshot_message(
       msnap, std::make_unique<memory_db_source>(std::span(reinterpret_cast<const std::uint8_t*>(db.data()), db.size())),
-      db.size()));
+      db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   CHECK(slow_fsyncs == 2);  // the file, then the directory
   CHECK(http::clock::now() - start >= 800ms);
   CHECK(lag.worst() < 100ms);
   CHECK(fs::file_size(dir.dir / "000000000000004d.snap.db") == db.size());
-  co_await sender.async_stop();
-  co_await receiver.async_stop();
+  co_await sender.async_stop(asio::use_awaitable);
+  co_await receiver.async_stop(asio::use_awaitable);
 }
 
 // A name that resolves slowly (300 ms here, through tls_options::resolve_name;

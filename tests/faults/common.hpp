@@ -188,8 +188,8 @@ struct proxied_pair {
   }
 
   asio::awaitable<void> stop() {
-    co_await t1.async_stop();
-    co_await t2.async_stop();
+    co_await t1.async_stop(asio::use_awaitable);
+    co_await t2.async_stop(asio::use_awaitable);
     p12.stop();
     p21.stop();
   }

@@ -196,7 +196,7 @@ CORO_TEST_CASE("hostile clients: pipelined garbage after valid requests: each va
   conn->close();
 
   co_await f.legit_post_served(ctx, 1000);
-  co_await f.t.async_stop();
+  co_await f.t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("hostile clients: bad chunked encodings get 400 and nothing reaches raft") {
@@ -226,7 +226,7 @@ CORO_TEST_CASE("hostile clients: bad chunked encodings get 400 and nothing reach
   CHECK(f.raft.processed.empty());
 
   co_await f.legit_post_served(ctx, 6);
-  co_await f.t.async_stop();
+  co_await f.t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never completing: 413 or 400, memory "
@@ -286,7 +286,7 @@ CORO_TEST_CASE("hostile clients: bodies claiming more than the limits, or never 
   CHECK(f.snaps.dbs.empty());
   CHECK(f.raft.processed.empty());
   co_await f.legit_post_served(ctx, 1);
-  co_await f.t.async_stop();
+  co_await f.t.async_stop(asio::use_awaitable);
 }
 
 CORO_TEST_CASE("hostile clients: thousands of idle connections: the connection limit and the head timeout hold, "
@@ -362,5 +362,5 @@ CORO_TEST_CASE("hostile clients: thousands of idle connections: the connection l
     s.close(ignored);
   }
   server.stop();
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }

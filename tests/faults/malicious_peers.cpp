@@ -148,7 +148,7 @@ asio::awaitable<void> run_attack(asio::io_context& ctx, const attack& a) {
   }
   for (const auto& m : raft.processed) CHECK_MESSAGE(std::ranges::count(a.valid, m) == 1, "malformed message reached raft");
   if (!a.valid.empty()) CHECK(raft.processed.size() >= a.valid.size());
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
   peer.server.stop();
   CO_WAIT_UNTIL(peer.running() == 0);
 }

@@ -101,7 +101,7 @@ CORO_TEST_CASE("faults: a connection reset mid-snapshot fails the transfer on bo
 
   pair.p12.reset_after(direction::to_server, 512 * 1024, "/raft/snapshot");
   auto first = snapshot_of(7, db);
-  auto ec = co_await pair.t1.async_send_snapshot(std::move(first));
+  auto ec = std::get<0>(co_await pair.t1.async_send_snapshot(std::move(first), test::use_tuple));
   CHECK(ec);
   CHECK_FALSE(pair.p12.tampering_pending());
   REQUIRE(pair.raft1.snapshot_reports.size() == 1);
@@ -112,7 +112,7 @@ CORO_TEST_CASE("faults: a connection reset mid-snapshot fails the transfer on bo
   CHECK(count_of(pair.raft2, message_type::MsgSnap, 1) == 0);
 
   auto second = snapshot_of(8, db);
-  ec = co_await pair.t1.async_send_snapshot(std::move(second));
+  ec = std::get<0>(co_await pair.t1.async_send_snapshot(std::move(second), test::use_tuple));
   CHECK_FALSE(ec);
   REQUIRE(pair.snaps2.dbs.contains(8));
   CHECK(pair.snaps2.dbs.at(8) == db);
@@ -257,8 +257,8 @@ CORO_TEST_CASE("faults: a peer that accepts and never answers: dials time out an
   CHECK(distinct.size() == 64);
 
   const auto stopping = clock::now();
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
   CHECK(clock::now() - stopping < 1s);
   hung.stop();
 }

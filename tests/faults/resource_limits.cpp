@@ -91,7 +91,7 @@ CORO_TEST_CASE("out of file descriptors: accept backs off instead of spinning, l
   REQUIRE_FALSE(ec);
   CHECK(std::string_view(answer.data(), n).starts_with("HTTP/1.1 200 OK"));
   client->close();
-  co_await t.async_stop();
+  co_await t.async_stop(asio::use_awaitable);
 }
 
 namespace {
@@ -208,7 +208,7 @@ CORO_TEST_CASE_WITHIN("100,000 fake senders: remotes, coroutines, memory and /me
   message to_remote = numbered(message_type::MsgAppResp, 1, 3, 1);
   REQUIRE_FALSE(t1.send(to_remote));
   CO_WAIT_UNTIL(remote3.received.size() == 1);
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
   CHECK(t1.running_tasks() == 0);
 }

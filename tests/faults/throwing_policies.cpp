@@ -94,8 +94,8 @@ CORO_TEST_CASE("throwing policies: POST /raft answered 500 for each throw; no co
   CO_WAIT_UNTIL(t1.server_connections() <= o1.pipeline_workers);
   for (std::uint64_t seq = 21; seq <= 30; ++seq) REQUIRE_FALSE(t2.send(numbered(message_type::MsgHeartbeat, 2, 1, seq)));
   CO_WAIT_UNTIL(raft1.processed.size() == 30);
-  co_await t2.async_stop();
-  co_await t1.async_stop();
+  co_await t2.async_stop(asio::use_awaitable);
+  co_await t1.async_stop(asio::use_awaitable);
   CHECK(t1.server_connections() == 0);
   CHECK(t1.running_tasks() == 0);
   CHECK(t2.running_tasks() == 0);
@@ -123,8 +123,8 @@ CORO_TEST_CASE("throwing policies: an awaitable process that throws; the receive
   CHECK(logged_what(log1, "process"));
   for (std::uint64_t seq = 11; seq <= 15; ++seq) REQUIRE_FALSE(t2.send(numbered(message_type::MsgHeartbeat, 2, 1, seq)));
   CO_WAIT_UNTIL(raft1.processed.size() == 13);
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
   CHECK(t1.running_tasks() == 0);
 }
 
@@ -165,12 +165,12 @@ CORO_TEST_CASE("throwing policies: save_db, is_id_removed, report_unreachable, o
   const std::string db(1000, 'd');
   const std::span<const std::uint8_t> db_bytes(reinterpret_cast<const std::uint8_t*>(db.data()), db.size());
   // on_done throws too: the transfer's outcome is still reported to raft.
-  auto ec = co_await t2.async_send_snapshot(snapshot_message(snap, std::make_unique<memory_db_source>(db_bytes), db.size()));
+  auto ec = std::get<0>(co_await t2.async_send_snapshot(snapshot_message(snap, std::make_unique<memory_db_source>(db_bytes), db.size()), test::use_tuple));
   CHECK(ec);
   CHECK(raft2.snapshot_reports.back() == std::pair{member_id{1}, snapshot_status::failure});
   CHECK(logged_what(log1, "save_db"));
   snaps1.throw_now = false;
-  ec = co_await t2.async_send_snapshot(snapshot_message(snap, std::make_unique<memory_db_source>(db_bytes), db.size()));
+  ec = std::get<0>(co_await t2.async_send_snapshot(snapshot_message(snap, std::make_unique<memory_db_source>(db_bytes), db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   REQUIRE_FALSE(raft1.processed.empty());
   CHECK(raft1.processed.back().type == message_type::MsgSnap);
@@ -178,8 +178,8 @@ CORO_TEST_CASE("throwing policies: save_db, is_id_removed, report_unreachable, o
   // Streams and heartbeats still flow both ways.
   for (std::uint64_t seq = 1; seq <= 5; ++seq) REQUIRE_FALSE(t2.send(numbered(message_type::MsgHeartbeat, 2, 1, seq)));
   CO_WAIT_UNTIL(raft1.processed.size() == 6);
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
   CHECK(t1.running_tasks() == 0);
   CHECK(t2.running_tasks() == 0);
   CHECK(t1.server_connections() == 0);

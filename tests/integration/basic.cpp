@@ -47,7 +47,7 @@ CORO_TEST_CASE("two transports exchange messages over streams") {
   t1.send(m);
   CO_WAIT_UNTIL(!raft2.processed.empty());
   CHECK(raft2.processed[0] == m);
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
   CHECK(t1.running_tasks() == 0);
 }

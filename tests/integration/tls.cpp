@@ -63,12 +63,12 @@ CORO_TEST_CASE("every channel over mutual TLS") {
   snap.to = 2;
   snap.snapshot.metadata.index = 9;
   const std::string db(3 * 1024 * 1024, 'd');
-  const auto ec = co_await t1.async_send_snapshot(snapshot_message(
+  const auto ec = std::get<0>(co_await t1.async_send_snapshot(snapshot_message(
       snap, std::make_unique<memory_db_source>(std::span(reinterpret_cast<const std::uint8_t*>(db.data()), db.size())),
-      db.size()));
+      db.size()), test::use_tuple));
   CHECK_FALSE(ec);
   CHECK(snaps2.dbs[9] == db);
-  co_await t1.async_stop();
-  co_await t2.async_stop();
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
   fs::remove_all(dir);
 }

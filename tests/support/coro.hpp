@@ -17,6 +17,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -27,10 +28,15 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <tuple>
 
 namespace rafthttp::test {
 
 using clock = std::chrono::steady_clock;
+
+// The completion token with which tests await an operation's error instead
+// of having it thrown: std::get<0>(co_await t.async_send(m, test::use_tuple)).
+inline constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // What the test coroutine is waiting for, checked by the runner.
 struct wait_state {

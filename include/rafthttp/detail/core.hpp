@@ -7,6 +7,7 @@
 #pragma once
 
 #include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/detail/operation.hpp>
 #include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/client.hpp>
@@ -48,8 +49,15 @@ class task_tracker {
   [[nodiscard]] guard track() { return guard(*this); }
   [[nodiscard]] std::size_t running() const { return running_; }
 
-  asio::awaitable<void> wait_idle() {
-    while (running_ > 0) co_await idle_.wait();
+  // Completes once no tracked coroutine runs, or with operation_aborted once
+  // `cancel` is requested.
+  asio::awaitable<std::error_code> wait_idle(std::shared_ptr<cancellation> cancel) {
+    const wake_on_cancel wake(cancel, [this] { idle_.notify(); });
+    while (running_ > 0) {
+      if (cancel->requested) co_return asio::error::operation_aborted;
+      co_await idle_.wait();
+    }
+    co_return std::error_code{};
   }
 
  private:
