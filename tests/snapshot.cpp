@@ -416,7 +416,7 @@ CORO_TEST_CASE("cancelling async_send_snapshot mid-transfer: aborted, raft hears
   co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
-CORO_TEST_CASE("async_send_snapshot cancelled before it starts: nothing reaches the receiver") {
+CORO_TEST_CASE("async_send_snapshot cancelled at once: the dial is abandoned, nothing reaches the receiver") {
   pair p(ctx);
   const auto db = db_bytes(1000);
   asio::cancellation_signal cancel;
