@@ -101,15 +101,12 @@ std::string read_file(const fs::path& p) {
 class failing_source final : public db_source {
  public:
   explicit failing_source(std::size_t good) : left_(good) {}
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
-    if (left_ == 0) {
-      ec = std::make_error_code(std::errc::io_error);
-      co_return 0;
-    }
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
+    if (left_ == 0) co_return read_result(std::make_error_code(std::errc::io_error), 0);
     const auto n = std::min(left_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     left_ -= n;
-    co_return n;
+    co_return read_result({}, n);
   }
 
  private:
@@ -121,12 +118,12 @@ class failing_source final : public db_source {
 class gated_source final : public db_source {
  public:
   gated_source(asio::io_context& ctx, std::size_t free) : free_(free), gate(ctx.get_executor()) {}
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code&) override {
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
     while (free_ == 0 && !open) co_await gate.wait();
     const auto n = open ? into.size() : std::min(free_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     free_ -= std::min(free_, n);
-    co_return n;
+    co_return read_result({}, n);
   }
   bool open = false;
 
@@ -416,7 +413,7 @@ CORO_TEST_CASE("cancelling async_send_snapshot mid-transfer: aborted, raft hears
   co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
-CORO_TEST_CASE("async_send_snapshot cancelled before it starts: nothing reaches the receiver") {
+CORO_TEST_CASE("async_send_snapshot cancelled at once: the dial is abandoned, nothing reaches the receiver") {
   pair p(ctx);
   const auto db = db_bytes(1000);
   asio::cancellation_signal cancel;

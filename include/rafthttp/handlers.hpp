@@ -211,15 +211,15 @@ class exchange_db_reader final : public db_reader {
  public:
   exchange_db_reader(http::exchange& ex, std::span<const std::uint8_t> leftover) : ex_(ex), leftover_(leftover) {}
 
-  asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) override {
-    ec = {};
+  asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() override {
     if (!leftover_.empty()) {
       bytes_read_ += leftover_.size();
-      co_return std::exchange(leftover_, {});
+      co_return std::tuple(std::error_code{}, std::exchange(leftover_, {}));
     }
+    std::error_code ec;
     const auto piece = co_await ex_.read_body_some(ec);
     bytes_read_ += piece.size();
-    co_return piece;
+    co_return std::tuple(ec, piece);
   }
 
   // The DB bytes handed to the snapshotter (etcd's n of SaveDBFrom).
