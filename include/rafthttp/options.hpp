@@ -60,14 +60,14 @@ struct http_server_options {
   std::size_t max_header_bytes = 64 * kib;
   // Largest request body buffered whole (POST /raft). Go has none; ours equals
   // readBytesLimit, the largest message a stream accepts. Beyond etcd.
-  std::size_t max_body_bytes = 512 * mib;
+  std::size_t max_body_bytes = etcd::read_bytes_limit;
   // ConnReadTimeout: Go arms a 5 s deadline on every read of a peer connection,
   // so a silent or trickling client loses its connection. We bound the whole
   // request head by it (the idle wait of a keep-alive connection included:
   // an idle connection is closed after it), and every body read.
-  duration read_timeout = 5s;
+  duration read_timeout = etcd::conn_read_timeout;
   // ConnWriteTimeout: every write to a peer connection.
-  duration write_timeout = 5s;
+  duration write_timeout = etcd::conn_write_timeout;
   // Beyond etcd: connections served at once; further ones are closed at accept.
   std::size_t max_connections = 1024;
 };
@@ -78,8 +78,8 @@ struct http_client_options {
   duration dial_timeout = 2s;
   // ConnReadTimeout / ConnWriteTimeout: per read and write on stream connections
   // (the pipeline client of Go has none; ours applies write_timeout to requests).
-  duration read_timeout = 5s;
-  duration write_timeout = 5s;
+  duration read_timeout = etcd::conn_read_timeout;
+  duration write_timeout = etcd::conn_write_timeout;
   // Beyond etcd: largest response head accepted.
   std::size_t max_header_bytes = 64 * kib;
   // Beyond etcd: largest error-response body read (bodies of 4xx/5xx are short).
@@ -138,9 +138,9 @@ struct transport_options {
   // DialRetryFrequency: a stream reader redials at most every 100 ms (10/s, burst 1).
   duration dial_retry_interval = 100ms;
   // ConnReadTimeout / 3: link heartbeats on each attached stream.
-  duration link_heartbeat_interval = 5000ms / 3;
+  duration link_heartbeat_interval = etcd::conn_read_timeout / 3;
   // proberInterval: ConnReadTimeout - 1 s.
-  duration prober_interval = 4s;
+  duration prober_interval = etcd::conn_read_timeout - 1s;
   // statusMonitoringInterval / statusErrorInterval of the prober monitor.
   duration prober_monitor_interval = 30s;
   duration prober_error_interval = 5s;
