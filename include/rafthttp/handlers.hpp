@@ -12,12 +12,13 @@
 
 #include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/detail/delivery_check.hpp>
+#include <rafthttp/detail/go_format.hpp>
 #include <rafthttp/detail/registry.hpp>
 #include <rafthttp/detail/rfc3339.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/server.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/raftpb/codec.hpp>
-#include <rafthttp/stats.hpp>
 
 #include <memory>
 #include <optional>

@@ -6,10 +6,11 @@
 #include <rafthttp/detail/core.hpp>
 #include <rafthttp/detail/delivery_check.hpp>
 #include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/peer_status.hpp>
 #include <rafthttp/raftpb/types.hpp>
-#include <rafthttp/stats.hpp>
 #include <rafthttp/url_picker.hpp>
+#include <rafthttp/v2stats.hpp>
 
 #include <algorithm>
 #include <cassert>
