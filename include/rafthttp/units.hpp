@@ -1,7 +1,8 @@
-// Byte units of the limits in options.hpp and etcd_version.hpp, and the etcd
-// constants that more than one default is made of, named once here, at the
-// bottom of the include graph, so that every layer (codec/, http/, the
-// transport and the release profiles) can take them from one place.
+// Byte units of the limits in the options and etcd_version.hpp, the duration
+// type of every timeout, and the etcd constants that more than one default is
+// made of, named once here, at the bottom of the include graph, so that every
+// layer (codec/, http/, the transport and the release profiles) can take them
+// from one place.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,9 @@ namespace rafthttp {
 
 inline constexpr std::size_t kib = 1024;
 inline constexpr std::size_t mib = 1024 * kib;
+
+// What every timeout and interval of the options is given in.
+using duration = std::chrono::nanoseconds;
 
 // etcd's constants (doc/protocol.md 12.1), from etcd's
 // server/etcdserver/api/rafthttp/ (Go name and file in each comment).

@@ -11,7 +11,7 @@
 
 #include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/error.hpp>
-#include <rafthttp/options.hpp>
+#include <rafthttp/http/options.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/awaitable.hpp>
