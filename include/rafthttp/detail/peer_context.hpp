@@ -25,7 +25,7 @@ struct peer_context {
       : core(std::move(c)),
         id(peer_id),
         id_text(format_id(peer_id)),
-        status(*core, peer_id),
+        status(core->log, core->local_id, core->metrics, peer_id),
         picker(std::move(urls)),
         room(core->executor),
         series(core->metrics, id_text),
