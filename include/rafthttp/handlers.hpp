@@ -12,12 +12,13 @@
 
 #include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/detail/delivery_check.hpp>
-#include <rafthttp/detail/registry.hpp>
+#include <rafthttp/detail/go_format.hpp>
 #include <rafthttp/detail/rfc3339.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/server.hpp>
+#include <rafthttp/member_registry.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/raftpb/codec.hpp>
-#include <rafthttp/stats.hpp>
 
 #include <memory>
 #include <optional>
@@ -45,7 +46,7 @@ struct rejection {
 }
 
 // peer_received_bytes_total{From}: a peer's series is resolved already.
-[[nodiscard]] inline counter& received_bytes_from(registry& members, member_id from) {
+[[nodiscard]] inline counter& received_bytes_from(member_registry& members, member_id from) {
   if (const auto p = members.find_peer(from)) return p->context().series.received_bytes;
   return members.core->metrics.received_bytes.with_untrusted({format_id(from)},
                                                              members.core->options.max_untrusted_metric_series);
@@ -77,7 +78,7 @@ inline asio::awaitable<void> answer_process_error(http::exchange& ex, http::fiel
 
 // ------------------------------------------------------------ POST /raft ---
 
-inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, http::exchange& ex) {
+inline asio::awaitable<void> serve_pipeline(std::shared_ptr<member_registry> members, http::exchange& ex) {
   auto& c = *members->core;
   if (ex.request().method != "POST") {
     (void)co_await ex.respond_method_not_allowed("POST");
@@ -163,7 +164,7 @@ struct stream_target {
   return t;
 }
 
-inline asio::awaitable<void> serve_stream(std::shared_ptr<registry> members, http::exchange& ex) {
+inline asio::awaitable<void> serve_stream(std::shared_ptr<member_registry> members, http::exchange& ex) {
   auto& c = *members->core;
   if (ex.request().method != "GET") {
     (void)co_await ex.respond_method_not_allowed("GET");
@@ -268,7 +269,7 @@ inline asio::awaitable<std::span<const std::uint8_t>> read_envelope(http::exchan
   }
 }
 
-inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, http::exchange& ex) {
+inline asio::awaitable<void> serve_snapshot(std::shared_ptr<member_registry> members, http::exchange& ex) {
   const auto started = http::clock::now();
   auto& c = *members->core;
   auto& metrics = c.metrics;
@@ -378,7 +379,7 @@ inline asio::awaitable<void> serve_probing(http::exchange& ex) {
 }  // namespace detail
 
 // The four routes as Go's mux registers them (doc/protocol.md 3.1).
-inline void mount_handlers(http::router& router, const std::shared_ptr<detail::registry>& members) {
+inline void mount_handlers(http::router& router, const std::shared_ptr<member_registry>& members) {
   router.mount("/raft", [members](http::exchange& ex) { return detail::serve_pipeline(members, ex); });
   router.mount("/raft/stream/", [members](http::exchange& ex) { return detail::serve_stream(members, ex); });
   router.mount("/raft/snapshot", [members](http::exchange& ex) { return detail::serve_snapshot(members, ex); });

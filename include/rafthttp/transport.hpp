@@ -19,10 +19,10 @@
 
 #include <rafthttp/detail/core.hpp>
 #include <rafthttp/detail/operation.hpp>
-#include <rafthttp/detail/registry.hpp>
 #include <rafthttp/handlers.hpp>
 #include <rafthttp/http/server.hpp>
 #include <rafthttp/member_endpoints.hpp>
+#include <rafthttp/member_registry.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
 
@@ -42,7 +42,7 @@ class transport {
   using time_point = std::chrono::system_clock::time_point;
 
   transport(asio::any_io_executor executor, Raft& raft, Snapshotter& snapshotter, transport_options options)
-      : members_(std::make_shared<detail::registry>(std::make_shared<detail::core>(
+      : members_(std::make_shared<member_registry>(std::make_shared<detail::core>(
             std::move(executor), std::move(options), detail::make_raft_callbacks(raft),
             detail::make_snapshotter_callbacks(snapshotter)))) {}
   transport(const transport&) = delete;
@@ -368,7 +368,7 @@ class transport {
         });
   }
 
-  std::shared_ptr<detail::registry> members_;
+  std::shared_ptr<member_registry> members_;
   std::unique_ptr<http::router> router_;
   std::unique_ptr<http::server> server_;
 };

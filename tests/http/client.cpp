@@ -33,7 +33,7 @@ CORO_TEST_CASE("round trips reuse one pooled connection") {
   server s(ctx.get_executor(), routes);
   REQUIRE_FALSE(s.listen({asio::ip::make_address("127.0.0.1"), 0}));
   const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
-  const http_client_options options;
+  const http::client_options options;
   connection_pool pool(options);
   for (int i = 0; i < 10; ++i) {
     std::error_code ec;
@@ -49,12 +49,12 @@ CORO_TEST_CASE("round trips reuse one pooled connection") {
 CORO_TEST_CASE("a pooled connection the server closed is retried once on a fresh one") {
   int requests = 0;
   const auto routes = counting_router(requests);
-  http_server_options server_options;
+  http::server_options server_options;
   server_options.read_timeout = 50ms;  // closes idle connections fast (the idle wait is a head read)
   server s(ctx.get_executor(), routes, server_options);
   REQUIRE_FALSE(s.listen({asio::ip::make_address("127.0.0.1"), 0}));
   const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
-  http_client_options options;
+  http::client_options options;
   options.pool_idle_timeout = 10s;  // keeps the (by then closed) connection in the pool
   connection_pool pool(options);
   std::error_code ec;
@@ -69,7 +69,7 @@ CORO_TEST_CASE("a pooled connection the server closed is retried once on a fresh
 }
 
 CORO_TEST_CASE("dialling a port nobody listens on fails cleanly") {
-  const http_client_options options;
+  const http::client_options options;
   connection_pool pool(options);
   std::error_code ec;
   const request_head head("GET", "/raft/probing");

@@ -76,9 +76,9 @@ CORO_TEST_CASE("routes like Go's ServeMux and answers unknown paths with 404") {
   const router routes = echo_router();
   server s(ctx.get_executor(), routes);
   REQUIRE_FALSE(s.listen(loopback_any()));
-  connection_pool pool(http_client_options{});
+  connection_pool pool(http::client_options{});
   std::error_code ec;
-  const http_client_options options;
+  const http::client_options options;
   auto response = co_await round_trip(ctx.get_executor(), pool, url_of(s), request_head("GET", "/tree/a/b"), {},
                                       options, 1024, ec);
   REQUIRE_FALSE(ec);
@@ -96,8 +96,8 @@ CORO_TEST_CASE("keep-alive: sequential requests share one connection, pipelined 
   const router routes = echo_router();
   server s(ctx.get_executor(), routes);
   REQUIRE_FALSE(s.listen(loopback_any()));
-  connection_pool pool(http_client_options{});
-  const http_client_options options;
+  connection_pool pool(http::client_options{});
+  const http::client_options options;
   std::error_code ec;
   for (int i = 0; i < 5; ++i) {
     const std::string body = "body" + std::to_string(i);
@@ -140,7 +140,7 @@ CORO_TEST_CASE("chunked response bodies stream") {
 
 CORO_TEST_CASE("bad requests get 400, oversized heads 431, oversized bodies the handler's answer") {
   const router routes = echo_router();
-  http_server_options options;
+  http::server_options options;
   options.max_header_bytes = 256;
   server s(ctx.get_executor(), routes, options);
   REQUIRE_FALSE(s.listen(loopback_any()));
@@ -156,7 +156,7 @@ CORO_TEST_CASE("bad requests get 400, oversized heads 431, oversized bodies the 
 
 CORO_TEST_CASE("a silent or trickling client loses its connection after the read timeout") {
   const router routes = echo_router();
-  http_server_options options;
+  http::server_options options;
   options.read_timeout = 200ms;
   server s(ctx.get_executor(), routes, options);
   REQUIRE_FALSE(s.listen(loopback_any()));
@@ -181,7 +181,7 @@ CORO_TEST_CASE("a silent or trickling client loses its connection after the read
 
 CORO_TEST_CASE("connections above the limit are closed at once") {
   const router routes = echo_router();
-  http_server_options options;
+  http::server_options options;
   options.max_connections = 2;
   server s(ctx.get_executor(), routes, options);
   REQUIRE_FALSE(s.listen(loopback_any()));

@@ -66,8 +66,8 @@ MUTATIONS = [
      "case message_type::MsgApp: f.index = f.log_term = true; break;"),
     ("the snapshot envelope limit of 3.6 and 3.7 is not applied",
      "include/rafthttp/etcd_version.hpp",
-     'return {version, "3.6.17", wire_style::etcd_3_6, 64 * mib, true};',
-     'return {version, "3.6.17", wire_style::etcd_3_6, 512 * mib, true};'),
+     'return {version, "3.6.17", wire_style::etcd_3_6, etcd::snapshot_limit_bytes, true};',
+     'return {version, "3.6.17", wire_style::etcd_3_6, etcd::read_bytes_limit, true};'),
 ]
 
 

@@ -69,7 +69,7 @@ struct tls_server {
 // One GET /ok with the client's TLS options; the status, or the error.
 inline asio::awaitable<std::error_code> get_ok(asio::io_context& ctx, const peer_url& url, const tls_options& client) {
   tls_contexts contexts(client);
-  const http_client_options options;
+  const http::client_options options;
   connection_pool pool(options);
   std::error_code ec;
   const request_head head("GET", "/ok");

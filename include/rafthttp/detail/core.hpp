@@ -14,9 +14,10 @@
 #include <rafthttp/http/fields.hpp>
 #include <rafthttp/http/tls.hpp>
 #include <rafthttp/log.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
-#include <rafthttp/stats.hpp>
+#include <rafthttp/v2stats.hpp>
 
 #include <asio/any_io_executor.hpp>
 

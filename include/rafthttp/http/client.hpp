@@ -12,7 +12,6 @@
 #include <rafthttp/http/parser.hpp>
 #include <rafthttp/http/tls.hpp>
 #include <rafthttp/id.hpp>
-#include <rafthttp/options.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/ip/address.hpp>
@@ -73,7 +72,7 @@ inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& u
 // One request and its response on a client connection.
 class client_exchange {
  public:
-  client_exchange(std::shared_ptr<connection> conn, const http_client_options& options)
+  client_exchange(std::shared_ptr<connection> conn, const client_options& options)
       : conn_(std::move(conn)),
         options_(options),
         parser_(parser::kind::response, options.max_header_bytes),
@@ -137,7 +136,7 @@ class client_exchange {
   }
 
   std::shared_ptr<connection> conn_;
-  const http_client_options& options_;
+  const client_options& options_;
   parser parser_;
   detail::byte_buffer buffer_;
   message_reader reader_;
@@ -149,7 +148,7 @@ class client_exchange {
 // connections after about 5 s (doc/protocol.md 2.7).
 class connection_pool {
  public:
-  explicit connection_pool(const http_client_options& options) : options_(options) {}
+  explicit connection_pool(const client_options& options) : options_(options) {}
 
   // A pooled connection to `url`, or null.
   [[nodiscard]] std::shared_ptr<connection> take(const std::string& url) {
@@ -181,7 +180,7 @@ class connection_pool {
   }
 
  private:
-  const http_client_options& options_;
+  const client_options& options_;
   std::map<std::string, std::deque<std::pair<std::shared_ptr<connection>, clock::time_point>>, std::less<>> idle_;
 };
 
@@ -201,7 +200,7 @@ struct simple_response {
 inline asio::awaitable<simple_response> round_trip(asio::any_io_executor ex, connection_pool& pool,
                                                    const peer_url& url, request_head head,
                                                    std::span<const std::uint8_t> body,
-                                                   const http_client_options& options, std::size_t max_body,
+                                                   const client_options& options, std::size_t max_body,
                                                    std::error_code& ec,
                                                    std::shared_ptr<connection>* in_flight = nullptr,
                                                    clock::time_point head_deadline = clock::time_point::max(),

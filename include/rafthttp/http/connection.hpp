@@ -11,7 +11,7 @@
 
 #include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/error.hpp>
-#include <rafthttp/options.hpp>
+#include <rafthttp/http/options.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/awaitable.hpp>
@@ -253,7 +253,7 @@ class connection : public std::enable_shared_from_this<connection> {
   clock::time_point read_deadline_ = clock::time_point::max();
   clock::time_point write_deadline_ = clock::time_point::max();
   clock::time_point watchdog_wakes_at_ = clock::time_point::max();
-  clock::duration last_timeout_ = std::chrono::seconds(5);
+  clock::duration last_timeout_ = etcd::conn_read_timeout;
   bool watching_ = false;
   bool timed_out_ = false;
   bool closed_ = false;

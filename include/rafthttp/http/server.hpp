@@ -13,7 +13,6 @@
 #include <rafthttp/http/message_reader.hpp>
 #include <rafthttp/http/parser.hpp>
 #include <rafthttp/http/tls.hpp>
-#include <rafthttp/options.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/ip/tcp.hpp>
@@ -65,14 +64,14 @@ class router {
 class exchange {
  public:
   exchange(connection& conn, message_reader& reader, const request_head& request,
-           const http_server_options& options)
+           const server_options& options)
       : conn_(conn), reader_(reader), request_(request), options_(options) {}
   exchange(const exchange&) = delete;
 
   [[nodiscard]] const request_head& request() const { return request_; }
   [[nodiscard]] std::string remote_address() const { return conn_.remote_address(); }
   [[nodiscard]] connection& conn() { return conn_; }
-  [[nodiscard]] const http_server_options& options() const { return options_; }
+  [[nodiscard]] const server_options& options() const { return options_; }
 
   // ------------------------------------------------------------------ body --
 
@@ -203,7 +202,7 @@ class exchange {
   connection& conn_;
   message_reader& reader_;
   const request_head& request_;
-  const http_server_options& options_;
+  const server_options& options_;
   bool responded_ = false;
   bool chunked_ = false;
   bool aborted_ = false;
@@ -229,7 +228,7 @@ class server {
   static constexpr std::chrono::milliseconds accept_backoff_min{5};
   static constexpr std::chrono::milliseconds accept_backoff_max{1000};
 
-  server(asio::any_io_executor ex, const http::router& routes, http_server_options options = {},
+  server(asio::any_io_executor ex, const http::router& routes, server_options options = {},
          std::shared_ptr<tls_contexts> tls = nullptr, tls_failure_handler on_tls_failure = {},
          exception_handler on_exception = {}, accept_failure_handler on_accept_failure = {})
       : executor_(std::move(ex)),
@@ -311,7 +310,7 @@ class server {
   }
 
   static void start_accepting(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<shared_state> state,
-                              const http::router& routes, const http_server_options& options, bool tls) {
+                              const http::router& routes, const server_options& options, bool tls) {
     const auto executor = acceptor->get_executor();
     detail::spawn(executor, accept_loop(acceptor, state, routes, options, tls),
                   [acceptor, state, &routes, options, tls](std::exception_ptr e) {
@@ -335,7 +334,7 @@ class server {
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                            std::shared_ptr<shared_state> state, const http::router& routes,
-                                           http_server_options options, bool tls) {
+                                           server_options options, bool tls) {
     asio::steady_timer backoff(acceptor->get_executor());
     std::chrono::milliseconds delay{0};
     while (!state->stopped) {
@@ -358,7 +357,7 @@ class server {
 
   static asio::awaitable<void> serve(std::list<std::shared_ptr<connection>>::iterator self,
                                      std::shared_ptr<shared_state> state, const http::router& routes,
-                                     http_server_options options, bool tls) {
+                                     server_options options, bool tls) {
     const std::shared_ptr<connection> conn = *self;
     const connection_entry entry(self, state);
     if (tls) {
@@ -437,7 +436,7 @@ class server {
 
   // Answers a malformed or oversized head with 400 / 431; a timeout or a
   // closed connection gets nothing.
-  static asio::awaitable<void> reject_head(connection& conn, std::error_code ec, const http_server_options& options) {
+  static asio::awaitable<void> reject_head(connection& conn, std::error_code ec, const server_options& options) {
     if (ec != errc::header_too_large && ec != errc::http_parse_error) co_return;
     const std::string_view status = ec == errc::header_too_large ? "431 Request Header Fields Too Large" : "400 Bad Request";
     const std::string response = "HTTP/1.1 " + std::string(status) +
@@ -448,7 +447,7 @@ class server {
 
   asio::any_io_executor executor_;
   const http::router& router_;
-  http_server_options options_;
+  server_options options_;
   std::shared_ptr<shared_state> state_;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
 };

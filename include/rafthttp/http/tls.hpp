@@ -6,7 +6,7 @@
 #pragma once
 
 #include <rafthttp/error.hpp>
-#include <rafthttp/options.hpp>
+#include <rafthttp/http/options.hpp>
 
 #include <asio/ssl.hpp>
 
