@@ -332,8 +332,7 @@ CORO_TEST_CASE("stream endpoint: a dial is answered 200 at once, then link heart
   codec::message_stream_decoder decoder;
   std::vector<message> received;
   while (received.size() < 2) {
-    std::error_code ec;
-    const auto piece = co_await reader.read_body_some(2s, ec);
+    const auto [ec, piece] = co_await reader.read_body_some(2s);
     REQUIRE_FALSE(ec);
     REQUIRE_FALSE(piece.empty());  // the body goes on
     REQUIRE_FALSE(decoder.feed(piece, [&](message& m) { received.push_back(m); }));

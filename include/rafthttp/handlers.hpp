@@ -47,7 +47,7 @@ struct rejection {
 
 // peer_received_bytes_total{From}: a peer's series is resolved already.
 [[nodiscard]] inline counter& received_bytes_from(member_registry& members, member_id from) {
-  if (const auto p = members.find_peer(from)) return p->context().series.received_bytes;
+  if (const auto p = members.find_peer(from)) return p->received_bytes();
   return members.core->metrics.received_bytes.with_untrusted({format_id(from)},
                                                              members.core->options.max_untrusted_metric_series);
 }
@@ -217,10 +217,9 @@ class exchange_db_reader final : public db_reader {
       bytes_read_ += leftover_.size();
       co_return std::tuple(std::error_code{}, std::exchange(leftover_, {}));
     }
-    std::error_code ec;
-    const auto piece = co_await ex_.read_body_some(ec);
-    bytes_read_ += piece.size();
-    co_return std::tuple(ec, piece);
+    auto piece = co_await ex_.read_body_some();
+    bytes_read_ += std::get<1>(piece).size();
+    co_return piece;
   }
 
   // The DB bytes handed to the snapshotter (etcd's n of SaveDBFrom).
@@ -232,40 +231,38 @@ class exchange_db_reader final : public db_reader {
   std::uint64_t bytes_read_ = 0;
 };
 
-// Reads the length-prefixed MsgSnap at the start of the body. Returns the bytes
-// of the last piece read that lie beyond it (the DB's first bytes).
-inline asio::awaitable<std::span<const std::uint8_t>> read_envelope(http::exchange& ex, std::size_t limit,
-                                                                     message& m, std::error_code& ec) {
-  byte_buffer envelope;
-  std::size_t needed = codec::frame_header_bytes;
+// The MsgSnap that starts a POST /raft/snapshot body, and the bytes of the
+// last piece read that lie beyond it (the DB's first bytes).
+struct snapshot_envelope {
+  std::error_code ec;
+  message msg;
+  std::span<const std::uint8_t> leftover;
+};
+
+// Reads the envelope with the message stream's frame parser. A frame inside
+// one piece is parsed in place; one cut by a piece's end is gathered (what
+// arrived, never what its length prefix claims).
+inline asio::awaitable<snapshot_envelope> read_envelope(http::exchange& ex, std::size_t limit) {
+  snapshot_envelope out;
+  byte_buffer gathered;
   for (;;) {
-    const auto piece = co_await ex.read_body_some(ec);
-    if (ec) co_return std::span<const std::uint8_t>{};
-    if (piece.empty()) {
-      ec = errc::truncated;
-      co_return std::span<const std::uint8_t>{};
+    const auto [ec, piece] = co_await ex.read_body_some();
+    if (ec || piece.empty()) {
+      out.ec = ec ? ec : std::error_code(errc::truncated);
+      co_return out;
     }
-    const std::size_t take = std::min(piece.size(), needed - envelope.size());
-    envelope.append(piece.first(take));
-    if (envelope.size() == codec::frame_header_bytes && needed == codec::frame_header_bytes) {
-      const std::uint64_t length = load_be64(envelope.data());
-      if (length > limit) {
-        ec = errc::frame_too_large;
-        co_return std::span<const std::uint8_t>{};
-      }
-      needed += static_cast<std::size_t>(length);
-      const std::size_t more = std::min(piece.size() - take, needed - envelope.size());
-      envelope.append(piece.subspan(take, more));
-      if (envelope.size() == needed) {
-        ec = raftpb::decode(envelope.bytes().subspan(codec::frame_header_bytes), m);
-        co_return piece.subspan(take + more);
-      }
-      continue;
+    const std::size_t held = gathered.size();
+    if (held > 0) gathered.append(piece);
+    const auto step = codec::parse_frame(held > 0 ? gathered.bytes() : piece, limit, out.msg);
+    if (step.error) {
+      out.ec = step.error;
+      co_return out;
     }
-    if (envelope.size() == needed) {
-      ec = raftpb::decode(envelope.bytes().subspan(codec::frame_header_bytes), m);
-      co_return piece.subspan(take);
+    if (step.consumed > 0) {
+      out.leftover = piece.subspan(step.consumed - held);
+      co_return out;
     }
+    if (held == 0) gathered.append(piece);
   }
 }
 
@@ -286,9 +283,10 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<member_registry> mem
     co_return;
   }
   members->add_remote_from_request(ex.request());
-  message m;
-  std::error_code ec;
-  const auto leftover = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes, m, ec);
+  auto envelope = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes);
+  const std::error_code ec = envelope.ec;
+  message& m = envelope.msg;
+  const auto leftover = envelope.leftover;
   const std::string from = format_id(m.from);  // as Go: "0" when nothing was decoded
   // `from` is the sender's claim: its series are bounded (untrusted).
   const auto limit = c.options.max_untrusted_metric_series;

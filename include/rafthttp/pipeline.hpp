@@ -122,13 +122,12 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     const peer_url url = peer_.picker.pick();
     http::request_head head("POST", "/raft", core.request_headers());
     head.headers.add("Content-Type", "application/protobuf");
-    std::error_code ec;
     const auto started = http::clock::now();
     core.stamp_append_requests(started);
-    const auto response = co_await http::round_trip(core.executor, core.pool, url, head, j.body.bytes(),
-                                                    core.options.client, core.options.client.max_error_body_bytes,
-                                                    ec, &in_flight, http::clock::time_point::max(),
-                                                    core.tls.get());
+    const auto client = core.client();
+    http::outgoing_request request(url, std::move(head), j.body.bytes(), core.options.client.max_error_body_bytes);
+    request.in_flight = &in_flight;
+    const auto [ec, response] = co_await http::round_trip(client, std::move(request));
     in_flight = nullptr;
     if (stopped()) co_return;
     if (!ec && response.status == 204) {

@@ -395,15 +395,13 @@ class stream_reader {
   template <class Decoder>
   asio::awaitable<std::error_code> decode_body(http::client_exchange& exchange, Decoder& decoder) {
     const auto read_timeout = peer_.core->options.client.read_timeout;
-    std::error_code ec;
     for (;;) {
-      const auto piece = co_await exchange.read_body_some(read_timeout, ec);
-      if (ec || peer_.stopped()) co_return ec;
+      const auto [read_error, piece] = co_await exchange.read_body_some(read_timeout);
+      if (read_error || peer_.stopped()) co_return read_error;
       // The server ended the body: EOF between frames; inside one, Go's
       // io.ErrUnexpectedEOF, a failure that deactivates the peer.
       if (piece.empty()) co_return decoder.at_boundary() ? errc::connection_closed : errc::truncated;
-      ec = deliver(decoder, piece);
-      if (ec) co_return ec;
+      if (const auto ec = deliver(decoder, piece)) co_return ec;
       if (connection_) connection_->delay_acks();  // after the answers left: off their path
     }
   }

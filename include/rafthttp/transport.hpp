@@ -346,7 +346,7 @@ class transport {
 
   void start_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel) {
     if (const auto p = members_->find_peer(sm.msg.to); p && !core().stopped) {
-      p->send_snapshot(std::move(sm), std::move(cancel));
+      p->start_snapshot(std::move(sm), std::move(cancel));
     } else if (sm.on_done) {
       sm.on_done(core().stopped ? errc::stopped : errc::unknown_peer);
     }

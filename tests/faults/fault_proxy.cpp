@@ -65,7 +65,8 @@ asio::awaitable<std::string> read_n(http::connection& conn, std::size_t n, std::
   const auto deadline = http::deadline_after(within);
   while (out.size() < n) {
     char data[8192];
-    const auto got = co_await conn.read_some(asio::buffer(data, std::min(sizeof data, n - out.size())), deadline, ec);
+    std::size_t got;
+    std::tie(ec, got) = co_await conn.read_some(asio::buffer(data, std::min(sizeof data, n - out.size())), deadline);
     out.append(data, got);
     if (ec) break;
   }

@@ -35,10 +35,9 @@ CORO_TEST_CASE("round trips reuse one pooled connection") {
   const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
   const http::client_options options;
   connection_pool pool(options);
+  const client_context client(ctx.get_executor(), pool, options);
   for (int i = 0; i < 10; ++i) {
-    std::error_code ec;
-    const request_head head("POST", "/raft");
-    const auto r = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+    const auto [ec, r] = co_await round_trip(client, outgoing_request(url, request_head("POST", "/raft"), {}, 1024));
     REQUIRE_FALSE(ec);
     CHECK(r.status == 204);
     CHECK(s.connection_count() == 1);
@@ -57,12 +56,12 @@ CORO_TEST_CASE("a pooled connection the server closed is retried once on a fresh
   http::client_options options;
   options.pool_idle_timeout = 10s;  // keeps the (by then closed) connection in the pool
   connection_pool pool(options);
-  std::error_code ec;
+  const client_context client(ctx.get_executor(), pool, options);
   const request_head head("POST", "/raft");
-  (void)co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
-  REQUIRE_FALSE(ec);
+  const auto first = std::get<0>(co_await round_trip(client, outgoing_request(url, head, {}, 1024)));
+  REQUIRE_FALSE(first);
   CO_WAIT_UNTIL(s.connection_count() == 0);  // the server dropped it
-  const auto r = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+  const auto [ec, r] = co_await round_trip(client, outgoing_request(url, head, {}, 1024));
   CHECK_FALSE(ec);
   CHECK(r.status == 204);
   CHECK(requests == 2);
@@ -71,10 +70,9 @@ CORO_TEST_CASE("a pooled connection the server closed is retried once on a fresh
 CORO_TEST_CASE("dialling a port nobody listens on fails cleanly") {
   const http::client_options options;
   connection_pool pool(options);
-  std::error_code ec;
-  const request_head head("GET", "/raft/probing");
-  const auto r = co_await round_trip(ctx.get_executor(), pool, *parse_peer_url("http://127.0.0.1:1"), head, {},
-                                     options, 1024, ec);
+  const client_context client(ctx.get_executor(), pool, options);
+  const auto nobody = *parse_peer_url("http://127.0.0.1:1");
+  const auto [ec, r] = co_await round_trip(client, outgoing_request(nobody, request_head("GET", "/raft/probing"), {}, 1024));
   CHECK(ec);
   CHECK(r.status == 0);
   const auto unix_socket = co_await dial(*connection::make(ctx.get_executor()), *parse_peer_url("unix://a:1"),

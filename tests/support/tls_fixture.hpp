@@ -71,12 +71,10 @@ inline asio::awaitable<std::error_code> get_ok(asio::io_context& ctx, const peer
   tls_contexts contexts(client);
   const http::client_options options;
   connection_pool pool(options);
-  std::error_code ec;
-  const request_head head("GET", "/ok");
-  const auto response = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec, nullptr,
-                                            clock::time_point::max(), &contexts);
+  const client_context dialler(ctx.get_executor(), pool, options, &contexts);
+  const auto [ec, response] = co_await round_trip(dialler, outgoing_request(url, request_head("GET", "/ok"), {}, 1024));
   pool.clear();
-  if (!ec && response.status != 200) ec = errc::unexpected_status;
+  if (!ec && response.status != 200) co_return errc::unexpected_status;
   co_return ec;
 }
 

@@ -38,6 +38,23 @@ inline std::size_t append_frame(const message& m, detail::byte_buffer& out,
   return n;
 }
 
+// Parses the frame at the start of `bytes` into `m`: done(the frame's bytes),
+// need(the bytes it needs at least), or fail (a length above
+// `max_frame_bytes`, or not a message). The one length-prefix parser, of the
+// message stream and of the snapshot body's envelope.
+[[nodiscard]] inline detail::parse_step parse_frame(std::span<const std::uint8_t> bytes, std::size_t max_frame_bytes,
+                                                    message& m) {
+  using detail::parse_step;
+  if (bytes.size() < frame_header_bytes) return parse_step::need(frame_header_bytes);
+  const std::uint64_t length = detail::load_be64(bytes.data());
+  // (The second test keeps 8 + length from wrapping, whatever the limit.)
+  if (length > max_frame_bytes || length > SIZE_MAX - frame_header_bytes) return parse_step::fail(errc::frame_too_large);
+  const std::size_t total = frame_header_bytes + static_cast<std::size_t>(length);
+  if (bytes.size() < total) return parse_step::need(total);
+  if (auto ec = raftpb::decode(bytes.subspan(frame_header_bytes, length), m)) return parse_step::fail(ec);
+  return parse_step::done(total);
+}
+
 // Incremental decoder for one stream connection. Feed it bytes as they arrive;
 // it calls `on_message(message&)` for each frame (the message object is reused:
 // take what you keep, e.g. by swap or move); during the call,
@@ -67,17 +84,11 @@ class message_stream_decoder {
  private:
   template <class OnMessage>
   detail::parse_step parse(std::span<const std::uint8_t> bytes, OnMessage& on_message) {
-    using detail::parse_step;
-    if (bytes.size() < frame_header_bytes) return parse_step::need(frame_header_bytes);
-    const std::uint64_t length = detail::load_be64(bytes.data());
-    // (The second test keeps 8 + length from wrapping, whatever the limit.)
-    if (length > max_frame_bytes_ || length > SIZE_MAX - frame_header_bytes) return parse_step::fail(errc::frame_too_large);
-    const std::size_t total = frame_header_bytes + static_cast<std::size_t>(length);
-    if (bytes.size() < total) return parse_step::need(total);
-    if (auto ec = raftpb::decode(bytes.subspan(frame_header_bytes, length), message_)) return parse_step::fail(ec);
-    message_bytes_ = static_cast<std::size_t>(length);
+    const auto step = parse_frame(bytes, max_frame_bytes_, message_);
+    if (step.consumed == 0) return step;
+    message_bytes_ = step.consumed - frame_header_bytes;
     on_message(message_);
-    return parse_step::done(total);
+    return step;
   }
 
   std::size_t max_frame_bytes_;

@@ -123,6 +123,9 @@ struct core {
     return h;
   }
 
+  // How requests to peers are made (http::round_trip).
+  [[nodiscard]] http::client_context client() { return http::client_context(executor, pool, options.client, tls.get()); }
+
   // A TLS failure, logged once per cause (a misconfigured peer would
   // otherwise log every few milliseconds).
   void report_tls_failure(const std::string& remote, std::error_code ec) {

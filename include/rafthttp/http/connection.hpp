@@ -175,13 +175,13 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   // The same in one call: reads what is available (at least one byte) into
-  // `buffer`; writes all of `buffers`.
-  asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
-                                         std::error_code& error) {
+  // `buffer` (how it ended and how many bytes, as as_tuple gives them);
+  // writes all of `buffers`.
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> read_some(asio::mutable_buffer buffer,
+                                                                     clock::time_point deadline) {
     auto guard = arm_read(deadline);
     auto [ec, n] = co_await async_read_some(buffer);
-    error = guard.result(ec);
-    co_return n;
+    co_return std::tuple(guard.result(ec), n);
   }
 
   template <class ConstBufferSequence>

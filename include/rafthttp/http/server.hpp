@@ -79,10 +79,10 @@ class exchange {
   // empty span without error at its end. Each socket read has the read timeout.
   // A body that could not be read leaves the connection where no next request
   // can start: the response says "Connection: close", as Go's does.
-  asio::awaitable<std::span<const std::uint8_t>> read_body_some(std::error_code& ec) {
+  asio::awaitable<body_piece> read_body_some() {
     if (continue_expected()) co_await send_continue();
-    const auto piece = co_await reader_.read_body_some(options_.read_timeout, ec);
-    if (ec) close_after_ = true;
+    auto piece = co_await reader_.read_body_some(options_.read_timeout);
+    if (std::get<0>(piece)) close_after_ = true;
     co_return piece;
   }
 
@@ -106,7 +106,8 @@ class exchange {
     responded_ = true;
     if (request_.method == "HEAD") body = {};
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_), asio::buffer(body.data(), body.size())};
-    co_return co_await write(buffers);
+    const auto ec = co_await write(buffers);
+    co_return note_write(ec);
   }
 
   // net/http's answer to a method a handler does not take: 405 and Allow.
@@ -129,7 +130,8 @@ class exchange {
     headers.set("Transfer-Encoding", "chunked");
     head_text_ = serialize(response_head{status, std::move(headers), true});
     responded_ = chunked_ = true;
-    co_return co_await write(asio::buffer(head_text_));
+    const auto ec = co_await write(asio::buffer(head_text_));
+    co_return note_write(ec);
   }
 
   // One chunk of a chunked body, less its first `skip` bytes (http::write_chunk);
@@ -141,7 +143,8 @@ class exchange {
 
   asio::awaitable<std::error_code> finish_chunked() {
     chunked_ = false;
-    co_return co_await write(asio::buffer("0\r\n\r\n", 5));
+    const auto ec = co_await write(asio::buffer("0\r\n\r\n", 5));
+    co_return note_write(ec);
   }
 
   // The connection ends after this exchange, without finishing a chunked body
@@ -150,12 +153,15 @@ class exchange {
   void close_after() { close_after_ = true; }
 
   [[nodiscard]] bool responded() const { return responded_; }
+  // The first error a write of the response met (kept whether or not the
+  // handler looked at it): the connection then carries no further request.
+  [[nodiscard]] std::error_code write_error() const { return write_error_; }
   [[nodiscard]] bool keep_alive() const { return request_.keep_alive && !close_after_ && !aborted_; }
 
   // After the handler: completes what it left open and tells whether the
   // connection can carry the next request.
   asio::awaitable<bool> finish() {
-    if (aborted_) co_return false;
+    if (aborted_ || write_error_) co_return false;
     if (!responded_) {
       close_after_ = true;
       (void)co_await respond_error(500, "Internal Server Error");
@@ -178,6 +184,11 @@ class exchange {
     return conn_.write(buffers, deadline_after(options_.write_timeout));
   }
 
+  std::error_code note_write(std::error_code ec) {
+    if (ec && !write_error_) write_error_ = ec;
+    return ec;
+  }
+
   // Go clients never send it; curl does for larger bodies.
   [[nodiscard]] bool continue_expected() const {
     return !continue_sent_ && !responded_ && iequals(request_.headers.get("Expect"), "100-continue");
@@ -189,9 +200,8 @@ class exchange {
 
   asio::awaitable<bool> drain_body() {
     std::size_t drained = 0;
-    std::error_code ec;
     while (!reader_.body_done()) {
-      const auto piece = co_await reader_.read_body_some(options_.read_timeout, ec);
+      const auto [ec, piece] = co_await reader_.read_body_some(options_.read_timeout);
       drained += piece.size();
       if (ec || drained > drain_budget) co_return false;
     }
@@ -206,6 +216,7 @@ class exchange {
   bool responded_ = false;
   bool chunked_ = false;
   bool aborted_ = false;
+  std::error_code write_error_;
   bool close_after_ = false;
   bool continue_sent_ = false;
   std::string head_text_;
