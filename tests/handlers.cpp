@@ -187,7 +187,7 @@ CORO_TEST_CASE("POST /raft: bodies and Process outcomes") {
 
   // Process errors: 500 and the connection aborted; a removed sender 403.
   const auto before = f.raft.processed.size();
-  f.raft.fail_with = errc::process_failed;
+  f.raft.fail_with = std::make_error_code(std::errc::io_error);  // what a raft node could return
   r = co_await post(encoded(heartbeat()), go_headers());
   CHECK(r.status == 500);
   CHECK(r.body == "error processing raft message\n");
@@ -383,7 +383,7 @@ CORO_TEST_CASE("POST /raft/snapshot: envelope checks, then DB saved before Proce
   CHECK(f.raft.processed.size() == 1);
   snap.to = 1;
 
-  f.snaps.fail_with = errc::snapshot_save_failed;
+  f.snaps.fail_with = std::make_error_code(std::errc::no_space_on_device);
   snap.snapshot.metadata.index = 43;
   r = co_await post(snapshot_body(snap, "DB"));
   CHECK(r.status == 500);

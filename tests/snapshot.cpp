@@ -106,7 +106,7 @@ class failing_source final : public db_source {
     const auto n = std::min(left_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     left_ -= n;
-    co_return read_result({}, n);
+    co_return read_result(std::error_code{}, n);
   }
 
  private:
@@ -123,7 +123,7 @@ class gated_source final : public db_source {
     const auto n = open ? into.size() : std::min(free_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     free_ -= std::min(free_, n);
-    co_return read_result({}, n);
+    co_return read_result(std::error_code{}, n);
   }
   bool open = false;
 
@@ -191,7 +191,7 @@ CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure rep
   const auto db = db_bytes(100);
   const auto ec = std::get<0>(co_await sender.async_send_snapshot(
       snapshot_message(big, std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
-  CHECK(ec == errc::frame_too_large);
+  CHECK(ec == codec::errc::frame_too_large);
   REQUIRE(raft.snapshot_reports.size() == 1);
   CHECK(raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::failure});
   CHECK(raft.unreachable.empty());  // the peer is fine; the snapshot is not
@@ -258,7 +258,7 @@ CORO_TEST_CASE("the receiver's snapshotter fails: 500, failure reported, no .sna
   const auto db = db_bytes(1000);
   const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
       snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
-  CHECK(ec == errc::unexpected_status);
+  CHECK(ec == http::errc::unexpected_status);
   CHECK_FALSE(fs::exists(p.dir.path));
   CHECK(p.receiver_raft.processed.empty());
   REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
@@ -288,7 +288,7 @@ CORO_TEST_CASE("wrong cluster id and a removed sender fail; 403 is critical") {
   const auto db = db_bytes(100);
   auto ec = std::get<0>(co_await mismatched.sender.async_send_snapshot(
       snapshot_message(msnap(1), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
-  CHECK(ec == errc::unexpected_status);
+  CHECK(ec == http::errc::unexpected_status);
   CHECK(mismatched.dir.files().empty());
   co_await mismatched.sender.async_stop(asio::use_awaitable);
   co_await mismatched.receiver.async_stop(asio::use_awaitable);

@@ -282,8 +282,8 @@ CORO_TEST_CASE("malformed stream bytes end the stream; nothing malformed reaches
   // heartbeats, then a record of type 4, which does not exist either. The
   // read timeout is far away: the stream ends for its bytes.
   const std::string garbage("\x00\x00\x00\x00\x00\x00\x00\x04\x0f\xff\xff\xff", 12);
-  for (const auto& [type, expected] : {std::pair{stream_type::message, errc::malformed_protobuf},
-                                       std::pair{stream_type::msgapp, errc::unknown_record_type}}) {
+  for (const auto& [type, expected] : {std::pair{stream_type::message, codec::errc::malformed_protobuf},
+                                       std::pair{stream_type::msgapp, codec::errc::unknown_record_type}}) {
     CAPTURE(stream_name(type));
     int served = 0;
     fake_peer peer(ctx, [&](http::exchange& ex) -> asio::awaitable<void> {
@@ -427,7 +427,7 @@ CORO_TEST_CASE("the writer: a new connection replaces the old one, whose respons
     std::tie(ec, piece) = co_await reader.read_body_some(1s);
     if (ec || piece.empty()) break;
   }
-  CHECK((ec == errc::connection_closed || !ec));
+  CHECK((ec == http::errc::connection_closed || !ec));
   co_await t.async_stop(asio::use_awaitable);
 }
 

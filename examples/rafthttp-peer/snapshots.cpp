@@ -11,7 +11,7 @@ asio::awaitable<deterministic_db_source::read_result> deterministic_db_source::r
   const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), left_));
   stream_.fill(into.first(n));
   left_ -= n;
-  co_return read_result({}, n);
+  co_return read_result(std::error_code{}, n);
 }
 
 std::string stream_sha256(std::uint64_t seed, std::uint64_t key, std::uint64_t size) {

@@ -97,7 +97,7 @@ inline asio::awaitable<void> serve_pipeline(std::shared_ptr<member_registry> mem
     count_unreadable_post(c, ex);
     c.log(log_level::warn, "failed to read Raft message", {{"remote-addr", ex.remote_address()},
                                                            {"error", read_error.message()}});
-    const int status = read_error == errc::body_too_large ? 413 : 400;
+    const int status = read_error == http::errc::body_too_large ? 413 : 400;
     (void)co_await ex.respond_error(status, "error reading raft message", std::move(headers));
     co_return;
   }
@@ -248,7 +248,7 @@ inline asio::awaitable<snapshot_envelope> read_envelope(http::exchange& ex, std:
   for (;;) {
     const auto [ec, piece] = co_await ex.read_body_some();
     if (ec || piece.empty()) {
-      out.ec = ec ? ec : std::error_code(errc::truncated);
+      out.ec = ec ? ec : std::error_code(codec::errc::truncated);
       co_return out;
     }
     const std::size_t held = gathered.size();
@@ -284,7 +284,7 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<member_registry> mem
   }
   members->add_remote_from_request(ex.request());
   auto envelope = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes);
-  const std::error_code ec = envelope.ec;
+  std::error_code ec = envelope.ec;
   message& m = envelope.msg;
   const auto leftover = envelope.leftover;
   const std::string from = format_id(m.from);  // as Go: "0" when nothing was decoded

@@ -60,7 +60,7 @@ class memory_db_source final : public db_source {
     const std::size_t n = std::min(into.size(), bytes_.size());
     std::copy_n(bytes_.begin(), n, into.begin());
     bytes_ = bytes_.subspan(n);
-    co_return read_result({}, n);
+    co_return read_result(std::error_code{}, n);
   }
 
  private:
@@ -101,7 +101,7 @@ class file_db_source final : public db_source {
       return std::pair(got, got < 0 ? errno : 0);  // errno is the I/O thread's
     });
     if (n < 0) co_return read_result(std::error_code(read_error, std::generic_category()), 0);
-    co_return read_result({}, static_cast<std::size_t>(n));
+    co_return read_result(std::error_code{}, static_cast<std::size_t>(n));
   }
 
  private:
@@ -202,10 +202,11 @@ class snapshot_sender {
       count_success(http::clock::now() - started);
       co_return std::error_code{};
     }
-    if (!ec) ec = status == 403 ? errc::member_removed : errc::unexpected_status;
+    if (!ec && status == 403) ec = errc::member_removed;
+    if (!ec) ec = http::errc::unexpected_status;
     if (ec == errc::member_removed) core.report_critical(ec);
-    const std::string reason = ec == errc::unexpected_status ? "unexpected http status " + std::to_string(status)
-                                                             : ec.message();
+    const std::string reason =
+        ec == http::errc::unexpected_status ? "unexpected http status " + std::to_string(status) : ec.message();
     core.log(log_level::warn, "failed to send database snapshot",
              {{"remote-peer-id", peer_.id_text}, {"error", reason}});
     peer_.picker.unreachable(url);
@@ -252,7 +253,7 @@ class snapshot_sender {
                      {"limit-bytes", std::to_string(peer_.core->options.max_snapshot_envelope_bytes)}});
     peer_.report_snapshot(snapshot_status::failure);
     peer_.series.snapshot_send_failures.inc();
-    return errc::frame_too_large;
+    return codec::errc::frame_too_large;
   }
 
   // POSTs the snapshot: how it ended, and the answer's status when it came.

@@ -361,7 +361,7 @@ class stream_reader {
     }
     if (peer_.stopped()) co_return;
     // The server ending the body (EOF) is no failure (doc/protocol.md 6.5).
-    if (ec && ec != errc::connection_closed) {
+    if (ec && ec != http::errc::connection_closed) {
       peer_.status.deactivate("lost " + std::string(stream_name(type_)) + ": " + ec.message());
     }
     core.log(log_level::warn, "lost TCP streaming connection with remote peer",
@@ -400,7 +400,8 @@ class stream_reader {
       if (read_error || peer_.stopped()) co_return read_error;
       // The server ended the body: EOF between frames; inside one, Go's
       // io.ErrUnexpectedEOF, a failure that deactivates the peer.
-      if (piece.empty()) co_return decoder.at_boundary() ? errc::connection_closed : errc::truncated;
+      if (piece.empty() && decoder.at_boundary()) co_return http::errc::connection_closed;
+      if (piece.empty()) co_return codec::errc::truncated;
       if (const auto ec = deliver(decoder, piece)) co_return ec;
       if (connection_) connection_->delay_acks();  // after the answers left: off their path
     }

@@ -92,12 +92,12 @@ class transport {
   // Listens on the host and port of the first advertised URL (a host name
   // is resolved; its first address is used).
   [[nodiscard]] std::error_code listen() {
-    if (core().options.urls.empty()) return errc::invalid_url;
+    if (core().options.urls.empty()) return http::errc::invalid_url;
     const auto& url = core().options.urls[0];
     std::error_code ec;
     http::tcp::resolver resolver(core().executor);
     const auto endpoints = resolver.resolve(url.host, url.port, ec);
-    if (ec || endpoints.empty()) return errc::invalid_url;
+    if (ec || endpoints.empty()) return http::errc::invalid_url;
     return listen(endpoints.begin()->endpoint(), url.uses_tls());
   }
 

@@ -89,7 +89,7 @@ asio::awaitable<raw_answer> read_all(http::connection& conn, std::chrono::millis
     std::tie(ec, n) = co_await conn.read_some(asio::buffer(data), until);
     out.text.append(data, n);
   }
-  out.closed = ec == errc::connection_closed;
+  out.closed = ec == http::errc::connection_closed;
   co_return out;
 }
 

@@ -77,7 +77,7 @@ CORO_TEST_CASE("dialling a port nobody listens on fails cleanly") {
   CHECK(r.status == 0);
   const auto unix_socket = co_await dial(*connection::make(ctx.get_executor()), *parse_peer_url("unix://a:1"),
                                         deadline_after(1s));
-  CHECK(unix_socket == errc::invalid_url);  // unix sockets are not supported
+  CHECK(unix_socket == http::errc::invalid_url);  // unix sockets are not supported
 }
 
 CORO_TEST_CASE("a failed dial closes its connection at once: a down peer is redialled often") {

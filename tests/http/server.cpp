@@ -49,7 +49,7 @@ router echo_router() {
   r.mount("/echo", [](exchange& ex) -> asio::awaitable<void> {
     detail::byte_buffer body;
     if (auto ec = co_await ex.read_body(body, 1024)) {
-      (void)co_await ex.respond_error(ec == errc::body_too_large ? 413 : 400, ec.message());
+      (void)co_await ex.respond_error(ec == http::errc::body_too_large ? 413 : 400, ec.message());
       co_return;
     }
     fields headers;
@@ -210,7 +210,7 @@ CORO_TEST_CASE("stop closes every connection") {
   char data[16];
   const auto [ec, n] = co_await conn->read_some(asio::buffer(data), deadline_after(2s));
   CHECK(n == 0);
-  CHECK(ec == errc::connection_closed);
+  CHECK(ec == http::errc::connection_closed);
 }
 
 CORO_TEST_CASE("a response that cannot be written is kept as the exchange's write error and ends the connection") {

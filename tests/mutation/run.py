@@ -50,7 +50,7 @@ MUTATIONS = [
      "if (length > max_record_bytes_)"),
     ("an oversized POST body is answered 400 instead of 413",
      "include/rafthttp/handlers.hpp",
-     "const int status = read_error == errc::body_too_large ? 413 : 400;",
+     "const int status = read_error == http::errc::body_too_large ? 413 : 400;",
      "const int status = 400;"),
     ("a message to another member reaches raft",
      "include/rafthttp/detail/delivery_check.hpp",

@@ -59,7 +59,7 @@ inline asio::awaitable<raw_response> raw_round_trip(asio::io_context& ctx, http:
   out.body_complete = true;
   char byte;
   const auto [read_error, n] = co_await conn->read_some(asio::buffer(&byte, 1), http::deadline_after(std::chrono::milliseconds(200)));
-  out.closed = n == 0 && read_error == errc::connection_closed;
+  out.closed = n == 0 && read_error == http::errc::connection_closed;
   co_return out;
 }
 

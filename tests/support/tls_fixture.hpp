@@ -74,7 +74,7 @@ inline asio::awaitable<std::error_code> get_ok(asio::io_context& ctx, const peer
   const client_context dialler(ctx.get_executor(), pool, options, &contexts);
   const auto [ec, response] = co_await round_trip(dialler, outgoing_request(url, request_head("GET", "/ok"), {}, 1024));
   pool.clear();
-  if (!ec && response.status != 200) co_return errc::unexpected_status;
+  if (!ec && response.status != 200) co_return http::errc::unexpected_status;
   co_return ec;
 }
 

@@ -10,7 +10,7 @@
 #include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
-#include <rafthttp/error.hpp>
+#include <rafthttp/codec/error.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 

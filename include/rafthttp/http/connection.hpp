@@ -10,7 +10,7 @@
 #pragma once
 
 #include <rafthttp/detail/spawn.hpp>
-#include <rafthttp/error.hpp>
+#include <rafthttp/http/error.hpp>
 #include <rafthttp/http/options.hpp>
 
 #include <asio/experimental/as_tuple.hpp>

@@ -37,7 +37,7 @@ class message_reader {
         if (result.error) co_return result.error;
         buffer_.consume(result.consumed);
         if (result.event == parse_event::head) co_return std::error_code{};
-        if (result.event == parse_event::message_done) co_return errc::http_parse_error;
+        if (result.event == parse_event::message_done) co_return errc::parse_error;
       }
       auto guard = conn_.arm_read(deadline);
       auto [read_error, n] = co_await conn_.async_read_some(read_space(head_read_chunk));

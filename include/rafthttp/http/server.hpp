@@ -448,7 +448,7 @@ class server {
   // Answers a malformed or oversized head with 400 / 431; a timeout or a
   // closed connection gets nothing.
   static asio::awaitable<void> reject_head(connection& conn, std::error_code ec, const server_options& options) {
-    if (ec != errc::header_too_large && ec != errc::http_parse_error) co_return;
+    if (ec != errc::header_too_large && ec != errc::parse_error) co_return;
     const std::string_view status = ec == errc::header_too_large ? "431 Request Header Fields Too Large" : "400 Bad Request";
     const std::string response = "HTTP/1.1 " + std::string(status) +
                                  "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"

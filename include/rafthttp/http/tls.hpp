@@ -5,7 +5,7 @@
 // the source address).
 #pragma once
 
-#include <rafthttp/error.hpp>
+#include <rafthttp/http/error.hpp>
 #include <rafthttp/http/options.hpp>
 
 #include <asio/ssl.hpp>

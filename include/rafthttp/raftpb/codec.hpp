@@ -18,7 +18,7 @@
 // and one thing Go gets wrong: a packed element running past its field.
 #pragma once
 
-#include <rafthttp/error.hpp>
+#include <rafthttp/codec/error.hpp>
 #include <rafthttp/raftpb/size.hpp>
 #include <rafthttp/raftpb/types.hpp>
 #include <rafthttp/raftpb/wire_style.hpp>
@@ -221,12 +221,12 @@ class reader {
     }
     v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-      if (at_ == end_) return fail(errc::truncated);
+      if (at_ == end_) return fail(codec::errc::truncated);
       const std::uint8_t b = *at_++;
       v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
       if (b < 0x80) return true;
     }
-    return fail(errc::malformed_protobuf);
+    return fail(codec::errc::malformed_protobuf);
   }
 
   // A field's number and wire type. Go takes the number as int32(wire >> 3):
@@ -236,7 +236,7 @@ class reader {
     if (!varint(wire)) return false;
     field = static_cast<std::int32_t>(static_cast<std::uint32_t>(wire >> 3));
     wire_type = static_cast<int>(wire & 7);
-    if (wire_type == 4 || field <= 0) return fail(errc::malformed_protobuf);
+    if (wire_type == 4 || field <= 0) return fail(codec::errc::malformed_protobuf);
     return true;
   }
 
@@ -244,8 +244,8 @@ class reader {
   bool window(std::span<const std::uint8_t>& out) {
     std::uint64_t length = 0;
     if (!varint(length)) return false;
-    if (length > static_cast<std::uint64_t>(INT64_MAX)) return fail(errc::malformed_protobuf);
-    if (length > static_cast<std::uint64_t>(end_ - at_)) return fail(errc::truncated);
+    if (length > static_cast<std::uint64_t>(INT64_MAX)) return fail(codec::errc::malformed_protobuf);
+    if (length > static_cast<std::uint64_t>(end_ - at_)) return fail(codec::errc::truncated);
     out = {at_, static_cast<std::size_t>(length)};
     at_ += length;
     return true;
@@ -261,18 +261,18 @@ class reader {
       case 2: return window(window_ignored);
       case 3: return skip_group();
       case 5: return advance(4);
-      default: return fail(errc::malformed_protobuf);
+      default: return fail(codec::errc::malformed_protobuf);
     }
   }
 
-  bool fail(errc e) {
+  bool fail(codec::errc e) {
     if (!error_) error_ = e;
     return false;
   }
 
  private:
   bool advance(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - at_) < n) return fail(errc::truncated);
+    if (static_cast<std::size_t>(end_ - at_) < n) return fail(codec::errc::truncated);
     at_ += n;
     return true;
   }
@@ -295,7 +295,7 @@ class reader {
 
 // Field readers with the wire-type check Go makes for known fields.
 inline bool read_u64(reader& r, int wire_type, std::uint64_t& out) {
-  if (wire_type != 0) return r.fail(errc::malformed_protobuf);
+  if (wire_type != 0) return r.fail(codec::errc::malformed_protobuf);
   return r.varint(out);
 }
 
@@ -315,7 +315,7 @@ inline bool read_bool(reader& r, int wire_type, bool& out) {
 }
 
 inline bool read_window(reader& r, int wire_type, std::span<const std::uint8_t>& out) {
-  if (wire_type != 2) return r.fail(errc::malformed_protobuf);
+  if (wire_type != 2) return r.fail(codec::errc::malformed_protobuf);
   return r.window(out);
 }
 
@@ -339,7 +339,7 @@ inline bool read_u64_list(reader& r, int wire_type, std::vector<std::uint64_t>& 
   if (!read_window(r, wire_type, window)) return false;
   reader packed(window);
   while (!packed.done()) {
-    if (!packed.varint(v)) return r.fail(errc::malformed_protobuf);
+    if (!packed.varint(v)) return r.fail(codec::errc::malformed_protobuf);
     out.push_back(v);
   }
   return true;
@@ -355,7 +355,7 @@ bool read_embedded(reader& r, int wire_type, T& value) {
   if (!read_window(r, wire_type, window)) return false;
   reader inner(window);
   if (read_fields(inner, value)) return true;
-  return r.fail(inner.error() == errc::truncated ? errc::truncated : errc::malformed_protobuf);
+  return r.fail(inner.error() == codec::errc::truncated ? codec::errc::truncated : codec::errc::malformed_protobuf);
 }
 
 // Reuses the capacity of the elements a vector holds already; see finish().
@@ -592,7 +592,7 @@ template <class T>
   detail::clear_for_reuse(out);
   detail::reader r(in);
   if (detail::read_fields(r, out)) return {};
-  return r.error() ? r.error() : make_error_code(errc::malformed_protobuf);
+  return r.error() ? r.error() : make_error_code(codec::errc::malformed_protobuf);
 }
 
 }  // namespace rafthttp::raftpb
