@@ -354,8 +354,12 @@ struct no_cursor {
 
 template <class F, class T>
 auto cursor_for(T& value) {
-  if constexpr (F::what == schema::kind::repeated) return reused_elements{value.*F::member};
-  else return no_cursor{};
+  if constexpr (F::what == schema::kind::repeated) {
+    using element = typename std::remove_cvref_t<decltype(value.*F::member)>::value_type;
+    return reused_elements<element>{value.*F::member};  // spelled out: clang 14 has no aggregate CTAD
+  } else {
+    return no_cursor{};
+  }
 }
 
 // Reads one occurrence of field F, with the wire-type check Go makes for
