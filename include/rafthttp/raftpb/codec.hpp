@@ -66,46 +66,61 @@ constexpr std::uint8_t length_tag(int field) { return static_cast<std::uint8_t>(
 // writer (ok() false) and writes nothing, nor does anything after it. A
 // caller that sized the buffer with encoded_size() compares written() with
 // that size, so that sizes and encoder disagreeing is an error, not an overflow.
+//
+// Everything below is inlined into encode(): the writer is then a local
+// whose position and end live in registers, and a field costs its stores and
+// one comparison. A call per field, or a writer in memory, would cost more
+// than the field.
 class writer {
  public:
   explicit writer(std::span<std::uint8_t> out) : begin_(out.data()), at_(begin_), end_(begin_ + out.size()) {}
 
-  // Inlined into each field's write: a call per field would cost more than
-  // the field.
   [[gnu::always_inline]] void varint_field(int field, std::uint64_t v) { tagged(varint_tag(field), v); }
   [[gnu::always_inline]] void length_field(int field, std::size_t n) { tagged(length_tag(field), n); }
   [[gnu::always_inline]] void raw(const void* data, std::size_t n) {
-    if (n > room()) return overflow();
+    if (n > room()) [[unlikely]]
+      return overflow();
     if (n > 0) std::memcpy(at_, data, n);
     at_ += n;
   }
+  // A length-delimited field whose bytes are known: one check for all of it.
+  [[gnu::always_inline]] void length_field(int field, const void* data, std::size_t n) {
+    if (length_field_size(n) > room()) [[unlikely]]
+      return overflow();
+    std::uint8_t* at = put_varint(at_, length_tag(field), n);
+    if (n > 0) std::memcpy(at, data, n);
+    at_ = at + n;
+  }
   [[gnu::always_inline]] void bytes_field(int field, const bytes& b) {
-    if (!b.has_value()) return;
-    length_field(field, b.size());
-    raw(b.view().data(), b.size());
+    if (b.has_value()) length_field(field, b.view().data(), b.size());
   }
 
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] std::size_t written() const { return static_cast<std::size_t>(at_ - begin_); }
 
  private:
-  // A tag (one byte) and a varint: at most 11 bytes, so one comparison when
-  // the buffer is far from its end, the exact size only near it. The bytes go
-  // through a local pointer: stores through at_ itself would make the
-  // compiler reload it after each byte (a byte may alias anything).
+  // A tag and a varint: at most 11 bytes, so one comparison when the buffer
+  // is far from its end, the exact size only near it.
   [[gnu::always_inline]] void tagged(std::uint8_t tag, std::uint64_t v) {
-    if (room() < 11 && room() < varint_field_size(v)) return overflow();
-    std::uint8_t* at = at_;
+    if (room() < 11 && room() < varint_field_size(v)) [[unlikely]]
+      return overflow();
+    at_ = put_varint(at_, tag, v);
+  }
+  // The bytes go through a local pointer: stores through at_ itself would
+  // make the compiler reload it after each byte (a byte may alias anything).
+  [[gnu::always_inline]] static std::uint8_t* put_varint(std::uint8_t* at, std::uint8_t tag, std::uint64_t v) {
     *at++ = tag;
     while (v >= 0x80) {
       *at++ = static_cast<std::uint8_t>(v | 0x80);
       v >>= 7;
     }
     *at++ = static_cast<std::uint8_t>(v);
-    at_ = at;
+    return at;
   }
-  [[nodiscard]] std::size_t room() const { return static_cast<std::size_t>(end_ - at_); }
-  void overflow() {
+  [[nodiscard, gnu::always_inline]] std::size_t room() const { return static_cast<std::size_t>(end_ - at_); }
+  // Inline too: a call would take the writer's address, and the compiler
+  // would then keep its position in memory, reloading it after every byte.
+  [[gnu::always_inline]] void overflow() {
     ok_ = false;
     at_ = end_;  // no room left: nothing more is written
   }
@@ -119,28 +134,17 @@ class writer {
 template <wire_style Style, schema::described T>
 void write_fields(writer& w, const T& value);
 
-// The encoding of an embedded T{}, computed once (see default_size).
+// An embedded value; T{} (a message's usual, empty snapshot) as the bytes
+// computed at compile time, without walking its three levels again.
 template <wire_style Style, class T>
-[[nodiscard]] const std::vector<std::uint8_t>& default_encoding() {
-  static const std::vector<std::uint8_t> bytes = [] {
-    std::vector<std::uint8_t> out(fields_size<Style>(T{}));
-    writer w(out);
-    write_fields<Style>(w, T{});
-    return out;
-  }();
-  return bytes;
-}
-
-template <wire_style Style, class T>
-void write_embedded(writer& w, int field, const T& value) {
+[[gnu::always_inline]] inline void write_embedded(writer& w, int field, const T& value) {
   if (schema::is_default(value)) {
-    const auto& bytes = default_encoding<Style, T>();
-    w.length_field(field, bytes.size());
-    w.raw(bytes.data(), bytes.size());
-    return;
+    static constexpr auto bytes = default_encoding<T>();
+    w.length_field(field, bytes.data(), bytes.size());
+  } else {
+    w.length_field(field, fields_size<Style>(value));
+    write_fields<Style>(w, value);
   }
-  w.length_field(field, fields_size<Style>(value));
-  write_fields<Style>(w, value);
 }
 
 // Writes field F of `value` if the style writes it (schema.hpp).
@@ -170,11 +174,17 @@ template <wire_style Style, class F, class T, class Flags>
   }
 }
 
-// Fields in number order, as Go writes them.
-template <wire_style Style, schema::described T>
-void write_fields(writer& w, const T& value) {
+// Fields in number order, as Go writes them; a fold rather than a generic
+// lambda for the reason size.hpp's fields_size gives.
+template <wire_style Style, class T, std::size_t... I>
+[[gnu::always_inline]] inline void write_fields(writer& w, const T& value, std::index_sequence<I...>) {
   const auto flags = schema::flags_for<Style>(value);
-  schema::for_each_field<T>([&](auto d) { write_field<Style, decltype(d)>(w, value, flags); });
+  (write_field<Style, std::tuple_element_t<I, schema::fields_t<T>>>(w, value, flags), ...);
+}
+
+template <wire_style Style, schema::described T>
+[[gnu::always_inline]] inline void write_fields(writer& w, const T& value) {
+  write_fields<Style>(w, value, schema::field_indices<T>{});
 }
 
 // ---------------------------------------------------------------- decoding --

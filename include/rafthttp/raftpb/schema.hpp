@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace rafthttp::raftpb::schema {
 
@@ -136,6 +137,14 @@ struct fields_of<conf_change_v2> {
                                      bytes_field<3, &conf_change_v2::context>{}};
 };
 
+// The tuple type of T's descriptors, and an index sequence over them: the
+// codec folds over the indices with always-inline helpers, so that a whole
+// message's fields end up in one function (see size.hpp's fields_size).
+template <described T>
+using fields_t = std::remove_cvref_t<decltype(fields_of<T>::fields)>;
+template <described T>
+using field_indices = std::make_index_sequence<std::tuple_size_v<fields_t<T>>>;
+
 // Calls f(descriptor) for each field of T, in number order.
 template <described T, class F>
 constexpr void for_each_field(F&& f) {
@@ -144,19 +153,29 @@ constexpr void for_each_field(F&& f) {
 
 // Whether `value` equals T{}: every field zero, absent or empty.
 template <described T>
+[[nodiscard]] constexpr bool is_default(const T& value);
+
+template <class F, class T>
+[[nodiscard, gnu::always_inline]] constexpr bool is_default_field(const T& value) {
+  if constexpr (F::what == kind::zero) {
+    return true;
+  } else {
+    const auto& v = value.*F::member;
+    if constexpr (F::what == kind::varint) return v == std::remove_cvref_t<decltype(v)>{};
+    else if constexpr (F::what == kind::bytes) return !v.has_value();
+    else if constexpr (F::what == kind::embedded) return is_default(v);
+    else return v.empty();
+  }
+}
+
+template <class T, std::size_t... I>
+[[nodiscard, gnu::always_inline]] constexpr bool is_default(const T& value, std::index_sequence<I...>) {
+  return (is_default_field<std::tuple_element_t<I, fields_t<T>>>(value) && ...);
+}
+
+template <described T>
 [[nodiscard]] constexpr bool is_default(const T& value) {
-  bool result = true;
-  for_each_field<T>([&](auto d) {
-    using F = decltype(d);
-    if constexpr (F::what != kind::zero) {
-      const auto& v = value.*F::member;
-      if constexpr (F::what == kind::varint) result = result && v == std::remove_cvref_t<decltype(v)>{};
-      else if constexpr (F::what == kind::bytes) result = result && !v.has_value();
-      else if constexpr (F::what == kind::embedded) result = result && is_default(v);
-      else result = result && v.empty();
-    }
-  });
-  return result;
+  return is_default(value, field_indices<T>{});
 }
 
 // ----------------------------------------------------- the style's choices --
@@ -166,14 +185,14 @@ template <described T>
 struct no_flags {};
 
 template <wire_style Style, class T>
-[[nodiscard]] constexpr auto flags_for(const T& value) {
+[[nodiscard, gnu::always_inline]] constexpr auto flags_for(const T& value) {
   if constexpr (requires { fields_written<Style>(value); }) return fields_written<Style>(value);
   else return no_flags{};
 }
 
 // Whether the field F is written under `flags` (bytes fields: then only when present).
 template <class F, class Flags>
-[[nodiscard]] constexpr bool is_written(const Flags& flags) {
+[[nodiscard, gnu::always_inline]] constexpr bool is_written(const Flags& flags) {
   if constexpr (std::is_null_pointer_v<decltype(F::written)>) return true;
   else return flags.*F::written;
 }
