@@ -73,7 +73,11 @@ constexpr std::uint8_t length_tag(int field) { return static_cast<std::uint8_t>(
 // than the field.
 class writer {
  public:
-  explicit writer(std::span<std::uint8_t> out) : begin_(out.data()), at_(begin_), end_(begin_ + out.size()) {}
+  explicit writer(std::span<std::uint8_t> out)
+      : begin_(out.data()),
+        at_(begin_),
+        end_(begin_ + out.size()),
+        roomy_end_(out.size() > max_varint_field ? end_ - max_varint_field : begin_) {}
 
   [[gnu::always_inline]] void varint_field(int field, std::uint64_t v) { tagged(varint_tag(field), v); }
   [[gnu::always_inline]] void length_field(int field, std::size_t n) { tagged(length_tag(field), n); }
@@ -99,21 +103,30 @@ class writer {
   [[nodiscard]] std::size_t written() const { return static_cast<std::size_t>(at_ - begin_); }
 
  private:
-  // A tag and a varint: at most 11 bytes, so one comparison when the buffer
-  // is far from its end, the exact size only near it.
+  // A tag and a varint: at most 11 bytes. Before roomy_end_ any fits, so one
+  // comparison of two pointers in registers; the exact size only near the end.
+  static constexpr std::size_t max_varint_field = 11;
   [[gnu::always_inline]] void tagged(std::uint8_t tag, std::uint64_t v) {
-    if (room() < 11 && room() < varint_field_size(v)) [[unlikely]]
+    if (at_ >= roomy_end_ && room() < varint_field_size(v)) [[unlikely]]
       return overflow();
     at_ = put_varint(at_, tag, v);
   }
   // The bytes go through a local pointer: stores through at_ itself would
   // make the compiler reload it after each byte (a byte may alias anything).
+  // A one-byte value (a type, a flag, a small term or id, 3.4's zero fields:
+  // most fields of most messages) first, at fixed offsets: one pointer update
+  // per field. Longer ones take the loop.
   [[gnu::always_inline]] static std::uint8_t* put_varint(std::uint8_t* at, std::uint8_t tag, std::uint64_t v) {
-    *at++ = tag;
-    while (v >= 0x80) {
+    at[0] = tag;
+    if (v < 0x80) [[likely]] {
+      at[1] = static_cast<std::uint8_t>(v);
+      return at + 2;
+    }
+    ++at;
+    do {
       *at++ = static_cast<std::uint8_t>(v | 0x80);
       v >>= 7;
-    }
+    } while (v >= 0x80);
     *at++ = static_cast<std::uint8_t>(v);
     return at;
   }
@@ -128,6 +141,7 @@ class writer {
   std::uint8_t* begin_;
   std::uint8_t* at_;
   std::uint8_t* end_;
+  std::uint8_t* roomy_end_;  // at_ < roomy_end_: at least max_varint_field bytes left
   bool ok_ = true;
 };
 
