@@ -148,15 +148,16 @@ class writer {
 template <wire_style Style, schema::described T>
 void write_fields(writer& w, const T& value);
 
-// An embedded value; T{} (a message's usual, empty snapshot) as the bytes
-// computed at compile time, without walking its three levels again.
-template <wire_style Style, class T>
-[[gnu::always_inline]] inline void write_embedded(writer& w, int field, const T& value) {
+// An embedded field F; a T{} (a message's usual, empty snapshot) as the
+// field's bytes computed at compile time, tag and length included, without
+// walking its three levels again.
+template <wire_style Style, class F, class T>
+[[gnu::always_inline]] inline void write_embedded(writer& w, const T& value) {
   if (schema::is_default(value)) {
-    static constexpr auto bytes = default_encoding<T>();
-    w.length_field(field, bytes.data(), bytes.size());
+    static constexpr auto bytes = default_field_encoding<F::number, T>();
+    w.raw(bytes.data(), bytes.size());
   } else {
-    w.length_field(field, fields_size<Style>(value));
+    w.length_field(F::number, fields_size<Style>(value));
     write_fields<Style>(w, value);
   }
 }
@@ -177,7 +178,7 @@ template <wire_style Style, class F, class T, class Flags>
     } else if constexpr (F::what == kind::varints) {
       for (const auto element : v) w.varint_field(F::number, element);
     } else if constexpr (F::what == kind::embedded) {
-      write_embedded<Style>(w, F::number, v);
+      write_embedded<Style, F>(w, v);
     } else {
       static_assert(F::what == kind::repeated);
       for (const auto& element : v) {
