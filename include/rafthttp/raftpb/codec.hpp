@@ -162,12 +162,18 @@ template <wire_style Style, class F, class T>
   }
 }
 
-// Writes field F of `value` if the style writes it (schema.hpp).
-template <wire_style Style, class F, class T, class Flags>
+// Writes field F of `value` if the style writes it (schema.hpp). Bare:
+// `value` is known bare (schema::is_bare), its non-scalar fields empty.
+template <wire_style Style, bool Bare, class F, class T, class Flags>
 [[gnu::always_inline]] inline void write_field(writer& w, const T& value, const Flags& flags) {
   using schema::kind;
   if (!schema::is_written<F>(flags)) return;
-  if constexpr (F::what == kind::zero) {
+  if constexpr (Bare && !schema::is_scalar<F>) {
+    if constexpr (F::what == kind::embedded) {
+      static constexpr auto bytes = default_field_encoding<F::number, member_t<F, T>>();
+      w.raw(bytes.data(), bytes.size());
+    }
+  } else if constexpr (F::what == kind::zero) {
     w.varint_field(F::number, 0);
   } else {
     const auto& v = value.*F::member;
@@ -191,15 +197,35 @@ template <wire_style Style, class F, class T, class Flags>
 
 // Fields in number order, as Go writes them; a fold rather than a generic
 // lambda for the reason size.hpp's fields_size gives.
-template <wire_style Style, class T, std::size_t... I>
+template <wire_style Style, bool Bare, class T, std::size_t... I>
 [[gnu::always_inline]] inline void write_fields(writer& w, const T& value, std::index_sequence<I...>) {
   const auto flags = schema::flags_for<Style>(value);
-  (write_field<Style, std::tuple_element_t<I, schema::fields_t<T>>>(w, value, flags), ...);
+  (write_field<Style, Bare, std::tuple_element_t<I, schema::fields_t<T>>>(w, value, flags), ...);
 }
 
 template <wire_style Style, schema::described T>
 [[gnu::always_inline]] inline void write_fields(writer& w, const T& value) {
-  write_fields<Style>(w, value, schema::field_indices<T>{});
+  write_fields<Style, false>(w, value, schema::field_indices<T>{});
+}
+
+template <wire_style Style, bool Bare, class T>
+[[gnu::always_inline]] inline std::optional<std::size_t> encode_fields(const T& value, std::span<std::uint8_t> out) {
+  writer w(out);
+  write_fields<Style, Bare>(w, value, schema::field_indices<T>{});
+  if (!w.ok()) return std::nullopt;
+  return w.written();
+}
+
+// Both paths out of line, so that encode() is the choice and a jump: the
+// bare one (no memcpy, no nested size) is then a function without calls,
+// which saves and restores no registers.
+template <wire_style Style, class T>
+[[gnu::noinline]] std::optional<std::size_t> encode_bare(const T& value, std::span<std::uint8_t> out) {
+  return encode_fields<Style, true>(value, out);
+}
+template <wire_style Style, class T>
+[[gnu::noinline]] std::optional<std::size_t> encode_full(const T& value, std::span<std::uint8_t> out) {
+  return encode_fields<Style, false>(value, out);
 }
 
 // ---------------------------------------------------------------- decoding --
@@ -446,10 +472,12 @@ bool read_fields(reader& r, T& value) {
 // `out` is too small, and then nothing was written past its end.
 template <wire_style Style = wire_style::etcd_3_4, schema::described T>
 [[nodiscard]] std::optional<std::size_t> encode(const T& value, std::span<std::uint8_t> out) {
-  detail::writer w(out);
-  detail::write_fields<Style>(w, value);
-  if (!w.ok()) return std::nullopt;
-  return w.written();
+  if constexpr (schema::has_variable_fields<T>) {
+    if (schema::is_bare(value)) return detail::encode_bare<Style>(value, out);
+    return detail::encode_full<Style>(value, out);
+  } else {
+    return detail::encode_fields<Style, false>(value, out);
+  }
 }
 
 template <schema::described T>

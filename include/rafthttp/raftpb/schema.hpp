@@ -178,6 +178,31 @@ template <described T>
   return is_default(value, field_indices<T>{});
 }
 
+// Whether T has fields other than scalars (bytes, lists, embedded messages),
+// and whether all of those are empty in `value`: no bytes, no elements, the
+// embedded values default. Most messages raft sends are such bare values (no
+// entries, snapshot or context); sizing and encoding them needs no memcpy
+// and no nested size, and codec.hpp and size.hpp give them a path without
+// calls (see encode).
+template <class F>
+inline constexpr bool is_scalar = F::what == kind::varint || F::what == kind::zero;
+
+template <described T>
+inline constexpr bool has_variable_fields =
+    std::apply([](auto... d) { return (!is_scalar<decltype(d)> || ...); }, fields_of<T>::fields);
+
+template <class T, std::size_t... I>
+[[nodiscard, gnu::always_inline]] constexpr bool is_bare(const T& value, std::index_sequence<I...>) {
+  return ((is_scalar<std::tuple_element_t<I, fields_t<T>>> ||
+           is_default_field<std::tuple_element_t<I, fields_t<T>>>(value)) &&
+          ...);
+}
+
+template <described T>
+[[nodiscard, gnu::always_inline]] constexpr bool is_bare(const T& value) {
+  return is_bare(value, field_indices<T>{});
+}
+
 // ----------------------------------------------------- the style's choices --
 
 // The flags a style sets for `value` (wire_style.hpp's fields_written); types

@@ -130,12 +130,17 @@ template <wire_style Style, class T>
   return length_field_size(fields_size<Style>(value));
 }
 
-// The bytes field F of `value` takes in `Style` (0 when the style leaves it out).
-template <wire_style Style, class F, class T, class Flags>
+// The bytes field F of `value` takes in `Style` (0 when the style leaves it
+// out). Bare: `value` is known bare (schema::is_bare), its non-scalar fields
+// empty.
+template <wire_style Style, bool Bare, class F, class T, class Flags>
 [[nodiscard, gnu::always_inline]] constexpr std::size_t field_size(const T& value, const Flags& flags) {
   using schema::kind;
   if (!schema::is_written<F>(flags)) return 0;
-  if constexpr (F::what == kind::zero) {
+  if constexpr (Bare && !schema::is_scalar<F>) {
+    if constexpr (F::what == kind::embedded) return length_field_size(default_size<member_t<F, T>>());
+    else return 0;
+  } else if constexpr (F::what == kind::zero) {
     return varint_field_size(0);
   } else {
     const auto& v = value.*F::member;
@@ -164,13 +169,13 @@ template <wire_style Style, class F, class T, class Flags>
 // field: no test is left). One running sum rather than a + b + ...: GCC
 // then keeps one accumulator instead of every term in its own register (and
 // four fewer registers to save and restore per call).
-template <wire_style Style, bool WithRepeated, class T, std::size_t... I>
+template <wire_style Style, bool WithRepeated, bool Bare, class T, std::size_t... I>
 [[nodiscard, gnu::always_inline]] constexpr std::size_t fields_size(const T& value, std::index_sequence<I...>) {
   using fields = schema::fields_t<T>;
   const auto flags = schema::flags_for<Style>(value);
   std::size_t n = 0;
   ((n += WithRepeated || std::tuple_element_t<I, fields>::what != schema::kind::repeated
-             ? field_size<Style, std::tuple_element_t<I, fields>>(value, flags)
+             ? field_size<Style, Bare, std::tuple_element_t<I, fields>>(value, flags)
              : 0),
    ...);
   return n;
@@ -180,14 +185,32 @@ template <wire_style Style, bool WithRepeated, class T, std::size_t... I>
 // fields when WithRepeated is false (a message's envelope, below).
 template <wire_style Style, bool WithRepeated, class T>
 [[nodiscard]] constexpr std::size_t fields_size(const T& value) {
-  return fields_size<Style, WithRepeated>(value, schema::field_indices<T>{});
+  return fields_size<Style, WithRepeated, false>(value, schema::field_indices<T>{});
+}
+
+// The same for a value known bare, out of line: a function without calls,
+// which saves and restores no registers.
+template <wire_style Style, bool WithRepeated, class T>
+[[nodiscard, gnu::noinline]] std::size_t bare_fields_size(const T& value) {
+  return fields_size<Style, WithRepeated, true>(value, schema::field_indices<T>{});
+}
+
+// What the public sizes call: a bare value (most messages) takes the path
+// without calls; the choice costs what the full path would have spent on the
+// same checks, and the caller jumps to either.
+template <wire_style Style, bool WithRepeated = true, class T>
+[[nodiscard]] std::size_t top_fields_size(const T& value) {
+  if constexpr (schema::has_variable_fields<T>) {
+    if (schema::is_bare(value)) return bare_fields_size<Style, WithRepeated>(value);
+  }
+  return fields_size<Style, WithRepeated>(value);
 }
 
 // A message's fields other than its entries (the msgappv2 decoder adds the
 // entries' sizes from their record lengths).
 template <wire_style Style>
 [[nodiscard]] std::size_t envelope_size(const message& m) {
-  return fields_size<Style, false>(m);
+  return top_fields_size<Style, false>(m);
 }
 
 }  // namespace detail
@@ -196,13 +219,13 @@ template <wire_style Style>
 // messages and entries differ between styles; etcd 3.4's when none is named.
 template <wire_style Style = wire_style::etcd_3_4, schema::described T>
 [[nodiscard]] std::size_t encoded_size(const T& value) {
-  return detail::fields_size<Style>(value);
+  return detail::top_fields_size<Style>(value);
 }
 
 // The same in a style chosen at run time (a transport's wire profile).
 template <schema::described T>
 [[nodiscard]] std::size_t encoded_size(const T& value, wire_style style) {
-  return with_style(style, [&](auto s) { return detail::fields_size<decltype(s)::value>(value); });
+  return with_style(style, [&](auto s) { return detail::top_fields_size<decltype(s)::value>(value); });
 }
 
 }  // namespace rafthttp::raftpb
