@@ -26,6 +26,7 @@
 #include <rafthttp/raftpb/types.hpp>
 #include <rafthttp/raftpb/wire_style.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -208,23 +209,27 @@ template <wire_style Style, schema::described T>
   write_fields<Style, false>(w, value, schema::field_indices<T>{});
 }
 
+// The count written, or failed_encoding when `out` was too small. A plain
+// count rather than an optional: GCC returns std::optional<std::size_t>
+// through the stack, and encode() converts it where it is inlined.
+inline constexpr std::size_t failed_encoding = SIZE_MAX;  // no buffer is that large
+
 template <wire_style Style, bool Bare, class T>
-[[gnu::always_inline]] inline std::optional<std::size_t> encode_fields(const T& value, std::span<std::uint8_t> out) {
+[[gnu::always_inline]] inline std::size_t encode_fields(const T& value, std::span<std::uint8_t> out) {
   writer w(out);
   write_fields<Style, Bare>(w, value, schema::field_indices<T>{});
-  if (!w.ok()) return std::nullopt;
-  return w.written();
+  return w.ok() ? w.written() : failed_encoding;
 }
 
 // Both paths out of line, so that encode() is the choice and a jump: the
 // bare one (no memcpy, no nested size) is then a function without calls,
 // which saves and restores no registers.
 template <wire_style Style, class T>
-[[gnu::noinline]] std::optional<std::size_t> encode_bare(const T& value, std::span<std::uint8_t> out) {
+[[gnu::noinline]] std::size_t encode_bare(const T& value, std::span<std::uint8_t> out) {
   return encode_fields<Style, true>(value, out);
 }
 template <wire_style Style, class T>
-[[gnu::noinline]] std::optional<std::size_t> encode_full(const T& value, std::span<std::uint8_t> out) {
+[[gnu::noinline]] std::size_t encode_full(const T& value, std::span<std::uint8_t> out) {
   return encode_fields<Style, false>(value, out);
 }
 
@@ -472,12 +477,14 @@ bool read_fields(reader& r, T& value) {
 // `out` is too small, and then nothing was written past its end.
 template <wire_style Style = wire_style::etcd_3_4, schema::described T>
 [[nodiscard]] std::optional<std::size_t> encode(const T& value, std::span<std::uint8_t> out) {
+  std::size_t n = 0;
   if constexpr (schema::has_variable_fields<T>) {
-    if (schema::is_bare(value)) return detail::encode_bare<Style>(value, out);
-    return detail::encode_full<Style>(value, out);
+    n = schema::is_bare(value) ? detail::encode_bare<Style>(value, out) : detail::encode_full<Style>(value, out);
   } else {
-    return detail::encode_fields<Style, false>(value, out);
+    n = detail::encode_fields<Style, false>(value, out);
   }
+  if (n == detail::failed_encoding) return std::nullopt;
+  return n;
 }
 
 template <schema::described T>
