@@ -116,3 +116,44 @@ TEST_CASE("decoding clears through the description and keeps the entries' capaci
   REQUIRE_FALSE(decode(encode(link_heartbeat()), m));
   CHECK(m == link_heartbeat());
 }
+
+TEST_CASE("a bare value takes its own path, which sizes and writes what the full path does") {
+  message resp;
+  resp.type = message_type::MsgAppResp;
+  resp.to = 1;
+  resp.from = 0x8e9e05c52164694dULL;  // a member ID: a 10-byte varint
+  resp.term = 300;
+  resp.index = 1ULL << 40;
+  resp.reject = true;
+  resp.reject_hint = 127;
+  message empty_context = resp;
+  empty_context.context = "";  // present: written as field 12 of length 0, not bare
+  message with_entry = resp;
+  with_entry.entries.emplace_back();
+  message with_snapshot = resp;
+  with_snapshot.snapshot.metadata.term = 1;
+
+  CHECK(schema::is_bare(message{}));
+  CHECK(schema::is_bare(resp));
+  CHECK(schema::is_bare(link_heartbeat()));
+  CHECK_FALSE(schema::is_bare(empty_context));
+  CHECK_FALSE(schema::is_bare(with_entry));
+  CHECK_FALSE(schema::is_bare(with_snapshot));
+  CHECK_FALSE(schema::has_variable_fields<hard_state>);
+
+  const auto same_both_ways = [](const message& m, auto style) {
+    constexpr wire_style s = decltype(style)::value;
+    const std::size_t n = detail::fields_size<s>(m);
+    CHECK(detail::bare_fields_size<s, true>(m) == n);
+    CHECK(detail::bare_fields_size<s, false>(m) == detail::fields_size<s, false>(m));
+    std::vector<std::uint8_t> bare(n), full(n);
+    CHECK(detail::encode_bare<s>(m, std::span(bare)) == n);
+    CHECK(detail::encode_full<s>(m, std::span(full)) == n);
+    CHECK(bare == full);
+    CHECK(detail::encode_bare<s>(m, std::span(bare.data(), n - 1)) == detail::failed_encoding);
+  };
+  for (const auto style : all_styles) {
+    CAPTURE(static_cast<int>(style));
+    for (const message& m : {message{}, resp, link_heartbeat()}) with_style(style, [&](auto s) { same_both_ways(m, s); });
+  }
+}
