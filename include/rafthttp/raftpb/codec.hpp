@@ -6,8 +6,11 @@
 //   std::error_code ec = raftpb::decode(bytes, m);
 //
 // Generic code over schema.hpp's description of each type, which the compiler
-// flattens into what a hand-written codec would be (a message costs a few
-// hundred instructions each way); tests/raftpb/reference/nanopb_codec.hpp is
+// flattens into what a hand-written codec would be (sizing and encoding a
+// MsgAppResp: about 210 instructions together; decoding a message: a few
+// hundred). A bare value (schema::is_bare: no entries, snapshot or context,
+// as most messages) has a sizing and an encoding path without calls of its
+// own. tests/raftpb/reference/nanopb_codec.hpp is
 // the independent reference the tests hold it to. Encoding: fields in number
 // order, the fields the style writes (wire_style.hpp; etcd 3.4's when none is
 // named), bytes fields iff present. Decoding is proto2 as Go's generated
