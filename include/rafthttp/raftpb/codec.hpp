@@ -478,8 +478,12 @@ bool read_fields(reader& r, T& value) {
 // entries differ). Returns the number of bytes written, which the caller
 // compares with encoded_size(value, style) it sized `out` with; nullopt when
 // `out` is too small, and then nothing was written past its end.
+//
+// Inlined into the caller (the choice of path and a comparison): there the
+// optional folds into the caller's check, where returned it would go through
+// the stack.
 template <wire_style Style = wire_style::etcd_3_4, schema::described T>
-[[nodiscard]] std::optional<std::size_t> encode(const T& value, std::span<std::uint8_t> out) {
+[[nodiscard, gnu::always_inline]] inline std::optional<std::size_t> encode(const T& value, std::span<std::uint8_t> out) {
   std::size_t n = 0;
   if constexpr (schema::has_variable_fields<T>) {
     n = schema::is_bare(value) ? detail::encode_bare<Style>(value, out) : detail::encode_full<Style>(value, out);

@@ -199,7 +199,7 @@ template <wire_style Style, bool WithRepeated, class T>
 // without calls; the choice costs what the full path would have spent on the
 // same checks, and the caller jumps to either.
 template <wire_style Style, bool WithRepeated = true, class T>
-[[nodiscard]] std::size_t top_fields_size(const T& value) {
+[[nodiscard, gnu::always_inline]] inline std::size_t top_fields_size(const T& value) {
   if constexpr (schema::has_variable_fields<T>) {
     if (schema::is_bare(value)) return bare_fields_size<Style, WithRepeated>(value);
   }
