@@ -7,7 +7,7 @@
 //
 // Generic code over schema.hpp's description of each type, which the compiler
 // flattens into what a hand-written codec would be (sizing and encoding a
-// MsgAppResp: about 210 instructions together; decoding a message: a few
+// MsgAppResp: about 220 instructions together; decoding a message: a few
 // hundred). A bare value (schema::is_bare: no entries, snapshot or context,
 // as most messages) has a sizing and an encoding path without calls of its
 // own. tests/raftpb/reference/nanopb_codec.hpp is
