@@ -47,15 +47,19 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
       if (conn) conn->close();
   }
 
-  // Encodes `m` (of protobuf size `n`) into the queue; false when it is full
-  // (the caller reports).
+  // Encodes `m` (of protobuf size `n`) into the queue; false when it is full,
+  // or when its encoding is not `n` bytes (a bug of ours; the encoder never
+  // writes past them). The caller reports.
   bool try_enqueue(const message& m, std::size_t n) {
     if (stopped_ || size_ == jobs_.size()) return false;
     if (!peer_.has_room_for(n)) return false;
     job& j = jobs_[(head_ + size_) % jobs_.size()];
     j.type = m.type;
     j.body.clear();
-    raftpb::encode(m, std::span(j.body.grow(n), n), peer_.core->wire_style);
+    if (raftpb::encode(m, std::span(j.body.grow(n), n), peer_.core->wire_style) != n) {
+      j.body.clear();
+      return false;
+    }
     ++size_;
     queued_bytes_ += n;
     peer_.queued_bytes += n;

@@ -283,7 +283,7 @@ class snapshot_sender {
 
   asio::awaitable<std::error_code> send_body(http::client_exchange& exchange) {
     byte_buffer chunk;
-    codec::append_frame(sm_.msg, chunk, peer_.core->wire_style);
+    if (codec::append_frame(sm_.msg, chunk, peer_.core->wire_style) == 0) co_return errc::internal_error;
     auto ec = co_await exchange.send_chunk(chunk.bytes());
     send_pacer pacer(peer_.core->executor, peer_.core->options.snapshot_bytes_per_second);
     std::uint64_t sent = 0;

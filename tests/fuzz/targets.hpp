@@ -51,9 +51,10 @@ void check_round_trip(const T& value, const char* type) {
   untracked_scope untracked;
   const std::size_t size = raftpb::encoded_size(value);
   std::vector<std::uint8_t> encoded(size);
-  const std::size_t written = raftpb::encode(value, std::span(encoded));
-  FUZZ_REQUIRE(written == size, type << ": encoded_size " << size << " but encode wrote " << written << " for "
-                                     << describe(value));
+  const auto written = raftpb::encode(value, std::span(encoded));
+  FUZZ_REQUIRE(written == size, type << ": encoded_size " << size << " but encode "
+                                     << (written ? "wrote " + std::to_string(*written) : std::string("overflowed"))
+                                     << " for " << describe(value));
   T again;
   const auto ec = raftpb::decode(as_span(encoded), again);
   FUZZ_REQUIRE(!ec, type << ": our own encoding does not decode (" << ec.message() << "): " << hex(encoded)

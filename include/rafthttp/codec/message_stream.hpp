@@ -21,21 +21,24 @@ inline constexpr std::size_t frame_header_bytes = 8;
   return frame_header_bytes + raftpb::encoded_size(m, style);
 }
 
-// Appends one frame of `m`, whose protobuf size in `style` the caller knows already.
-inline void append_frame(const message& m, std::size_t n, detail::byte_buffer& out,
-                         raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
+// Appends one frame of `m`, whose protobuf size in `style` the caller knows
+// already. False, with nothing appended, when the encoding is not `n` bytes
+// (a bug of ours: the encoder never writes past the `n` bytes reserved).
+[[nodiscard]] inline bool append_frame(const message& m, std::size_t n, detail::byte_buffer& out,
+                                       raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
   std::uint8_t* at = out.grow(frame_header_bytes + n);
   detail::store_be64(at, n);
-  raftpb::encode(m, std::span(at + frame_header_bytes, n), style);
+  if (raftpb::encode(m, std::span(at + frame_header_bytes, n), style) == n) return true;
+  out.shrink_back(frame_header_bytes + n);
+  return false;
 }
 
 // Appends one frame of `m` to `out`; returns the protobuf size (what etcd's
-// sent-bytes metric counts).
+// sent-bytes metric counts), 0 when it appended nothing (a message is never 0 bytes).
 inline std::size_t append_frame(const message& m, detail::byte_buffer& out,
                          raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
   const std::size_t n = raftpb::encoded_size(m, style);
-  append_frame(m, n, out, style);
-  return n;
+  return append_frame(m, n, out, style) ? n : 0;
 }
 
 // Parses the frame at the start of `bytes` into `m`: done(the frame's bytes),
