@@ -119,13 +119,18 @@ class gated_source final : public db_source {
  public:
   gated_source(asio::io_context& ctx, std::size_t free) : free_(free), gate(ctx.get_executor()) {}
   asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
-    while (free_ == 0 && !open) co_await gate.wait();
+    while (free_ == 0 && !open) {
+      waiting = true;
+      co_await gate.wait();
+    }
+    waiting = false;
     const auto n = open ? into.size() : std::min(free_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     free_ -= std::min(free_, n);
     co_return read_result(std::error_code{}, n);
   }
   bool open = false;
+  bool waiting = false;  // a read waits for the gate
 
  private:
   std::size_t free_;
@@ -441,7 +446,7 @@ CORO_TEST_CASE("cancelling async_stop ends the wait only; the transport still st
   std::optional<std::error_code> sent;
   p.sender.send_snapshot(snapshot_message(msnap(9), std::move(source), 64 * 1024 * 1024,
                                           [&](std::error_code ec) { sent = ec; }));
-  CO_WAIT_UNTIL(!p.dir.files().empty());  // mid-transfer, the sender waits for its source
+  CO_WAIT_UNTIL(gate.waiting);  // mid-transfer, the sender waits for its source
   asio::cancellation_signal cancel;
   std::optional<std::error_code> stopped;
   p.sender.async_stop(asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { stopped = ec; }));

@@ -22,7 +22,7 @@ struct attack {
   std::string name;
   stream_type type = stream_type::message;
   std::size_t max_frame_bytes = 1024 * 1024;  // the reader's limit
-  std::vector<errc> errors;                   // the reader logs one of these
+  std::vector<std::error_code> errors;        // the reader logs one of these
   attack_fn run;
   std::string log_message = {};  // or this line (and no error)
   std::vector<message> valid = {};  // what may reach raft

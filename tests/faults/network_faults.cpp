@@ -42,8 +42,10 @@ bool redialled(const proxied_pair& pair, stream_type type, std::size_t links_bef
 }
 
 bool is_decoding_error(const std::string& error) {
-  for (auto e : {codec::errc::malformed_protobuf, codec::errc::truncated, codec::errc::frame_too_large, codec::errc::unknown_record_type,
-                 codec::errc::too_many_entries, http::errc::parse_error})
+  for (const std::error_code e :
+       {std::error_code(codec::errc::malformed_protobuf), std::error_code(codec::errc::truncated),
+        std::error_code(codec::errc::frame_too_large), std::error_code(codec::errc::unknown_record_type),
+        std::error_code(codec::errc::too_many_entries), std::error_code(http::errc::parse_error)})
     if (error == error_text(e)) return true;
   return false;
 }
