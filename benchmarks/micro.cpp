@@ -374,7 +374,7 @@ void bench_raftpb(const std::vector<std::size_t>& sizes) {
     measure("raftpb encode " + label, iterations, [&](std::uint64_t n) {
       for (std::uint64_t i = 0; i < n; ++i) {
         const std::size_t size = raftpb::encoded_size(m);
-        raftpb::encode(m, std::span(buffer.data(), size));
+        if (raftpb::encode(m, std::span(buffer.data(), size)) != size) std::abort();
         do_not_optimize(buffer.data());
       }
       return n;

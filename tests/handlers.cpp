@@ -187,7 +187,7 @@ CORO_TEST_CASE("POST /raft: bodies and Process outcomes") {
 
   // Process errors: 500 and the connection aborted; a removed sender 403.
   const auto before = f.raft.processed.size();
-  f.raft.fail_with = errc::process_failed;
+  f.raft.fail_with = std::make_error_code(std::errc::io_error);  // what a raft node could return
   r = co_await post(encoded(heartbeat()), go_headers());
   CHECK(r.status == 500);
   CHECK(r.body == "error processing raft message\n");
@@ -332,8 +332,7 @@ CORO_TEST_CASE("stream endpoint: a dial is answered 200 at once, then link heart
   codec::message_stream_decoder decoder;
   std::vector<message> received;
   while (received.size() < 2) {
-    std::error_code ec;
-    const auto piece = co_await reader.read_body_some(2s, ec);
+    const auto [ec, piece] = co_await reader.read_body_some(2s);
     REQUIRE_FALSE(ec);
     REQUIRE_FALSE(piece.empty());  // the body goes on
     REQUIRE_FALSE(decoder.feed(piece, [&](message& m) { received.push_back(m); }));
@@ -384,7 +383,7 @@ CORO_TEST_CASE("POST /raft/snapshot: envelope checks, then DB saved before Proce
   CHECK(f.raft.processed.size() == 1);
   snap.to = 1;
 
-  f.snaps.fail_with = errc::snapshot_save_failed;
+  f.snaps.fail_with = std::make_error_code(std::errc::no_space_on_device);
   snap.snapshot.metadata.index = 43;
   r = co_await post(snapshot_body(snap, "DB"));
   CHECK(r.status == 500);

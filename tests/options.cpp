@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <type_traits>
+
 using namespace std::chrono_literals;
 
 TEST_CASE("defaults are etcd's constants, the same in every supported release") {
@@ -30,4 +32,14 @@ TEST_CASE("set_raft_timeouts sets what etcd's --raft-read-timeout and --raft-wri
   CHECK(o.client.write_timeout == 7s);
   CHECK(o.link_heartbeat_interval == 5s);  // a third of the read timeout, as etcd's stream writer
   CHECK(o.prober_interval == 4s);          // fixed when etcd starts, whatever the flags
+}
+
+TEST_CASE("the HTTP layer's options are the transport's server, client and tls, under their old names") {
+  static_assert(std::is_same_v<rafthttp::http_server_options, rafthttp::http::server_options>);
+  static_assert(std::is_same_v<rafthttp::http_client_options, rafthttp::http::client_options>);
+  static_assert(std::is_same_v<rafthttp::tls_options, rafthttp::http::tls_options>);
+  const rafthttp::transport_options o;
+  CHECK(o.server.max_body_bytes == rafthttp::http::server_options{}.max_body_bytes);
+  CHECK(o.client.dial_timeout == rafthttp::http::client_options{}.dial_timeout);
+  CHECK(o.tls.handshake_timeout == rafthttp::http::tls_options{}.handshake_timeout);
 }

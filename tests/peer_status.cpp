@@ -2,17 +2,19 @@
 
 #include <doctest/doctest.h>
 
-#include <asio/io_context.hpp>
+#include <string>
+#include <vector>
 
 using namespace rafthttp;
 
 TEST_CASE("status changes only on transitions, with since set while active") {
-  asio::io_context io;
   std::vector<std::string> logged;
-  transport_options o;
-  o.log = [&](log_level, std::string_view message, std::span<const log_field>) { logged.emplace_back(message); };
-  detail::core core(io.get_executor(), o, {}, {});
-  peer_status status(core, 2);
+  const detail::logger log(
+      [&](log_level, std::string_view message, std::span<const log_field>) { logged.emplace_back(message); },
+      log_level::info);
+  const std::string local_id = "1";
+  network_metrics metrics;
+  peer_status status(log, local_id, metrics, 2);
   CHECK_FALSE(status.active());
   CHECK(status.since() == peer_status::time_point{});
   status.deactivate("nothing yet");
@@ -26,4 +28,6 @@ TEST_CASE("status changes only on transitions, with since set while active") {
   status.deactivate("failed to dial");
   CHECK(status.since() == peer_status::time_point{});
   CHECK(logged == std::vector<std::string>{"peer became active", "peer became inactive (message send to peer failed)"});
+  CHECK(metrics.active_peers.with({"1", "2"}).value() == 0);
+  CHECK(metrics.disconnected_peers.with({"1", "2"}).value() == 1);
 }

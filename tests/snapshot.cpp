@@ -101,15 +101,12 @@ std::string read_file(const fs::path& p) {
 class failing_source final : public db_source {
  public:
   explicit failing_source(std::size_t good) : left_(good) {}
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
-    if (left_ == 0) {
-      ec = std::make_error_code(std::errc::io_error);
-      co_return 0;
-    }
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
+    if (left_ == 0) co_return read_result(std::make_error_code(std::errc::io_error), 0);
     const auto n = std::min(left_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     left_ -= n;
-    co_return n;
+    co_return read_result(std::error_code{}, n);
   }
 
  private:
@@ -121,14 +118,19 @@ class failing_source final : public db_source {
 class gated_source final : public db_source {
  public:
   gated_source(asio::io_context& ctx, std::size_t free) : free_(free), gate(ctx.get_executor()) {}
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code&) override {
-    while (free_ == 0 && !open) co_await gate.wait();
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
+    while (free_ == 0 && !open) {
+      waiting = true;
+      co_await gate.wait();
+    }
+    waiting = false;
     const auto n = open ? into.size() : std::min(free_, into.size());
     std::fill_n(into.begin(), n, std::uint8_t{7});
     free_ -= std::min(free_, n);
-    co_return n;
+    co_return read_result(std::error_code{}, n);
   }
   bool open = false;
+  bool waiting = false;  // a read waits for the gate
 
  private:
   std::size_t free_;
@@ -194,7 +196,7 @@ CORO_TEST_CASE("an envelope above the profile's limit is never sent: failure rep
   const auto db = db_bytes(100);
   const auto ec = std::get<0>(co_await sender.async_send_snapshot(
       snapshot_message(big, std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
-  CHECK(ec == errc::frame_too_large);
+  CHECK(ec == codec::errc::frame_too_large);
   REQUIRE(raft.snapshot_reports.size() == 1);
   CHECK(raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::failure});
   CHECK(raft.unreachable.empty());  // the peer is fine; the snapshot is not
@@ -261,7 +263,7 @@ CORO_TEST_CASE("the receiver's snapshotter fails: 500, failure reported, no .sna
   const auto db = db_bytes(1000);
   const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
       snapshot_message(msnap(5), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
-  CHECK(ec == errc::unexpected_status);
+  CHECK(ec == http::errc::unexpected_status);
   CHECK_FALSE(fs::exists(p.dir.path));
   CHECK(p.receiver_raft.processed.empty());
   REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
@@ -291,7 +293,7 @@ CORO_TEST_CASE("wrong cluster id and a removed sender fail; 403 is critical") {
   const auto db = db_bytes(100);
   auto ec = std::get<0>(co_await mismatched.sender.async_send_snapshot(
       snapshot_message(msnap(1), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
-  CHECK(ec == errc::unexpected_status);
+  CHECK(ec == http::errc::unexpected_status);
   CHECK(mismatched.dir.files().empty());
   co_await mismatched.sender.async_stop(asio::use_awaitable);
   co_await mismatched.receiver.async_stop(asio::use_awaitable);
@@ -444,7 +446,7 @@ CORO_TEST_CASE("cancelling async_stop ends the wait only; the transport still st
   std::optional<std::error_code> sent;
   p.sender.send_snapshot(snapshot_message(msnap(9), std::move(source), 64 * 1024 * 1024,
                                           [&](std::error_code ec) { sent = ec; }));
-  CO_WAIT_UNTIL(!p.dir.files().empty());  // mid-transfer, the sender waits for its source
+  CO_WAIT_UNTIL(gate.waiting);  // mid-transfer, the sender waits for its source
   asio::cancellation_signal cancel;
   std::optional<std::error_code> stopped;
   p.sender.async_stop(asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { stopped = ec; }));

@@ -39,8 +39,7 @@ bool recorder::open_log(const std::string& path) {
 std::error_code recorder::process(message& m) {
   const auto arrival = clock::now();
   // The digests are over etcd 3.4's encoding: re-encode what was decoded.
-  encoding_.resize(rafthttp::raftpb::encoded_size(m));
-  rafthttp::raftpb::encode(m, std::span(encoding_));
+  rafthttp::raftpb::encode_into(m, encoding_);
   const auto sum = sha256::of(encoding_);
   const bool removed = is_id_removed(m.from);
   // A MsgSnap that came with a DB: the snapshotter has just saved it.

@@ -291,8 +291,7 @@ class send_loop {
   // the wire ones over what the profile put on the wire (the same bytes for
   // 3.4 and 3.5), comparable with the Go peer of that release.
   void count_sent(const message& m) {
-    encoding_.resize(rafthttp::raftpb::encoded_size(m));
-    rafthttp::raftpb::encode(m, std::span(encoding_));
+    rafthttp::raftpb::encode_into(m, encoding_);
     const auto sum = sha256::of(encoding_);
     digest_.add(encoding_, sum);
     ++sent_;
@@ -304,8 +303,7 @@ class send_loop {
       wire_bytes_ += encoding_.size();
       return;
     }
-    encoding_.resize(rafthttp::raftpb::encoded_size(m, style));
-    rafthttp::raftpb::encode(m, std::span(encoding_), style);
+    rafthttp::raftpb::encode_into(m, encoding_, style);
     wire_digest_.add(encoding_, sha256::of(encoding_));
     wire_bytes_ += encoding_.size();
   }

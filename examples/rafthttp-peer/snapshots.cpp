@@ -7,12 +7,11 @@ namespace peer_cli {
 
 // --------------------------------------------------------------- sending ---
 
-asio::awaitable<std::size_t> deterministic_db_source::read_some(std::span<std::uint8_t> into, std::error_code& ec) {
-  ec = {};
+asio::awaitable<deterministic_db_source::read_result> deterministic_db_source::read_some(std::span<std::uint8_t> into) {
   const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), left_));
   stream_.fill(into.first(n));
   left_ -= n;
-  co_return n;
+  co_return read_result(std::error_code{}, n);
 }
 
 std::string stream_sha256(std::uint64_t seed, std::uint64_t key, std::uint64_t size) {
@@ -38,13 +37,13 @@ class hashing_db_reader final : public rafthttp::db_reader {
  public:
   explicit hashing_db_reader(rafthttp::db_reader& body) : body_(body) {}
 
-  asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) override {
-    const auto piece = co_await body_.read_some(ec);
+  asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() override {
+    const auto [ec, piece] = co_await body_.read_some();
     if (!ec) {
       hash_.update(piece);
       bytes_ += piece.size();
     }
-    co_return piece;
+    co_return std::tuple(ec, piece);
   }
 
   [[nodiscard]] std::int64_t bytes() const { return static_cast<std::int64_t>(bytes_); }

@@ -26,7 +26,7 @@ class deterministic_db_source final : public rafthttp::db_source {
  public:
   deterministic_db_source(std::uint64_t seed, std::uint64_t size) : stream_(seed, db_stream_key), left_(size) {}
 
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override;
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override;
 
  private:
   byte_stream stream_;

@@ -30,7 +30,8 @@ struct etcd_profile {
   raftpb::wire_style wire_style;
   // The largest MsgSnap envelope (length-prefixed message before the DB) its
   // POST /raft/snapshot accepts, and so the largest we send: 3.6.14 and 3.7.1
-  // bound it to 64 MiB (3.4 had no bound, 3.5 1 TiB; we keep our own 512 MiB).
+  // bound it to 64 MiB (3.4 had no bound, 3.5 1 TiB; we keep our own bound,
+  // the message-stream frame limit: 512 MiB).
   std::size_t max_snapshot_envelope_bytes;
   // GET /version carries "storage" (the storage schema version) from 3.6.
   bool reports_storage_version;
@@ -39,12 +40,12 @@ struct etcd_profile {
 [[nodiscard]] constexpr etcd_profile profile_of(etcd_version version) {
   using raftpb::wire_style;
   switch (version) {
-    case etcd_version::v3_4: return {version, "3.4.23", wire_style::etcd_3_4, 512 * mib, false};
-    case etcd_version::v3_5: return {version, "3.5.36", wire_style::etcd_3_4, 512 * mib, false};
-    case etcd_version::v3_6: return {version, "3.6.17", wire_style::etcd_3_6, 64 * mib, true};
+    case etcd_version::v3_4: return {version, "3.4.23", wire_style::etcd_3_4, etcd::read_bytes_limit, false};
+    case etcd_version::v3_5: return {version, "3.5.36", wire_style::etcd_3_4, etcd::read_bytes_limit, false};
+    case etcd_version::v3_6: return {version, "3.6.17", wire_style::etcd_3_6, etcd::snapshot_limit_bytes, true};
     case etcd_version::v3_7: break;
   }
-  return {etcd_version::v3_7, "3.7.4", wire_style::etcd_3_7, 64 * mib, true};
+  return {etcd_version::v3_7, "3.7.4", wire_style::etcd_3_7, etcd::snapshot_limit_bytes, true};
 }
 
 // "3.6" for v3_6.

@@ -12,12 +12,13 @@
 
 #include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/detail/delivery_check.hpp>
-#include <rafthttp/detail/registry.hpp>
+#include <rafthttp/detail/go_format.hpp>
 #include <rafthttp/detail/rfc3339.hpp>
 #include <rafthttp/detail/version.hpp>
 #include <rafthttp/http/server.hpp>
+#include <rafthttp/member_registry.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/raftpb/codec.hpp>
-#include <rafthttp/stats.hpp>
 
 #include <memory>
 #include <optional>
@@ -45,8 +46,8 @@ struct rejection {
 }
 
 // peer_received_bytes_total{From}: a peer's series is resolved already.
-[[nodiscard]] inline counter& received_bytes_from(registry& members, member_id from) {
-  if (const auto p = members.find_peer(from)) return p->context().series.received_bytes;
+[[nodiscard]] inline counter& received_bytes_from(member_registry& members, member_id from) {
+  if (const auto p = members.find_peer(from)) return p->received_bytes();
   return members.core->metrics.received_bytes.with_untrusted({format_id(from)},
                                                              members.core->options.max_untrusted_metric_series);
 }
@@ -77,7 +78,7 @@ inline asio::awaitable<void> answer_process_error(http::exchange& ex, http::fiel
 
 // ------------------------------------------------------------ POST /raft ---
 
-inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, http::exchange& ex) {
+inline asio::awaitable<void> serve_pipeline(std::shared_ptr<member_registry> members, http::exchange& ex) {
   auto& c = *members->core;
   if (ex.request().method != "POST") {
     (void)co_await ex.respond_method_not_allowed("POST");
@@ -96,7 +97,7 @@ inline asio::awaitable<void> serve_pipeline(std::shared_ptr<registry> members, h
     count_unreadable_post(c, ex);
     c.log(log_level::warn, "failed to read Raft message", {{"remote-addr", ex.remote_address()},
                                                            {"error", read_error.message()}});
-    const int status = read_error == errc::body_too_large ? 413 : 400;
+    const int status = read_error == http::errc::body_too_large ? 413 : 400;
     (void)co_await ex.respond_error(status, "error reading raft message", std::move(headers));
     co_return;
   }
@@ -163,7 +164,7 @@ struct stream_target {
   return t;
 }
 
-inline asio::awaitable<void> serve_stream(std::shared_ptr<registry> members, http::exchange& ex) {
+inline asio::awaitable<void> serve_stream(std::shared_ptr<member_registry> members, http::exchange& ex) {
   auto& c = *members->core;
   if (ex.request().method != "GET") {
     (void)co_await ex.respond_method_not_allowed("GET");
@@ -211,14 +212,13 @@ class exchange_db_reader final : public db_reader {
  public:
   exchange_db_reader(http::exchange& ex, std::span<const std::uint8_t> leftover) : ex_(ex), leftover_(leftover) {}
 
-  asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) override {
-    ec = {};
+  asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() override {
     if (!leftover_.empty()) {
       bytes_read_ += leftover_.size();
-      co_return std::exchange(leftover_, {});
+      co_return std::tuple(std::error_code{}, std::exchange(leftover_, {}));
     }
-    const auto piece = co_await ex_.read_body_some(ec);
-    bytes_read_ += piece.size();
+    auto piece = co_await ex_.read_body_some();
+    bytes_read_ += std::get<1>(piece).size();
     co_return piece;
   }
 
@@ -231,44 +231,42 @@ class exchange_db_reader final : public db_reader {
   std::uint64_t bytes_read_ = 0;
 };
 
-// Reads the length-prefixed MsgSnap at the start of the body. Returns the bytes
-// of the last piece read that lie beyond it (the DB's first bytes).
-inline asio::awaitable<std::span<const std::uint8_t>> read_envelope(http::exchange& ex, std::size_t limit,
-                                                                     message& m, std::error_code& ec) {
-  byte_buffer envelope;
-  std::size_t needed = codec::frame_header_bytes;
+// The MsgSnap that starts a POST /raft/snapshot body, and the bytes of the
+// last piece read that lie beyond it (the DB's first bytes).
+struct snapshot_envelope {
+  std::error_code ec;
+  message msg;
+  std::span<const std::uint8_t> leftover;
+};
+
+// Reads the envelope with the message stream's frame parser. A frame inside
+// one piece is parsed in place; one cut by a piece's end is gathered (what
+// arrived, never what its length prefix claims).
+inline asio::awaitable<snapshot_envelope> read_envelope(http::exchange& ex, std::size_t limit) {
+  snapshot_envelope out;
+  byte_buffer gathered;
   for (;;) {
-    const auto piece = co_await ex.read_body_some(ec);
-    if (ec) co_return std::span<const std::uint8_t>{};
-    if (piece.empty()) {
-      ec = errc::truncated;
-      co_return std::span<const std::uint8_t>{};
+    const auto [ec, piece] = co_await ex.read_body_some();
+    if (ec || piece.empty()) {
+      out.ec = ec ? ec : std::error_code(codec::errc::truncated);
+      co_return out;
     }
-    const std::size_t take = std::min(piece.size(), needed - envelope.size());
-    envelope.append(piece.first(take));
-    if (envelope.size() == codec::frame_header_bytes && needed == codec::frame_header_bytes) {
-      const std::uint64_t length = load_be64(envelope.data());
-      if (length > limit) {
-        ec = errc::frame_too_large;
-        co_return std::span<const std::uint8_t>{};
-      }
-      needed += static_cast<std::size_t>(length);
-      const std::size_t more = std::min(piece.size() - take, needed - envelope.size());
-      envelope.append(piece.subspan(take, more));
-      if (envelope.size() == needed) {
-        ec = raftpb::decode(envelope.bytes().subspan(codec::frame_header_bytes), m);
-        co_return piece.subspan(take + more);
-      }
-      continue;
+    const std::size_t held = gathered.size();
+    if (held > 0) gathered.append(piece);
+    const auto step = codec::parse_frame(held > 0 ? gathered.bytes() : piece, limit, out.msg);
+    if (step.error) {
+      out.ec = step.error;
+      co_return out;
     }
-    if (envelope.size() == needed) {
-      ec = raftpb::decode(envelope.bytes().subspan(codec::frame_header_bytes), m);
-      co_return piece.subspan(take);
+    if (step.consumed > 0) {
+      out.leftover = piece.subspan(step.consumed - held);
+      co_return out;
     }
+    if (held == 0) gathered.append(piece);
   }
 }
 
-inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, http::exchange& ex) {
+inline asio::awaitable<void> serve_snapshot(std::shared_ptr<member_registry> members, http::exchange& ex) {
   const auto started = http::clock::now();
   auto& c = *members->core;
   auto& metrics = c.metrics;
@@ -285,9 +283,10 @@ inline asio::awaitable<void> serve_snapshot(std::shared_ptr<registry> members, h
     co_return;
   }
   members->add_remote_from_request(ex.request());
-  message m;
-  std::error_code ec;
-  const auto leftover = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes, m, ec);
+  auto envelope = co_await read_envelope(ex, c.options.max_snapshot_envelope_bytes);
+  std::error_code ec = envelope.ec;
+  message& m = envelope.msg;
+  const auto leftover = envelope.leftover;
   const std::string from = format_id(m.from);  // as Go: "0" when nothing was decoded
   // `from` is the sender's claim: its series are bounded (untrusted).
   const auto limit = c.options.max_untrusted_metric_series;
@@ -378,7 +377,7 @@ inline asio::awaitable<void> serve_probing(http::exchange& ex) {
 }  // namespace detail
 
 // The four routes as Go's mux registers them (doc/protocol.md 3.1).
-inline void mount_handlers(http::router& router, const std::shared_ptr<detail::registry>& members) {
+inline void mount_handlers(http::router& router, const std::shared_ptr<member_registry>& members) {
   router.mount("/raft", [members](http::exchange& ex) { return detail::serve_pipeline(members, ex); });
   router.mount("/raft/stream/", [members](http::exchange& ex) { return detail::serve_stream(members, ex); });
   router.mount("/raft/snapshot", [members](http::exchange& ex) { return detail::serve_snapshot(members, ex); });

@@ -18,8 +18,8 @@
 #pragma once
 
 #include <rafthttp/detail/core.hpp>
+#include <rafthttp/detail/go_format.hpp>
 #include <rafthttp/http/server.hpp>
-#include <rafthttp/stats.hpp>
 
 #include <memory>
 #include <string>

@@ -2,17 +2,16 @@
 // are etcd's constants (the Go name is in the comment; doc/protocol.md lists
 // them), the same in every supported release unless the profile of the
 // release (etcd_version.hpp) says otherwise; the few limits etcd lacks are
-// ours, marked "beyond etcd".
+// ours, marked "beyond etcd". The HTTP layer's own options (server, clients,
+// TLS) are in http/options.hpp; transport_options holds one of each.
 #pragma once
 
 #include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/etcd_version.hpp>
+#include <rafthttp/http/options.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/log.hpp>
 #include <rafthttp/units.hpp>
-
-#include <asio/awaitable.hpp>
-#include <asio/ip/address.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -25,71 +24,12 @@
 namespace rafthttp {
 
 using namespace std::chrono_literals;
-using duration = std::chrono::nanoseconds;
 
-// Peer TLS (doc/protocol.md 14), named as etcd's --peer-* flags. https:// URLs use
-// it; http:// URLs never do.
-struct tls_options {
-  std::string cert_file;        // own certificate: served, and presented as client
-  std::string key_file;
-  std::string trusted_ca_file;  // verifies the other side; a server then requires client certificates
-  bool client_cert_auth = false;  // server: require and verify client certificates
-  std::string crl_file;         // server: reject client certificates it revokes (re-read per connection)
-  // --peer-cert-allowed-cn / --peer-cert-allowed-hostname, lists since etcd
-  // 3.5.15: the peer certificate's subject CN must be one of allowed_cns, or
-  // it must be valid for one of allowed_hostnames (not both lists at once).
-  std::vector<std::string> allowed_cns;
-  std::vector<std::string> allowed_hostnames;
-  bool insecure_skip_verify = false;    // client: do not verify servers
-  bool skip_client_san_verify = false;  // server: skip the client-SAN-vs-source-address check
-  std::string server_name;      // client: the name to verify servers as (default: the URL's host)
-  std::string cipher_suites;    // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's defaults
-  // Server: how a client certificate's DNS SANs are looked up (to find the
-  // connection's source address among their addresses). Empty: the system's
-  // resolver, on Asio's resolver thread, never blocking the event loop.
-  std::function<asio::awaitable<std::vector<asio::ip::address>>(std::string name)> resolve_name;
-  // A handshake must complete within this (etcd 3.5.33, 3.6.14, 3.7.1:
-  // tlsHandshakeTimeout on the listener; we bound our client side too).
-  duration handshake_timeout = 10s;
-};
-
-// The HTTP server under the transport's handlers (doc/protocol.md 2.7, 12).
-struct http_server_options {
-  // Go's http.DefaultMaxHeaderBytes (1 MiB) is generous; a request head of etcd's
-  // is a few hundred bytes. Beyond etcd: a tighter bound.
-  std::size_t max_header_bytes = 64 * kib;
-  // Largest request body buffered whole (POST /raft). Go has none; ours equals
-  // readBytesLimit, the largest message a stream accepts. Beyond etcd.
-  std::size_t max_body_bytes = 512 * mib;
-  // ConnReadTimeout: Go arms a 5 s deadline on every read of a peer connection,
-  // so a silent or trickling client loses its connection. We bound the whole
-  // request head by it (the idle wait of a keep-alive connection included:
-  // an idle connection is closed after it), and every body read.
-  duration read_timeout = 5s;
-  // ConnWriteTimeout: every write to a peer connection.
-  duration write_timeout = 5s;
-  // Beyond etcd: connections served at once; further ones are closed at accept.
-  std::size_t max_connections = 1024;
-};
-
-// The HTTP clients of streams, pipeline, snapshots and probes (doc/protocol.md 9).
-struct http_client_options {
-  // DialTimeout: etcd's server sets 1 s + election timeout (default 10 × 100 ms).
-  duration dial_timeout = 2s;
-  // ConnReadTimeout / ConnWriteTimeout: per read and write on stream connections
-  // (the pipeline client of Go has none; ours applies write_timeout to requests).
-  duration read_timeout = 5s;
-  duration write_timeout = 5s;
-  // Beyond etcd: largest response head accepted.
-  std::size_t max_header_bytes = 64 * kib;
-  // Beyond etcd: largest error-response body read (bodies of 4xx/5xx are short).
-  std::size_t max_error_body_bytes = 64 * kib;
-  // A pooled keep-alive connection idle longer than this is not reused: a Go peer
-  // closes idle connections after 5 s (doc/protocol.md 2.7).
-  duration pool_idle_timeout = 4s;
-  // MaxIdleConnsPerHost of the pipeline client: 1024 in Go; 4 workers need 4.
-  std::size_t max_idle_connections = 8;
-};
+// The HTTP layer's options (http/options.hpp) under the names the transport
+// gives them: transport_options::tls, ::server and ::client.
+using tls_options = http::tls_options;
+using http_server_options = http::server_options;
+using http_client_options = http::client_options;
 
 // A member as etcd's GET /members lists it (membership.Member).
 struct member_info {
@@ -138,9 +78,9 @@ struct transport_options {
   // DialRetryFrequency: a stream reader redials at most every 100 ms (10/s, burst 1).
   duration dial_retry_interval = 100ms;
   // ConnReadTimeout / 3: link heartbeats on each attached stream.
-  duration link_heartbeat_interval = 5000ms / 3;
+  duration link_heartbeat_interval = etcd::conn_read_timeout / 3;
   // proberInterval: ConnReadTimeout - 1 s.
-  duration prober_interval = 4s;
+  duration prober_interval = etcd::conn_read_timeout - 1s;
   // statusMonitoringInterval / statusErrorInterval of the prober monitor.
   duration prober_monitor_interval = 30s;
   duration prober_error_interval = 5s;

@@ -57,37 +57,9 @@ class peer : public std::enable_shared_from_this<peer> {
     return errc::queue_full;
   }
 
-  // Beyond etcd, async_send's first step: counts the message as send() does
-  // and queues it if there is room. An answer once the send is decided
-  // (queued, or dropped because paused or stopped); none when it must wait
-  // for room (wait_to_send).
-  std::optional<std::error_code> offer(const message& m, std::size_t size) {
-    if (context_.stopped()) return errc::stopped;
-    if (m.type == message_type::MsgApp) context_.count_append_request(size);
-    return try_queue(m, size);
-  }
-
-  // Waits for room and queues `m` (its size: `size`), unless the peer stops
-  // or pauses first, or the operation is cancelled: then nothing is queued.
-  asio::awaitable<std::error_code> wait_to_send([[maybe_unused]] std::shared_ptr<peer> self, message m,
-                                                std::size_t size, std::shared_ptr<detail::cancellation> cancel) {
-    auto running = context_.core->tasks.track();
-    const detail::wake_on_cancel wake(cancel, [this] { context_.room.notify(); });
-    for (;;) {
-      if (cancel && cancel->requested) co_return asio::error::operation_aborted;
-      if (const auto decided = try_queue(m, size)) co_return *decided;
-      co_await context_.room.wait();
-    }
-  }
-
   // etcd's snapshot sender: an independent POST per snapshot; on_done gets
-  // the outcome (errc::stopped if the peer stops first; operation_aborted if
-  // `cancel` is requested first: the transfer ends and raft hears of a failure).
-  void send_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel = {}) {
-    auto core = context_.core;
-    detail::spawn(core->executor, run_snapshot(shared_from_this(), std::move(sm), std::move(cancel)),
-                  [core](std::exception_ptr e) { core->report_task_exception("snapshot sender", e); });
-  }
+  // the outcome (errc::stopped if the peer stops first).
+  void send_snapshot(snapshot_message sm) { start_snapshot(std::move(sm), nullptr); }
 
   // The writer a stream handler hands an incoming connection of `type` to.
   [[nodiscard]] stream_writer& writer(stream_type type) {
@@ -150,10 +122,46 @@ class peer : public std::enable_shared_from_this<peer> {
     return type == stream_type::message ? message_reader_.attached() : msgapp_reader_.attached();
   }
 
-  // The snapshot sender and its handler need the peer's shared parts.
-  [[nodiscard]] detail::peer_context& context() { return context_; }
+  // etcd_network_peer_received_bytes_total of this peer, which the
+  // handlers count what it sends us in.
+  [[nodiscard]] counter& received_bytes() { return context_.series.received_bytes; }
 
  private:
+  // The transport's async_send and async_send_snapshot reach what follows.
+  template <raft_policy, snapshotter_policy>
+  friend class transport;
+
+  // send_snapshot, ending with operation_aborted if `cancel` is requested
+  // first: the transfer ends and raft hears of a failure.
+  void start_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel) {
+    auto core = context_.core;
+    detail::spawn(core->executor, run_snapshot(shared_from_this(), std::move(sm), std::move(cancel)),
+                  [core](std::exception_ptr e) { core->report_task_exception("snapshot sender", e); });
+  }
+
+  // Beyond etcd, async_send's first step: counts the message as send() does
+  // and queues it if there is room. An answer once the send is decided
+  // (queued, or dropped because paused or stopped); none when it must wait
+  // for room (wait_to_send).
+  std::optional<std::error_code> offer(const message& m, std::size_t size) {
+    if (context_.stopped()) return errc::stopped;
+    if (m.type == message_type::MsgApp) context_.count_append_request(size);
+    return try_queue(m, size);
+  }
+
+  // Waits for room and queues `m` (its size: `size`), unless the peer stops
+  // or pauses first, or the operation is cancelled: then nothing is queued.
+  asio::awaitable<std::error_code> wait_to_send([[maybe_unused]] std::shared_ptr<peer> self, message m,
+                                                std::size_t size, std::shared_ptr<detail::cancellation> cancel) {
+    auto running = context_.core->tasks.track();
+    const detail::wake_on_cancel wake(cancel, [this] { context_.room.notify(); });
+    for (;;) {
+      if (cancel && cancel->requested) co_return asio::error::operation_aborted;
+      if (const auto decided = try_queue(m, size)) co_return *decided;
+      co_await context_.room.wait();
+    }
+  }
+
   // An exception that ends a transfer fails it as any failure does: raft
   // hears of it, on_done gets an error.
   asio::awaitable<void> run_snapshot([[maybe_unused]] std::shared_ptr<peer> self, snapshot_message sm,

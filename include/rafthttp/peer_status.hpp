@@ -4,10 +4,12 @@
 // and counted in etcd_network_active_peers / _disconnected_peers_total.
 #pragma once
 
-#include <rafthttp/detail/core.hpp>
 #include <rafthttp/id.hpp>
+#include <rafthttp/log.hpp>
+#include <rafthttp/metrics/network.hpp>
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace rafthttp {
@@ -16,25 +18,27 @@ class peer_status {
  public:
   using time_point = std::chrono::system_clock::time_point;
 
-  peer_status(detail::core& core, member_id id)
-      : core_(core),
+  // Logs to `log` as member `local_id` (both outlive the status), counts in `metrics`.
+  peer_status(const detail::logger& log, const std::string& local_id, network_metrics& metrics, member_id id)
+      : log_(log),
+        local_id_(local_id),
         id_(id),
-        active_peers_(core.metrics.active_peers.with({core.local_id, format_id(id)})),
-        disconnected_peers_(core.metrics.disconnected_peers.with({core.local_id, format_id(id)})) {}
+        active_peers_(metrics.active_peers.with({local_id, format_id(id)})),
+        disconnected_peers_(metrics.disconnected_peers.with({local_id, format_id(id)})) {}
 
   void activate() {
     if (active_) return;
     active_ = true;
     since_ = std::chrono::system_clock::now();
     active_peers_.inc();
-    core_.log(log_level::info, "peer became active",
-              {{"local-member-id", core_.local_id}, {"peer-id", format_id(id_)}});
+    log_(log_level::info, "peer became active",
+              {{"local-member-id", local_id_}, {"peer-id", format_id(id_)}});
   }
 
   void deactivate(std::string_view reason) {
     if (!active_) {
-      if (core_.log.enabled(log_level::debug))
-        core_.log(log_level::debug, "peer deactivated again",
+      if (log_.enabled(log_level::debug))
+        log_(log_level::debug, "peer deactivated again",
                   {{"peer-id", format_id(id_)}, {"error", std::string(reason)}});
       return;
     }
@@ -42,8 +46,8 @@ class peer_status {
     since_ = {};
     active_peers_.dec();
     disconnected_peers_.inc();
-    core_.log(log_level::warn, "peer became inactive (message send to peer failed)",
-              {{"local-member-id", core_.local_id}, {"peer-id", format_id(id_)}, {"error", std::string(reason)}});
+    log_(log_level::warn, "peer became inactive (message send to peer failed)",
+              {{"local-member-id", local_id_}, {"peer-id", format_id(id_)}, {"error", std::string(reason)}});
   }
 
   [[nodiscard]] bool active() const { return active_; }
@@ -51,7 +55,8 @@ class peer_status {
   [[nodiscard]] time_point since() const { return since_; }
 
  private:
-  const detail::core& core_;
+  const detail::logger& log_;
+  const std::string& local_id_;
   member_id id_;
   gauge& active_peers_;        // {Local, Remote}
   counter& disconnected_peers_;  // {Local, Remote}

@@ -47,15 +47,19 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
       if (conn) conn->close();
   }
 
-  // Encodes `m` (of protobuf size `n`) into the queue; false when it is full
-  // (the caller reports).
+  // Encodes `m` (of protobuf size `n`) into the queue; false when it is full,
+  // or when its encoding is not `n` bytes (a bug of ours; the encoder never
+  // writes past them). The caller reports.
   bool try_enqueue(const message& m, std::size_t n) {
     if (stopped_ || size_ == jobs_.size()) return false;
     if (!peer_.has_room_for(n)) return false;
     job& j = jobs_[(head_ + size_) % jobs_.size()];
     j.type = m.type;
     j.body.clear();
-    raftpb::encode(m, std::span(j.body.grow(n), n), peer_.core->wire_style);
+    if (raftpb::encode(m, std::span(j.body.grow(n), n), peer_.core->wire_style) != n) {
+      j.body.clear();
+      return false;
+    }
     ++size_;
     queued_bytes_ += n;
     peer_.queued_bytes += n;
@@ -122,13 +126,12 @@ class pipeline : public std::enable_shared_from_this<pipeline> {
     const peer_url url = peer_.picker.pick();
     http::request_head head("POST", "/raft", core.request_headers());
     head.headers.add("Content-Type", "application/protobuf");
-    std::error_code ec;
     const auto started = http::clock::now();
     core.stamp_append_requests(started);
-    const auto response = co_await http::round_trip(core.executor, core.pool, url, head, j.body.bytes(),
-                                                    core.options.client, core.options.client.max_error_body_bytes,
-                                                    ec, &in_flight, http::clock::time_point::max(),
-                                                    core.tls.get());
+    const auto client = core.client();
+    http::outgoing_request request(url, std::move(head), j.body.bytes(), core.options.client.max_error_body_bytes);
+    request.in_flight = &in_flight;
+    const auto [ec, response] = co_await http::round_trip(client, std::move(request));
     in_flight = nullptr;
     if (stopped()) co_return;
     if (!ec && response.status == 204) {

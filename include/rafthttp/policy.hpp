@@ -51,6 +51,7 @@
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
 
 namespace rafthttp {
@@ -63,11 +64,12 @@ enum class snapshot_status { finish = 1, failure = 2 };
 }
 
 // The database bytes that follow the MsgSnap envelope of a POST /raft/snapshot,
-// read piece by piece (a view valid until the next call; empty at the end).
+// read piece by piece: how the read ended and the piece (a view valid until
+// the next call; empty at the end), in the order of Asio's as_tuple.
 class db_reader {
  public:
   virtual ~db_reader() = default;
-  virtual asio::awaitable<std::span<const std::uint8_t>> read_some(std::error_code& ec) = 0;
+  virtual asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() = 0;
 };
 
 namespace detail {

@@ -109,13 +109,13 @@ class prober {
   asio::awaitable<void> probe() {
     auto& core = *peer_.core;
     const peer_url url = peer_.picker.urls()[url_index_ % peer_.picker.urls().size()];
-    const http::request_head head("GET", "/raft/probing");
-    std::error_code ec;
+    const auto client = core.client();
+    http::outgoing_request request(url, http::request_head("GET", "/raft/probing"), {},
+                                   core.options.client.max_error_body_bytes);
+    request.head_deadline = http::deadline_after(core.options.client.read_timeout);
+    request.in_flight = &in_flight_;
     const auto sent = http::clock::now();
-    const auto response =
-        co_await http::round_trip(core.executor, core.pool, url, head, {}, core.options.client,
-                                  core.options.client.max_error_body_bytes, ec, &in_flight_,
-                                  http::deadline_after(core.options.client.read_timeout), core.tls.get());
+    const auto [ec, response] = co_await http::round_trip(client, std::move(request));
     in_flight_ = nullptr;
     const auto rtt = http::clock::now() - sent;
     ++status_.total;

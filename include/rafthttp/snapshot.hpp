@@ -33,6 +33,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -41,11 +42,13 @@ namespace rafthttp {
 // ------------------------------------------------------------ DB sources ---
 
 // Where the database bytes of an outgoing snapshot come from: read_some fills
-// `into` and returns how many bytes it wrote, 0 at the end.
+// `into` and returns how the read ended and how many bytes it wrote (0 at
+// the end), in the order of Asio's as_tuple.
 class db_source {
  public:
+  using read_result = std::tuple<std::error_code, std::size_t>;
   virtual ~db_source() = default;
-  virtual asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) = 0;
+  virtual asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) = 0;
 };
 
 // A DB in memory (the caller keeps the bytes alive until the send ends).
@@ -53,12 +56,11 @@ class memory_db_source final : public db_source {
  public:
   explicit memory_db_source(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
 
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
-    ec = {};
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
     const std::size_t n = std::min(into.size(), bytes_.size());
     std::copy_n(bytes_.begin(), n, into.begin());
     bytes_ = bytes_.subspan(n);
-    co_return n;
+    co_return read_result(std::error_code{}, n);
   }
 
  private:
@@ -90,20 +92,16 @@ class file_db_source final : public db_source {
 
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
 
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, std::error_code& ec) override {
-    ec = {};
-    if (fd_ < 0) {
-      ec = std::error_code(ENOENT, std::generic_category());
-      co_return 0;
-    }
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
+    if (fd_ < 0) co_return read_result(std::error_code(ENOENT, std::generic_category()), 0);
     const auto [n, read_error] = co_await detail::on_thread(io_, [&] {
       ssize_t got;
       do got = ::read(fd_, into.data(), into.size());
       while (got < 0 && errno == EINTR);
       return std::pair(got, got < 0 ? errno : 0);  // errno is the I/O thread's
     });
-    if (n < 0) ec = std::error_code(read_error, std::generic_category());
-    co_return n < 0 ? 0 : static_cast<std::size_t>(n);
+    if (n < 0) co_return read_result(std::error_code(read_error, std::generic_category()), 0);
+    co_return read_result(std::error_code{}, static_cast<std::size_t>(n));
   }
 
  private:
@@ -185,8 +183,7 @@ class snapshot_sender {
              {{"snapshot-index", std::to_string(sm_.msg.snapshot.metadata.index)},
               {"remote-peer-id", peer_.id_text}, {"bytes", std::to_string(total_size())}});
     const gauge_hold in_flight(peer_.series.snapshot_send_inflights);
-    int status = 0;
-    auto ec = co_await post(url, status);
+    auto [ec, status] = co_await post(url);
     if (peer_.stopped()) co_return errc::stopped;
     if (cancelled_) {
       core.log(log_level::info, "cancelled sending database snapshot",
@@ -205,10 +202,11 @@ class snapshot_sender {
       count_success(http::clock::now() - started);
       co_return std::error_code{};
     }
-    if (!ec) ec = status == 403 ? errc::member_removed : errc::unexpected_status;
+    if (!ec && status == 403) ec = errc::member_removed;
+    if (!ec) ec = http::errc::unexpected_status;
     if (ec == errc::member_removed) core.report_critical(ec);
-    const std::string reason = ec == errc::unexpected_status ? "unexpected http status " + std::to_string(status)
-                                                             : ec.message();
+    const std::string reason =
+        ec == http::errc::unexpected_status ? "unexpected http status " + std::to_string(status) : ec.message();
     core.log(log_level::warn, "failed to send database snapshot",
              {{"remote-peer-id", peer_.id_text}, {"error", reason}});
     peer_.picker.unreachable(url);
@@ -231,16 +229,15 @@ class snapshot_sender {
   [[nodiscard]] std::uint64_t total_size() const { return sm_.total_size(peer_.core->wire_style); }
 
   // The user's db_source: what it throws fails the snapshot (policy.hpp).
-  asio::awaitable<std::size_t> read_db(std::span<std::uint8_t> into, std::error_code& ec) {
+  asio::awaitable<db_source::read_result> read_db(std::span<std::uint8_t> into) {
     std::exception_ptr thrown;
     try {
-      co_return co_await sm_.db->read_some(into, ec);
+      co_return co_await sm_.db->read_some(into);
     } catch (...) {
       thrown = std::current_exception();
     }
     peer_.core->report_policy_exception("db_source", thrown);
-    ec = errc::policy_threw;
-    co_return 0;
+    co_return db_source::read_result(errc::policy_threw, 0);
   }
 
   // A MsgSnap envelope above what the profile's release accepts (64 MiB from
@@ -256,14 +253,15 @@ class snapshot_sender {
                      {"limit-bytes", std::to_string(peer_.core->options.max_snapshot_envelope_bytes)}});
     peer_.report_snapshot(snapshot_status::failure);
     peer_.series.snapshot_send_failures.inc();
-    return errc::frame_too_large;
+    return codec::errc::frame_too_large;
   }
 
-  asio::awaitable<std::error_code> post(const peer_url& url, int& status) {
+  // POSTs the snapshot: how it ended, and the answer's status when it came.
+  asio::awaitable<std::tuple<std::error_code, int>> post(const peer_url& url) {
     auto& core = *peer_.core;
     conn_ = http::connection::make(core.executor);
     auto ec = co_await http::dial(*conn_, url, http::deadline_after(core.options.client.dial_timeout), core.tls.get());
-    if (ec) co_return ec;
+    if (ec) co_return std::tuple(ec, 0);
     http::client_exchange exchange(conn_, core.options.client);
     http::request_head head("POST", "/raft/snapshot", core.request_headers());
     head.headers.add("Content-Type", "application/octet-stream");
@@ -274,26 +272,26 @@ class snapshot_sender {
     // No deadline for the answer (etcd has none: raft applies the snapshot
     // first); then snapResponseReadTimeout for the body.
     if (!ec) ec = co_await exchange.read_head(http::clock::time_point::max());
-    if (ec) co_return ec;
-    status = exchange.response().status;
+    if (ec) co_return std::tuple(ec, 0);
+    const int status = exchange.response().status;
     byte_buffer body;
     ec = co_await exchange.read_body(body, core.options.client.max_error_body_bytes,
                                      core.options.snapshot_response_read_timeout);
     conn_->close();
-    co_return status == 204 ? ec : std::error_code{};
+    co_return std::tuple(status == 204 ? ec : std::error_code{}, status);
   }
 
   asio::awaitable<std::error_code> send_body(http::client_exchange& exchange) {
     byte_buffer chunk;
-    codec::append_frame(sm_.msg, chunk, peer_.core->wire_style);
+    if (codec::append_frame(sm_.msg, chunk, peer_.core->wire_style) == 0) co_return errc::internal_error;
     auto ec = co_await exchange.send_chunk(chunk.bytes());
     send_pacer pacer(peer_.core->executor, peer_.core->options.snapshot_bytes_per_second);
     std::uint64_t sent = 0;
     chunk.clear();
     std::uint8_t* buffer = chunk.grow(chunk_bytes);
     while (!ec && !peer_.stopped() && !cancelled_) {
-      const std::size_t n = co_await read_db(std::span(buffer, chunk_bytes), ec);
-      if (ec) co_return errc::snapshot_source_failed;
+      const auto [read_error, n] = co_await read_db(std::span(buffer, chunk_bytes));
+      if (read_error) co_return errc::snapshot_source_failed;
       sent += n;
       // etcd's exact-size reader: more or fewer bytes than declared abort.
       if (sent > sm_.db_size || (n == 0 && sent != sm_.db_size)) co_return errc::snapshot_source_failed;
@@ -361,13 +359,12 @@ class file_snapshotter {
   }
 
   asio::awaitable<std::error_code> copy(db_reader& body, int fd) {
-    std::error_code ec;
     std::uint64_t written = 0, written_back = 0;
     for (;;) {
-      const auto piece = co_await body.read_some(ec);
-      if (ec) co_return ec;
+      const auto [read_error, piece] = co_await body.read_some();
+      if (read_error) co_return read_error;
       if (piece.empty()) co_return std::error_code{};
-      ec = co_await detail::on_thread(io_, [&] { return write_all(fd, piece, written, written_back); });
+      const auto ec = co_await detail::on_thread(io_, [&] { return write_all(fd, piece, written, written_back); });
       if (ec) co_return ec;
     }
   }

@@ -67,12 +67,13 @@ class stream_writer {
 
   // Encodes `m` (of protobuf size `size`) for the attached connection. False
   // when not working or full (etcd's 4096-message queue, or the peer's byte
-  // cap); the caller reports.
+  // cap), or when its encoding is not `size` bytes (a bug of ours, appended
+  // nothing); the caller reports.
   bool try_enqueue(const message& m, std::size_t size) {
     if (!working() || queued_ >= peer_.core->options.stream_buffer_size) return false;
     if (!peer_.has_room_for(codec::frame_header_bytes + size)) return false;
     const std::size_t before = pending_.size();
-    append(m, size, pending_);
+    if (!append(m, size, pending_)) return false;
     pending_protobuf_bytes_ += size;
     peer_.queued_bytes += pending_.size() - before;
     ++queued_;
@@ -143,17 +144,19 @@ class stream_writer {
   }
 
  private:
-  // Returns the protobuf size of `m` (what etcd's sent-bytes metric counts).
+  // Returns the protobuf size of `m` (what etcd's sent-bytes metric counts),
+  // 0 when nothing was appended (its encoding was not as long as its size).
   std::size_t append(const message& m, detail::byte_buffer& out) {
     if (type_ == stream_type::message) return codec::append_frame(m, out, peer_.core->wire_style);
     return msgapp_encoder_->append(m, out);
   }
-  void append(const message& m, std::size_t size, detail::byte_buffer& out) {
-    if (type_ == stream_type::message) codec::append_frame(m, size, out, peer_.core->wire_style);
-    else msgapp_encoder_->append(m, size, out);
+  [[nodiscard]] bool append(const message& m, std::size_t size, detail::byte_buffer& out) {
+    if (type_ == stream_type::message) return codec::append_frame(m, size, out, peer_.core->wire_style);
+    return msgapp_encoder_->append(m, size, out);
   }
 
-  // A link heartbeat, counted as any message is (it fits whatever the cap).
+  // A link heartbeat, counted as any message is (it fits whatever the cap;
+  // one that failed to encode appended nothing and counts 0).
   void append_heartbeat() {
     const std::size_t before = pending_.size();
     pending_protobuf_bytes_ += append(raftpb::link_heartbeat(), pending_);
@@ -361,7 +364,7 @@ class stream_reader {
     }
     if (peer_.stopped()) co_return;
     // The server ending the body (EOF) is no failure (doc/protocol.md 6.5).
-    if (ec && ec != errc::connection_closed) {
+    if (ec && ec != http::errc::connection_closed) {
       peer_.status.deactivate("lost " + std::string(stream_name(type_)) + ": " + ec.message());
     }
     core.log(log_level::warn, "lost TCP streaming connection with remote peer",
@@ -395,15 +398,14 @@ class stream_reader {
   template <class Decoder>
   asio::awaitable<std::error_code> decode_body(http::client_exchange& exchange, Decoder& decoder) {
     const auto read_timeout = peer_.core->options.client.read_timeout;
-    std::error_code ec;
     for (;;) {
-      const auto piece = co_await exchange.read_body_some(read_timeout, ec);
-      if (ec || peer_.stopped()) co_return ec;
+      const auto [read_error, piece] = co_await exchange.read_body_some(read_timeout);
+      if (read_error || peer_.stopped()) co_return read_error;
       // The server ended the body: EOF between frames; inside one, Go's
       // io.ErrUnexpectedEOF, a failure that deactivates the peer.
-      if (piece.empty()) co_return decoder.at_boundary() ? errc::connection_closed : errc::truncated;
-      ec = deliver(decoder, piece);
-      if (ec) co_return ec;
+      if (piece.empty() && decoder.at_boundary()) co_return http::errc::connection_closed;
+      if (piece.empty()) co_return codec::errc::truncated;
+      if (const auto ec = deliver(decoder, piece)) co_return ec;
       if (connection_) connection_->delay_acks();  // after the answers left: off their path
     }
   }

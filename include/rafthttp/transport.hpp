@@ -19,10 +19,10 @@
 
 #include <rafthttp/detail/core.hpp>
 #include <rafthttp/detail/operation.hpp>
-#include <rafthttp/detail/registry.hpp>
 #include <rafthttp/handlers.hpp>
 #include <rafthttp/http/server.hpp>
 #include <rafthttp/member_endpoints.hpp>
+#include <rafthttp/member_registry.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
 
@@ -42,7 +42,7 @@ class transport {
   using time_point = std::chrono::system_clock::time_point;
 
   transport(asio::any_io_executor executor, Raft& raft, Snapshotter& snapshotter, transport_options options)
-      : members_(std::make_shared<detail::registry>(std::make_shared<detail::core>(
+      : members_(std::make_shared<member_registry>(std::make_shared<detail::core>(
             std::move(executor), std::move(options), detail::make_raft_callbacks(raft),
             detail::make_snapshotter_callbacks(snapshotter)))) {}
   transport(const transport&) = delete;
@@ -92,12 +92,12 @@ class transport {
   // Listens on the host and port of the first advertised URL (a host name
   // is resolved; its first address is used).
   [[nodiscard]] std::error_code listen() {
-    if (core().options.urls.empty()) return errc::invalid_url;
+    if (core().options.urls.empty()) return http::errc::invalid_url;
     const auto& url = core().options.urls[0];
     std::error_code ec;
     http::tcp::resolver resolver(core().executor);
     const auto endpoints = resolver.resolve(url.host, url.port, ec);
-    if (ec || endpoints.empty()) return errc::invalid_url;
+    if (ec || endpoints.empty()) return http::errc::invalid_url;
     return listen(endpoints.begin()->endpoint(), url.uses_tls());
   }
 
@@ -346,7 +346,7 @@ class transport {
 
   void start_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel) {
     if (const auto p = members_->find_peer(sm.msg.to); p && !core().stopped) {
-      p->send_snapshot(std::move(sm), std::move(cancel));
+      p->start_snapshot(std::move(sm), std::move(cancel));
     } else if (sm.on_done) {
       sm.on_done(core().stopped ? errc::stopped : errc::unknown_peer);
     }
@@ -368,7 +368,7 @@ class transport {
         });
   }
 
-  std::shared_ptr<detail::registry> members_;
+  std::shared_ptr<member_registry> members_;
   std::unique_ptr<http::router> router_;
   std::unique_ptr<http::server> server_;
 };

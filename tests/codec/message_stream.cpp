@@ -62,10 +62,10 @@ TEST_CASE("decodes frames however the bytes are split") {
 TEST_CASE("a frame above the limit is an error before any allocation") {
   message_stream_decoder decoder(100);
   const auto huge = from_hex("00000000ffffffff");
-  CHECK(decoder.feed(huge, [](message&) {}) == errc::frame_too_large);
+  CHECK(decoder.feed(huge, [](message&) {}) == codec::errc::frame_too_large);
   message_stream_decoder default_limit;
   const auto over_512mib = from_hex("0000000020000001");
-  CHECK(default_limit.feed(over_512mib, [](message&) {}) == errc::frame_too_large);
+  CHECK(default_limit.feed(over_512mib, [](message&) {}) == codec::errc::frame_too_large);
   message_stream_decoder at_limit;
   const auto exactly_512mib = from_hex("0000000020000000" "0808");
   CHECK_FALSE(at_limit.feed(exactly_512mib, [](message&) {}));  // waits for the rest
@@ -74,7 +74,7 @@ TEST_CASE("a frame above the limit is an error before any allocation") {
 TEST_CASE("a frame that is not a message is an error") {
   message_stream_decoder decoder;
   const auto bad = from_hex("0000000000000002" "ffff");
-  CHECK(decoder.feed(bad, [](message&) {}) == errc::truncated);
+  CHECK(decoder.feed(bad, [](message&) {}) == codec::errc::truncated);
 }
 
 TEST_CASE("random and mutated streams never crash") {

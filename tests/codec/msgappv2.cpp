@@ -102,13 +102,13 @@ TEST_CASE("bad records are errors, not crashes") {
     msgappv2_decoder decoder(2, 1, limit);
     return decoder.feed(bytes, [](message&) {});
   };
-  CHECK(error_of("03") == errc::unknown_record_type);
-  CHECK(error_of("ff") == errc::unknown_record_type);
-  CHECK(error_of("02" "ffffffffffffffff") == errc::frame_too_large);
-  CHECK(error_of("01" "ffffffffffffffff") == errc::too_many_entries);
-  CHECK(error_of("01" "0000000000000001" "ffffffffffffffff") == errc::frame_too_large);
-  CHECK(error_of("02" "0000000000000002" "0000") == errc::malformed_protobuf);
-  CHECK(error_of("01" "0000000000000001" "0000000000000001" "08" "0000000000000000") == errc::truncated);
+  CHECK(error_of("03") == codec::errc::unknown_record_type);
+  CHECK(error_of("ff") == codec::errc::unknown_record_type);
+  CHECK(error_of("02" "ffffffffffffffff") == codec::errc::frame_too_large);
+  CHECK(error_of("01" "ffffffffffffffff") == codec::errc::too_many_entries);
+  CHECK(error_of("01" "0000000000000001" "ffffffffffffffff") == codec::errc::frame_too_large);
+  CHECK(error_of("02" "0000000000000002" "0000") == codec::errc::malformed_protobuf);
+  CHECK(error_of("01" "0000000000000001" "0000000000000001" "08" "0000000000000000") == codec::errc::truncated);
   // A count the input has not (yet) justified allocates nothing: it only waits.
   CHECK_FALSE(error_of("01" "0000000000000080" "0000000000000000"));
 }
@@ -126,7 +126,7 @@ TEST_CASE("an AppEntries record is bounded as a whole, its entries' lengths summ
     std::fill_n(record.grow(400), 400, std::uint8_t{0});
   }
   msgappv2_decoder decoder(2, 1, limit);
-  CHECK(decoder.feed(record.bytes(), [](message&) {}) == errc::frame_too_large);
+  CHECK(decoder.feed(record.bytes(), [](message&) {}) == codec::errc::frame_too_large);
   // Two of them fit (and decode as empty entries).
   detail::byte_buffer fits;
   *fits.grow(1) = 0x01;

@@ -122,7 +122,7 @@ inline asio::awaitable<void> yield(asio::io_context& ctx) {
 using test::log_record;
 using test::recorded_log;
 
-[[nodiscard]] inline std::string error_text(errc e) { return make_error_code(e).message(); }
+[[nodiscard]] inline std::string error_text(std::error_code ec) { return ec.message(); }
 
 // Members 1 and 2, each dialling the other through a proxy:
 //   1 → p12 → 2 (1's readers, pipeline, probes, snapshots to 2; 2's stream writes to 1 come back through it)

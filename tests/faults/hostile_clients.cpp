@@ -85,10 +85,11 @@ asio::awaitable<raw_answer> read_all(http::connection& conn, std::chrono::millis
   std::error_code ec;
   while (!ec) {
     char data[4096];
-    const auto n = co_await conn.read_some(asio::buffer(data), until, ec);
+    std::size_t n;
+    std::tie(ec, n) = co_await conn.read_some(asio::buffer(data), until);
     out.text.append(data, n);
   }
-  out.closed = ec == errc::connection_closed;
+  out.closed = ec == http::errc::connection_closed;
   co_return out;
 }
 
@@ -188,7 +189,8 @@ CORO_TEST_CASE("hostile clients: pipelined garbage after valid requests: each va
   std::error_code ec;
   while (seen.find("\r\n\r\n") == std::string::npos || seen.size() < 200) {
     char data[4096];
-    const auto n = co_await conn->read_some(asio::buffer(data), http::deadline_after(1s), ec);
+    std::size_t n;
+    std::tie(ec, n) = co_await conn->read_some(asio::buffer(data), http::deadline_after(1s));
     REQUIRE_FALSE(ec);
     seen.append(data, n);
   }

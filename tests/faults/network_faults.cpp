@@ -42,8 +42,10 @@ bool redialled(const proxied_pair& pair, stream_type type, std::size_t links_bef
 }
 
 bool is_decoding_error(const std::string& error) {
-  for (auto e : {errc::malformed_protobuf, errc::truncated, errc::frame_too_large, errc::unknown_record_type,
-                 errc::too_many_entries, errc::http_parse_error})
+  for (const std::error_code e :
+       {std::error_code(codec::errc::malformed_protobuf), std::error_code(codec::errc::truncated),
+        std::error_code(codec::errc::frame_too_large), std::error_code(codec::errc::unknown_record_type),
+        std::error_code(codec::errc::too_many_entries), std::error_code(http::errc::parse_error)})
     if (error == error_text(e)) return true;
   return false;
 }
@@ -171,7 +173,7 @@ CORO_TEST_CASE("faults: a receiver that stops reading: the sender's queue stays 
   CHECK(pair.raft2.unreachable[1] >= 1);
   // The write timeout ended the stuck connection and released its queue.
   CHECK(to_one.queued_bytes() == 0);
-  CHECK(pair.log2.count("lost TCP streaming connection with remote peer", "error", error_text(errc::timeout)) == 1);
+  CHECK(pair.log2.count("lost TCP streaming connection with remote peer", "error", error_text(http::errc::timeout)) == 1);
   CHECK(pair.t1.find_peer(2)->reader_attached(type));  // the receiver never noticed (5 s)
 
   const auto links_at_heal = pair.p12.links(path);
@@ -286,7 +288,7 @@ CORO_TEST_CASE("faults: a half-open stream (one direction stalled or blackholed,
     CHECK(detected < options.client.read_timeout + 600ms);
     for (auto type : {stream_type::message, stream_type::msgapp}) {
       const auto losses = pair.log1.reader_losses(type);
-      CHECK(std::ranges::count(losses, error_text(errc::timeout)) >= 1);
+      CHECK(std::ranges::count(losses, error_text(http::errc::timeout)) >= 1);
     }
     CHECK_FALSE(to_two.status().active());
 

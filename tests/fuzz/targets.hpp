@@ -51,9 +51,10 @@ void check_round_trip(const T& value, const char* type) {
   untracked_scope untracked;
   const std::size_t size = raftpb::encoded_size(value);
   std::vector<std::uint8_t> encoded(size);
-  const std::size_t written = raftpb::encode(value, std::span(encoded));
-  FUZZ_REQUIRE(written == size, type << ": encoded_size " << size << " but encode wrote " << written << " for "
-                                     << describe(value));
+  const auto written = raftpb::encode(value, std::span(encoded));
+  FUZZ_REQUIRE(written == size, type << ": encoded_size " << size << " but encode "
+                                     << (written ? "wrote " + std::to_string(*written) : std::string("overflowed"))
+                                     << " for " << describe(value));
   T again;
   const auto ec = raftpb::decode(as_span(encoded), again);
   FUZZ_REQUIRE(!ec, type << ": our own encoding does not decode (" << ec.message() << "): " << hex(encoded)
@@ -74,7 +75,7 @@ std::error_code decode_checked(std::span<const std::uint8_t> in, T& out, const c
     ec = raftpb::decode(copy.span(), out);
   }
   untracked_scope untracked;
-  FUZZ_REQUIRE(!ec || ec == errc::truncated || ec == errc::malformed_protobuf,
+  FUZZ_REQUIRE(!ec || ec == codec::errc::truncated || ec == codec::errc::malformed_protobuf,
                type << ": unexpected error " << ec.message());
   // The reference decoder is stricter than Go (and so than decode): what it
   // accepts, decode must accept with the same value. Inputs only Go's rules
@@ -203,7 +204,7 @@ inline void check_message_stream(std::span<const std::uint8_t> data) {
     while (payload.size() - at >= 8) {
       const std::uint64_t length = load_be64(payload.data() + at);
       if (length > limit || length > std::numeric_limits<std::size_t>::max() - 8) {
-        expected.error = errc::frame_too_large;
+        expected.error = codec::errc::frame_too_large;
         break;
       }
       if (length > payload.size() - at - 8) break;
@@ -266,11 +267,11 @@ inline stream_outcome reference_msgappv2(std::span<const std::uint8_t> p, std::s
       at += 1;
       continue;
     }
-    if (type != 1 && type != 2) return fail(errc::unknown_record_type);
+    if (type != 1 && type != 2) return fail(codec::errc::unknown_record_type);
     if (left < 9) break;
     const std::uint64_t value = load_be64(p.data() + at + 1);
     if (type == 2) {
-      if (value > limit || value > std::numeric_limits<std::size_t>::max() - 9) return fail(errc::frame_too_large);
+      if (value > limit || value > std::numeric_limits<std::size_t>::max() - 9) return fail(codec::errc::frame_too_large);
       if (value > left - 9) break;
       raftpb::message m;
       if (auto ec = raftpb::decode(p.subspan(at + 9, value), m)) return fail(ec);
@@ -282,7 +283,7 @@ inline stream_outcome reference_msgappv2(std::span<const std::uint8_t> p, std::s
     }
     // AppEntries: count, count × (length, Entry), commit.
     const std::uint64_t count = value;
-    if (count > limit / 8) return fail(errc::too_many_entries);
+    if (count > limit / 8) return fail(codec::errc::too_many_entries);
     std::size_t offset = 9;  // within the record
     bool complete = true;
     std::vector<std::pair<std::size_t, std::size_t>> spans;
@@ -293,7 +294,7 @@ inline stream_outcome reference_msgappv2(std::span<const std::uint8_t> p, std::s
       }
       const std::uint64_t length = load_be64(p.data() + at + offset);
       // The record up to the end of this entry must fit in the limit.
-      if (length > limit || offset + 8 > limit || length > limit - (offset + 8)) return fail(errc::frame_too_large);
+      if (length > limit || offset + 8 > limit || length > limit - (offset + 8)) return fail(codec::errc::frame_too_large);
       if (length > left - offset - 8) {
         complete = false;
         break;
@@ -479,7 +480,7 @@ inline void check_head(const http::parser& p, http::parser::kind kind, std::size
   // not), and a request line llhttp took as HTTP/0.9 is written as HTTP/1.1.
   http::parser again(kind, std::numeric_limits<std::size_t>::max());
   const auto r = again.parse(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-  if (r.error == errc::http_parse_error) return;
+  if (r.error == http::errc::parse_error) return;
   FUZZ_REQUIRE(!r.error && r.event == http::parse_event::head,
                "the serialised head does not parse back (" << describe(r.error) << "): " << hex(text, 512));
   const auto& headers_again = request ? again.request().headers : again.response().headers;
@@ -546,7 +547,7 @@ inline http_outcome run_http(http::parser::kind kind, std::size_t limit, std::sp
         r = p.parse(view.span());
       }
       if (r.error) {
-        FUZZ_REQUIRE(r.error == errc::http_parse_error || r.error == errc::header_too_large,
+        FUZZ_REQUIRE(r.error == http::errc::parse_error || r.error == http::errc::header_too_large,
                      "parse error " << r.error.message());
         out.error = r.error;
         return out;
@@ -595,7 +596,7 @@ inline http_outcome run_http(http::parser::kind kind, std::size_t limit, std::sp
       r = p.finish();
     }
     FUZZ_REQUIRE(p.body_pieces().empty(), "finish() produced body pieces");
-    FUZZ_REQUIRE((!r.error && r.event == http::parse_event::message_done) || r.error == errc::connection_closed,
+    FUZZ_REQUIRE((!r.error && r.event == http::parse_event::message_done) || r.error == http::errc::connection_closed,
                  "finish() gives " << describe(r.error) << " with event " << static_cast<int>(r.event));
     if (until_eof) {
       FUZZ_REQUIRE(!r.error, "a body until EOF did not complete at EOF: " << describe(r.error));
@@ -632,8 +633,8 @@ inline void check_http(http::parser::kind kind, std::span<const std::uint8_t> da
   splitter whole(0, 0);
   const auto expected = run_http(kind, limit, payload, whole, false);
   const bool both_errors_ok = static_cast<bool>(expected.error) == static_cast<bool>(got.error) &&
-                              (expected.error == got.error || (expected.error != errc::connection_closed &&
-                                                               got.error != errc::connection_closed));
+                              (expected.error == got.error || (expected.error != http::errc::connection_closed &&
+                                                               got.error != http::errc::connection_closed));
   bool same = both_errors_ok && expected.messages.size() == got.messages.size();
   for (std::size_t i = 0; same && i < got.messages.size(); ++i) {
     const auto& a = expected.messages[i];

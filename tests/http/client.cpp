@@ -33,12 +33,11 @@ CORO_TEST_CASE("round trips reuse one pooled connection") {
   server s(ctx.get_executor(), routes);
   REQUIRE_FALSE(s.listen({asio::ip::make_address("127.0.0.1"), 0}));
   const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
-  const http_client_options options;
+  const http::client_options options;
   connection_pool pool(options);
+  const client_context client(ctx.get_executor(), pool, options);
   for (int i = 0; i < 10; ++i) {
-    std::error_code ec;
-    const request_head head("POST", "/raft");
-    const auto r = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+    const auto [ec, r] = co_await round_trip(client, outgoing_request(url, request_head("POST", "/raft"), {}, 1024));
     REQUIRE_FALSE(ec);
     CHECK(r.status == 204);
     CHECK(s.connection_count() == 1);
@@ -49,37 +48,36 @@ CORO_TEST_CASE("round trips reuse one pooled connection") {
 CORO_TEST_CASE("a pooled connection the server closed is retried once on a fresh one") {
   int requests = 0;
   const auto routes = counting_router(requests);
-  http_server_options server_options;
+  http::server_options server_options;
   server_options.read_timeout = 50ms;  // closes idle connections fast (the idle wait is a head read)
   server s(ctx.get_executor(), routes, server_options);
   REQUIRE_FALSE(s.listen({asio::ip::make_address("127.0.0.1"), 0}));
   const auto url = *parse_peer_url("http://127.0.0.1:" + std::to_string(s.local_endpoint().port()));
-  http_client_options options;
+  http::client_options options;
   options.pool_idle_timeout = 10s;  // keeps the (by then closed) connection in the pool
   connection_pool pool(options);
-  std::error_code ec;
+  const client_context client(ctx.get_executor(), pool, options);
   const request_head head("POST", "/raft");
-  (void)co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
-  REQUIRE_FALSE(ec);
+  const auto first = std::get<0>(co_await round_trip(client, outgoing_request(url, head, {}, 1024)));
+  REQUIRE_FALSE(first);
   CO_WAIT_UNTIL(s.connection_count() == 0);  // the server dropped it
-  const auto r = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec);
+  const auto [ec, r] = co_await round_trip(client, outgoing_request(url, head, {}, 1024));
   CHECK_FALSE(ec);
   CHECK(r.status == 204);
   CHECK(requests == 2);
 }
 
 CORO_TEST_CASE("dialling a port nobody listens on fails cleanly") {
-  const http_client_options options;
+  const http::client_options options;
   connection_pool pool(options);
-  std::error_code ec;
-  const request_head head("GET", "/raft/probing");
-  const auto r = co_await round_trip(ctx.get_executor(), pool, *parse_peer_url("http://127.0.0.1:1"), head, {},
-                                     options, 1024, ec);
+  const client_context client(ctx.get_executor(), pool, options);
+  const auto nobody = *parse_peer_url("http://127.0.0.1:1");
+  const auto [ec, r] = co_await round_trip(client, outgoing_request(nobody, request_head("GET", "/raft/probing"), {}, 1024));
   CHECK(ec);
   CHECK(r.status == 0);
   const auto unix_socket = co_await dial(*connection::make(ctx.get_executor()), *parse_peer_url("unix://a:1"),
                                         deadline_after(1s));
-  CHECK(unix_socket == errc::invalid_url);  // unix sockets are not supported
+  CHECK(unix_socket == http::errc::invalid_url);  // unix sockets are not supported
 }
 
 CORO_TEST_CASE("a failed dial closes its connection at once: a down peer is redialled often") {

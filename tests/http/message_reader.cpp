@@ -62,7 +62,7 @@ CORO_TEST_CASE("a body cut short is an error, a body over the limit too") {
   message_reader reader(*conn, p, buffer);
   REQUIRE_FALSE(co_await reader.read_head(deadline_after(1s)));
   detail::byte_buffer body;
-  CHECK(co_await reader.read_body(body, 100, 1s) == errc::connection_closed);
+  CHECK(co_await reader.read_body(body, 100, 1s) == http::errc::connection_closed);
 
   scripted t;
   auto conn2 = co_await t.connect(ctx, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
@@ -71,5 +71,5 @@ CORO_TEST_CASE("a body cut short is an error, a body over the limit too") {
   message_reader reader2(*conn2, q, buffer2);
   REQUIRE_FALSE(co_await reader2.read_head(deadline_after(1s)));
   detail::byte_buffer small;
-  CHECK(co_await reader2.read_body(small, 5, 1s) == errc::body_too_large);
+  CHECK(co_await reader2.read_body(small, 5, 1s) == http::errc::body_too_large);
 }

@@ -98,15 +98,15 @@ TEST_CASE("a head above the limit is an error, even when trickled") {
   std::string request = "GET / HTTP/1.1\r\n";
   for (int i = 0; i < 20; ++i) request += "X-Pad: aaaaaaaa\r\n";
   auto r = run(p, request, 1);
-  CHECK(r.error == errc::header_too_large);
+  CHECK(r.error == http::errc::header_too_large);
 }
 
 TEST_CASE("garbage is a parse error") {
   parser p(parser::kind::request, 4096);
-  CHECK(run(p, "\x01\x02garbage\r\n\r\n", 1000).error == errc::http_parse_error);
+  CHECK(run(p, "\x01\x02garbage\r\n\r\n", 1000).error == http::errc::parse_error);
   parser q(parser::kind::response, 4096);
   CHECK(run(q, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 1000).error ==
-        errc::http_parse_error);
+        http::errc::parse_error);
 }
 
 TEST_CASE("a chunk cut by a buffer boundary never yields an empty body piece") {

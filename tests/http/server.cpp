@@ -32,7 +32,8 @@ asio::awaitable<std::string> raw(asio::io_context& ctx, const server& s, std::st
   const auto until = deadline_after(bound);
   for (;;) {
     char data[4096];
-    const auto n = co_await conn->read_some(asio::buffer(data), until, ec);
+    std::size_t n;
+    std::tie(ec, n) = co_await conn->read_some(asio::buffer(data), until);
     out.append(data, n);
     if (ec) break;
   }
@@ -48,7 +49,7 @@ router echo_router() {
   r.mount("/echo", [](exchange& ex) -> asio::awaitable<void> {
     detail::byte_buffer body;
     if (auto ec = co_await ex.read_body(body, 1024)) {
-      (void)co_await ex.respond_error(ec == errc::body_too_large ? 413 : 400, ec.message());
+      (void)co_await ex.respond_error(ec == http::errc::body_too_large ? 413 : 400, ec.message());
       co_return;
     }
     fields headers;
@@ -76,16 +77,15 @@ CORO_TEST_CASE("routes like Go's ServeMux and answers unknown paths with 404") {
   const router routes = echo_router();
   server s(ctx.get_executor(), routes);
   REQUIRE_FALSE(s.listen(loopback_any()));
-  connection_pool pool(http_client_options{});
-  std::error_code ec;
-  const http_client_options options;
-  auto response = co_await round_trip(ctx.get_executor(), pool, url_of(s), request_head("GET", "/tree/a/b"), {},
-                                      options, 1024, ec);
+  connection_pool pool(http::client_options{});
+  const http::client_options options;
+  const client_context client(ctx.get_executor(), pool, options);
+  const auto url = url_of(s);
+  auto [ec, response] = co_await round_trip(client, outgoing_request(url, request_head("GET", "/tree/a/b"), {}, 1024));
   REQUIRE_FALSE(ec);
   CHECK(response.status == 200);
   CHECK(response.body == "tree:/tree/a/b");
-  response = co_await round_trip(ctx.get_executor(), pool, url_of(s), request_head("GET", "/echo/x"), {}, options,
-                                 1024, ec);
+  std::tie(ec, response) = co_await round_trip(client, outgoing_request(url, request_head("GET", "/echo/x"), {}, 1024));
   CHECK(response.status == 404);
   CHECK(response.body == "404 page not found\n");
   CHECK(response.headers.get("Content-Type") == "text/plain; charset=utf-8");
@@ -96,14 +96,15 @@ CORO_TEST_CASE("keep-alive: sequential requests share one connection, pipelined 
   const router routes = echo_router();
   server s(ctx.get_executor(), routes);
   REQUIRE_FALSE(s.listen(loopback_any()));
-  connection_pool pool(http_client_options{});
-  const http_client_options options;
-  std::error_code ec;
+  connection_pool pool(http::client_options{});
+  const http::client_options options;
+  const client_context client(ctx.get_executor(), pool, options);
+  const auto url = url_of(s);
   for (int i = 0; i < 5; ++i) {
     const std::string body = "body" + std::to_string(i);
-    auto response = co_await round_trip(ctx.get_executor(), pool, url_of(s), request_head("POST", "/echo"),
-                                        {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()}, options,
-                                        1024, ec);
+    const auto [ec, response] = co_await round_trip(
+        client, outgoing_request(url, request_head("POST", "/echo"),
+                                 {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()}, 1024));
     REQUIRE_FALSE(ec);
     CHECK(response.body == body);
     CHECK(s.connection_count() == 1);
@@ -140,7 +141,7 @@ CORO_TEST_CASE("chunked response bodies stream") {
 
 CORO_TEST_CASE("bad requests get 400, oversized heads 431, oversized bodies the handler's answer") {
   const router routes = echo_router();
-  http_server_options options;
+  http::server_options options;
   options.max_header_bytes = 256;
   server s(ctx.get_executor(), routes, options);
   REQUIRE_FALSE(s.listen(loopback_any()));
@@ -156,7 +157,7 @@ CORO_TEST_CASE("bad requests get 400, oversized heads 431, oversized bodies the 
 
 CORO_TEST_CASE("a silent or trickling client loses its connection after the read timeout") {
   const router routes = echo_router();
-  http_server_options options;
+  http::server_options options;
   options.read_timeout = 200ms;
   server s(ctx.get_executor(), routes, options);
   REQUIRE_FALSE(s.listen(loopback_any()));
@@ -181,7 +182,7 @@ CORO_TEST_CASE("a silent or trickling client loses its connection after the read
 
 CORO_TEST_CASE("connections above the limit are closed at once") {
   const router routes = echo_router();
-  http_server_options options;
+  http::server_options options;
   options.max_connections = 2;
   server s(ctx.get_executor(), routes, options);
   REQUIRE_FALSE(s.listen(loopback_any()));
@@ -207,8 +208,28 @@ CORO_TEST_CASE("stop closes every connection") {
   CO_WAIT_UNTIL(s.connection_count() >= 1);
   s.stop();
   char data[16];
-  std::error_code ec;
-  const auto n = co_await conn->read_some(asio::buffer(data), deadline_after(2s), ec);
+  const auto [ec, n] = co_await conn->read_some(asio::buffer(data), deadline_after(2s));
   CHECK(n == 0);
-  CHECK(ec == errc::connection_closed);
+  CHECK(ec == http::errc::connection_closed);
+}
+
+CORO_TEST_CASE("a response that cannot be written is kept as the exchange's write error and ends the connection") {
+  router routes;
+  std::error_code returned, kept;
+  bool handled = false;
+  routes.mount("/gone", [&](exchange& ex) -> asio::awaitable<void> {
+    ex.conn().close();  // the write below cannot succeed
+    returned = co_await ex.respond(200, {}, "late");
+    kept = ex.write_error();
+    handled = true;
+  });
+  server s(ctx.get_executor(), routes);
+  REQUIRE_FALSE(s.listen(loopback_any()));
+  const auto reply = co_await raw(ctx, s, "GET /gone HTTP/1.1\r\n\r\n");
+  CO_WAIT_UNTIL(handled);
+  CHECK(returned);
+  CHECK(kept == returned);
+  CHECK(reply.empty());
+  CO_WAIT_UNTIL(s.connection_count() == 0);
+  s.stop();
 }

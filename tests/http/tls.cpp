@@ -55,7 +55,7 @@ CORO_TEST_CASE("clients reject servers from an unknown CA, expired, or not valid
   test::test_ca ca(s.dir, "ca"), stranger(s.dir, "stranger");
   const auto client = mutual(ca, ca.issue("client", peer_request("client")));
   tls_server unknown(ctx, mutual(ca, stranger.issue("server1", peer_request())));
-  CHECK(co_await get_ok(ctx, unknown.url(), client) == errc::tls_handshake_failed);
+  CHECK(co_await get_ok(ctx, unknown.url(), client) == http::errc::tls_handshake_failed);
   auto expired = peer_request();
   expired.valid_until = -3600;
   tls_server old(ctx, mutual(ca, ca.issue("server2", expired)));

@@ -50,7 +50,7 @@ MUTATIONS = [
      "if (length > max_record_bytes_)"),
     ("an oversized POST body is answered 400 instead of 413",
      "include/rafthttp/handlers.hpp",
-     "const int status = read_error == errc::body_too_large ? 413 : 400;",
+     "const int status = read_error == http::errc::body_too_large ? 413 : 400;",
      "const int status = 400;"),
     ("a message to another member reaches raft",
      "include/rafthttp/detail/delivery_check.hpp",
@@ -66,8 +66,8 @@ MUTATIONS = [
      "case message_type::MsgApp: f.index = f.log_term = true; break;"),
     ("the snapshot envelope limit of 3.6 and 3.7 is not applied",
      "include/rafthttp/etcd_version.hpp",
-     'return {version, "3.6.17", wire_style::etcd_3_6, 64 * mib, true};',
-     'return {version, "3.6.17", wire_style::etcd_3_6, 512 * mib, true};'),
+     'return {version, "3.6.17", wire_style::etcd_3_6, etcd::snapshot_limit_bytes, true};',
+     'return {version, "3.6.17", wire_style::etcd_3_6, etcd::read_bytes_limit, true};'),
 ]
 
 

@@ -159,7 +159,7 @@ TEST_CASE("rejects malformed input") {
   CHECK(rejects("0808" "00" "10"));                      // zero tag
   CHECK(rejects("3a03" "0800" "00"));                    // zero tag inside an entry
   const auto truncated = from_hex("08");
-  CHECK(decode(std::span(truncated), m) == errc::truncated);
+  CHECK(decode(std::span(truncated), m) == codec::errc::truncated);
 }
 
 TEST_CASE("random and mutated inputs never crash") {

@@ -90,8 +90,7 @@ class stream_client {
   asio::awaitable<std::optional<message>> next(std::chrono::milliseconds within = std::chrono::milliseconds(2000)) {
     const auto until = http::clock::now() + within;
     while (ready_.empty() && http::clock::now() < until) {
-      std::error_code ec;
-      const auto piece = co_await reader_.read_body_some(within, ec);
+      const auto [ec, piece] = co_await reader_.read_body_some(within);
       if (ec || piece.empty()) break;
       const auto feed_error = std::visit(
           [&](auto& d) { return d.feed(piece, [&](message& m) {

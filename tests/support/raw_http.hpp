@@ -58,10 +58,8 @@ inline asio::awaitable<raw_response> raw_round_trip(asio::io_context& ctx, http:
   }
   out.body_complete = true;
   char byte;
-  std::error_code read_error;
-  const auto n = co_await conn->read_some(asio::buffer(&byte, 1), http::deadline_after(std::chrono::milliseconds(200)),
-                                          read_error);
-  out.closed = n == 0 && read_error == errc::connection_closed;
+  const auto [read_error, n] = co_await conn->read_some(asio::buffer(&byte, 1), http::deadline_after(std::chrono::milliseconds(200)));
+  out.closed = n == 0 && read_error == http::errc::connection_closed;
   co_return out;
 }
 

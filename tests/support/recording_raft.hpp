@@ -40,9 +40,8 @@ struct memory_snapshotter {
 
   asio::awaitable<std::error_code> save_db(const message& m, db_reader& body) {
     std::string data;
-    std::error_code ec;
     for (;;) {
-      const auto piece = co_await body.read_some(ec);
+      const auto [ec, piece] = co_await body.read_some();
       if (ec) co_return ec;
       if (piece.empty()) break;
       data.append(reinterpret_cast<const char*>(piece.data()), piece.size());

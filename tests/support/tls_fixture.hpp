@@ -69,14 +69,12 @@ struct tls_server {
 // One GET /ok with the client's TLS options; the status, or the error.
 inline asio::awaitable<std::error_code> get_ok(asio::io_context& ctx, const peer_url& url, const tls_options& client) {
   tls_contexts contexts(client);
-  const http_client_options options;
+  const http::client_options options;
   connection_pool pool(options);
-  std::error_code ec;
-  const request_head head("GET", "/ok");
-  const auto response = co_await round_trip(ctx.get_executor(), pool, url, head, {}, options, 1024, ec, nullptr,
-                                            clock::time_point::max(), &contexts);
+  const client_context dialler(ctx.get_executor(), pool, options, &contexts);
+  const auto [ec, response] = co_await round_trip(dialler, outgoing_request(url, request_head("GET", "/ok"), {}, 1024));
   pool.clear();
-  if (!ec && response.status != 200) ec = errc::unexpected_status;
+  if (!ec && response.status != 200) co_return http::errc::unexpected_status;
   co_return ec;
 }
 

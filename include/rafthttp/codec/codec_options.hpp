@@ -12,7 +12,7 @@ namespace rafthttp {
 
 struct codec_options {
   // readBytesLimit: the largest message-stream frame and msgappv2 record.
-  std::size_t max_frame_bytes = 512 * mib;
+  std::size_t max_frame_bytes = etcd::read_bytes_limit;
 };
 
 }  // namespace rafthttp

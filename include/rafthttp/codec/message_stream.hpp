@@ -6,7 +6,7 @@
 #include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
-#include <rafthttp/error.hpp>
+#include <rafthttp/codec/error.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
 #include <span>
@@ -21,21 +21,41 @@ inline constexpr std::size_t frame_header_bytes = 8;
   return frame_header_bytes + raftpb::encoded_size(m, style);
 }
 
-// Appends one frame of `m`, whose protobuf size in `style` the caller knows already.
-inline void append_frame(const message& m, std::size_t n, detail::byte_buffer& out,
-                         raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
+// Appends one frame of `m`, whose protobuf size in `style` the caller knows
+// already. False, with nothing appended, when the encoding is not `n` bytes
+// (a bug of ours: the encoder never writes past the `n` bytes reserved).
+[[nodiscard]] inline bool append_frame(const message& m, std::size_t n, detail::byte_buffer& out,
+                                       raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
   std::uint8_t* at = out.grow(frame_header_bytes + n);
   detail::store_be64(at, n);
-  raftpb::encode(m, std::span(at + frame_header_bytes, n), style);
+  if (raftpb::encode(m, std::span(at + frame_header_bytes, n), style) == n) return true;
+  out.shrink_back(frame_header_bytes + n);
+  return false;
 }
 
 // Appends one frame of `m` to `out`; returns the protobuf size (what etcd's
-// sent-bytes metric counts).
+// sent-bytes metric counts), 0 when it appended nothing (a message is never 0 bytes).
 inline std::size_t append_frame(const message& m, detail::byte_buffer& out,
                          raftpb::wire_style style = raftpb::wire_style::etcd_3_4) {
   const std::size_t n = raftpb::encoded_size(m, style);
-  append_frame(m, n, out, style);
-  return n;
+  return append_frame(m, n, out, style) ? n : 0;
+}
+
+// Parses the frame at the start of `bytes` into `m`: done(the frame's bytes),
+// need(the bytes it needs at least), or fail (a length above
+// `max_frame_bytes`, or not a message). The one length-prefix parser, of the
+// message stream and of the snapshot body's envelope.
+[[nodiscard]] inline detail::parse_step parse_frame(std::span<const std::uint8_t> bytes, std::size_t max_frame_bytes,
+                                                    message& m) {
+  using detail::parse_step;
+  if (bytes.size() < frame_header_bytes) return parse_step::need(frame_header_bytes);
+  const std::uint64_t length = detail::load_be64(bytes.data());
+  // (The second test keeps 8 + length from wrapping, whatever the limit.)
+  if (length > max_frame_bytes || length > SIZE_MAX - frame_header_bytes) return parse_step::fail(errc::frame_too_large);
+  const std::size_t total = frame_header_bytes + static_cast<std::size_t>(length);
+  if (bytes.size() < total) return parse_step::need(total);
+  if (auto ec = raftpb::decode(bytes.subspan(frame_header_bytes, length), m)) return parse_step::fail(ec);
+  return parse_step::done(total);
 }
 
 // Incremental decoder for one stream connection. Feed it bytes as they arrive;
@@ -67,17 +87,11 @@ class message_stream_decoder {
  private:
   template <class OnMessage>
   detail::parse_step parse(std::span<const std::uint8_t> bytes, OnMessage& on_message) {
-    using detail::parse_step;
-    if (bytes.size() < frame_header_bytes) return parse_step::need(frame_header_bytes);
-    const std::uint64_t length = detail::load_be64(bytes.data());
-    // (The second test keeps 8 + length from wrapping, whatever the limit.)
-    if (length > max_frame_bytes_ || length > SIZE_MAX - frame_header_bytes) return parse_step::fail(errc::frame_too_large);
-    const std::size_t total = frame_header_bytes + static_cast<std::size_t>(length);
-    if (bytes.size() < total) return parse_step::need(total);
-    if (auto ec = raftpb::decode(bytes.subspan(frame_header_bytes, length), message_)) return parse_step::fail(ec);
-    message_bytes_ = static_cast<std::size_t>(length);
+    const auto step = parse_frame(bytes, max_frame_bytes_, message_);
+    if (step.consumed == 0) return step;
+    message_bytes_ = step.consumed - frame_header_bytes;
     on_message(message_);
-    return parse_step::done(total);
+    return step;
   }
 
   std::size_t max_frame_bytes_;

@@ -10,7 +10,7 @@
 #include <rafthttp/codec/codec_options.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
-#include <rafthttp/error.hpp>
+#include <rafthttp/codec/error.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
@@ -31,23 +31,29 @@ class msgappv2_encoder {
       : local_(local), remote_(remote), style_(style) {}
 
   // Appends the record for `m`; returns the protobuf bytes it carries (for
-  // etcd's sent-bytes metric: the message's size, whichever record is used).
+  // etcd's sent-bytes metric: the message's size, whichever record is used),
+  // 0 when it appended nothing (see below; a message is never 0 bytes).
   std::size_t append(const message& m, detail::byte_buffer& out) {
     const std::size_t n = raftpb::encoded_size(m, style_);
-    append(m, n, out);
-    return n;
+    return append(m, n, out) ? n : 0;
   }
 
   // The same for a message whose protobuf size `n` the caller knows already
-  // (a full-message record needs it).
-  void append(const message& m, std::size_t n, detail::byte_buffer& out) {
+  // (a full-message record needs it). False, with nothing appended and the
+  // state unchanged, when an encoding is not as long as its size said (a bug
+  // of ours: the encoder never writes past the bytes the size reserved).
+  [[nodiscard]] bool append(const message& m, std::size_t n, detail::byte_buffer& out) {
+    const std::size_t before = out.size();
+    bool ok = true;
     if (raftpb::is_link_heartbeat(m)) {
       *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::link_heartbeat);
     } else if (continues_state(m)) {
-      append_entries(m, out);
+      ok = append_entries(m, out);
     } else {
-      append_full(m, n, out);
+      ok = append_full(m, n, out);
     }
+    if (!ok) out.shrink_back(out.size() - before);
+    return ok;
   }
 
  private:
@@ -61,26 +67,30 @@ class msgappv2_encoder {
            m.snapshot == raftpb::snapshot{};
   }
 
-  void append_entries(const message& m, detail::byte_buffer& out) {
-    *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::app_entries);
-    detail::append_be64(out, m.entries.size());
-    for (const auto& e : m.entries) {
-      const std::size_t n = raftpb::encoded_size(e, style_);
-      std::uint8_t* at = out.grow(8 + n);
-      detail::store_be64(at, n);
-      raftpb::encode(e, std::span(at + 8, n), style_);
-    }
-    detail::append_be64(out, m.commit);
-    index_ += m.entries.size();
-  }
-
-  void append_full(const message& m, std::size_t n, detail::byte_buffer& out) {
-    *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::full_message);
+  // Each length-prefixed encoding `n` bytes, as its length says.
+  template <class T>
+  [[nodiscard]] bool append_encoding(const T& value, std::size_t n, detail::byte_buffer& out) {
     std::uint8_t* at = out.grow(8 + n);
     detail::store_be64(at, n);
-    raftpb::encode(m, std::span(at + 8, n), style_);
+    return raftpb::encode(value, std::span(at + 8, n), style_) == n;
+  }
+
+  [[nodiscard]] bool append_entries(const message& m, detail::byte_buffer& out) {
+    *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::app_entries);
+    detail::append_be64(out, m.entries.size());
+    for (const auto& e : m.entries)
+      if (!append_encoding(e, raftpb::encoded_size(e, style_), out)) return false;
+    detail::append_be64(out, m.commit);
+    index_ += m.entries.size();
+    return true;
+  }
+
+  [[nodiscard]] bool append_full(const message& m, std::size_t n, detail::byte_buffer& out) {
+    *out.grow(1) = static_cast<std::uint8_t>(msgappv2_record::full_message);
+    if (!append_encoding(m, n, out)) return false;
     term_ = m.term;
     index_ = m.entries.empty() ? m.index : m.entries.back().index;
+    return true;
   }
 
   member_id local_;

@@ -14,9 +14,10 @@
 #include <rafthttp/http/fields.hpp>
 #include <rafthttp/http/tls.hpp>
 #include <rafthttp/log.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
-#include <rafthttp/stats.hpp>
+#include <rafthttp/v2stats.hpp>
 
 #include <asio/any_io_executor.hpp>
 
@@ -121,6 +122,9 @@ struct core {
     if (!options.urls.empty()) h.add("X-PeerURLs", options.urls.joined());
     return h;
   }
+
+  // How requests to peers are made (http::round_trip).
+  [[nodiscard]] http::client_context client() { return http::client_context(executor, pool, options.client, tls.get()); }
 
   // A TLS failure, logged once per cause (a misconfigured peer would
   // otherwise log every few milliseconds).

@@ -6,10 +6,11 @@
 #include <rafthttp/detail/core.hpp>
 #include <rafthttp/detail/delivery_check.hpp>
 #include <rafthttp/detail/notifier.hpp>
+#include <rafthttp/metrics/network.hpp>
 #include <rafthttp/peer_status.hpp>
 #include <rafthttp/raftpb/types.hpp>
-#include <rafthttp/stats.hpp>
 #include <rafthttp/url_picker.hpp>
+#include <rafthttp/v2stats.hpp>
 
 #include <algorithm>
 #include <cassert>
@@ -24,7 +25,7 @@ struct peer_context {
       : core(std::move(c)),
         id(peer_id),
         id_text(format_id(peer_id)),
-        status(*core, peer_id),
+        status(core->log, core->local_id, core->metrics, peer_id),
         picker(std::move(urls)),
         room(core->executor),
         series(core->metrics, id_text),

@@ -12,7 +12,6 @@
 #include <rafthttp/http/parser.hpp>
 #include <rafthttp/http/tls.hpp>
 #include <rafthttp/id.hpp>
-#include <rafthttp/options.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/ip/address.hpp>
@@ -23,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 
 namespace rafthttp::http {
 
@@ -73,7 +73,7 @@ inline asio::awaitable<std::error_code> dial(connection& conn, const peer_url& u
 // One request and its response on a client connection.
 class client_exchange {
  public:
-  client_exchange(std::shared_ptr<connection> conn, const http_client_options& options)
+  client_exchange(std::shared_ptr<connection> conn, const client_options& options)
       : conn_(std::move(conn)),
         options_(options),
         parser_(parser::kind::response, options.max_header_bytes),
@@ -111,9 +111,8 @@ class client_exchange {
 
   [[nodiscard]] const response_head& response() const { return parser_.response(); }
 
-  [[nodiscard]] asio::awaitable<std::span<const std::uint8_t>> read_body_some(duration read_timeout,
-                                                                             std::error_code& ec) {
-    return reader_.read_body_some(read_timeout, ec);
+  [[nodiscard]] asio::awaitable<body_piece> read_body_some(duration read_timeout) {
+    return reader_.read_body_some(read_timeout);
   }
 
   [[nodiscard]] asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit,
@@ -137,7 +136,7 @@ class client_exchange {
   }
 
   std::shared_ptr<connection> conn_;
-  const http_client_options& options_;
+  const client_options& options_;
   parser parser_;
   detail::byte_buffer buffer_;
   message_reader reader_;
@@ -149,7 +148,7 @@ class client_exchange {
 // connections after about 5 s (doc/protocol.md 2.7).
 class connection_pool {
  public:
-  explicit connection_pool(const http_client_options& options) : options_(options) {}
+  explicit connection_pool(const client_options& options) : options_(options) {}
 
   // A pooled connection to `url`, or null.
   [[nodiscard]] std::shared_ptr<connection> take(const std::string& url) {
@@ -181,7 +180,7 @@ class connection_pool {
   }
 
  private:
-  const http_client_options& options_;
+  const client_options& options_;
   std::map<std::string, std::deque<std::pair<std::shared_ptr<connection>, clock::time_point>>, std::less<>> idle_;
 };
 
@@ -192,50 +191,77 @@ struct simple_response {
   std::string body;
 };
 
-// POSTs or GETs `body` to `url` + `head.target` over a pooled connection and
-// reads the whole response (at most `max_body` bytes), its head before
-// `head_deadline` (etcd's pipeline has none: raft may take its time). A reused
-// connection the peer closed before answering is retried once on a fresh one;
-// raft tolerates the duplicate that could, rarely, result. `in_flight`, when
-// given, holds the connection in use, so that the caller can cancel.
-inline asio::awaitable<simple_response> round_trip(asio::any_io_executor ex, connection_pool& pool,
-                                                   const peer_url& url, request_head head,
-                                                   std::span<const std::uint8_t> body,
-                                                   const http_client_options& options, std::size_t max_body,
-                                                   std::error_code& ec,
-                                                   std::shared_ptr<connection>* in_flight = nullptr,
-                                                   clock::time_point head_deadline = clock::time_point::max(),
-                                                   tls_contexts* tls = nullptr) {
-  if (!body.empty() || head.method == "POST") head.headers.set("Content-Length", std::to_string(body.size()));
+// What round_trip needs beside the request: the executor its connections run
+// on, the pool they return to, the client's options, TLS when the URL is https.
+// (Constructed, not aggregate-initialised: g++ 12 miscompiles aggregate
+// temporaries in a full-expression with co_await, README.)
+struct client_context {
+  client_context(asio::any_io_executor ex, connection_pool& p, const client_options& o, tls_contexts* t = nullptr)
+      : executor(std::move(ex)), pool(p), options(o), tls(t) {}
+
+  asio::any_io_executor executor;
+  connection_pool& pool;
+  const client_options& options;
+  tls_contexts* tls = nullptr;
+};
+
+// One request of round_trip.
+struct outgoing_request {
+  outgoing_request(const peer_url& u, request_head h, std::span<const std::uint8_t> b = {}, std::size_t max_body = 0)
+      : url(u), head(std::move(h)), body(b), max_response_body(max_body) {}
+
+  const peer_url& url;
+  request_head head;                        // its target; Host and Content-Length are set for it
+  std::span<const std::uint8_t> body;  // sent with Content-Length
+  std::size_t max_response_body;       // a longer response body is an error
+  // The response head must arrive before this (etcd's pipeline has none:
+  // raft may take its time).
+  clock::time_point head_deadline = clock::time_point::max();
+  // When set, holds the connection in use, so that the caller can cancel the
+  // request by closing it.
+  std::shared_ptr<connection>* in_flight = nullptr;
+};
+
+// Sends `request` over a pooled connection and reads the whole response: how
+// it ended and the response, as as_tuple gives them. A reused connection the
+// peer closed before answering is retried once on a fresh one; raft tolerates
+// the duplicate that could, rarely, result.
+inline asio::awaitable<std::tuple<std::error_code, simple_response>> round_trip(const client_context& client,
+                                                                               outgoing_request request) {
+  const peer_url& url = request.url;
+  auto& head = request.head;
+  if (!request.body.empty() || head.method == "POST")
+    head.headers.set("Content-Length", std::to_string(request.body.size()));
   head.headers.set("Host", host_header(url));
+  std::error_code ec;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto conn = attempt == 0 ? pool.take(url.text) : nullptr;
+    auto conn = attempt == 0 ? client.pool.take(url.text) : nullptr;
     const bool reused = conn != nullptr;
-    if (!conn) conn = connection::make(ex);
-    if (in_flight) *in_flight = conn;  // lets the caller cancel the request by closing it
+    if (!conn) conn = connection::make(client.executor);
+    if (request.in_flight) *request.in_flight = conn;
     if (!reused) {
-      ec = co_await dial(*conn, url, deadline_after(options.dial_timeout), tls);
-      if (ec) co_return simple_response();
+      ec = co_await dial(*conn, url, deadline_after(client.options.dial_timeout), client.tls);
+      if (ec) break;
     }
-    client_exchange exchange(conn, options);
-    ec = co_await exchange.send(head, body);
-    if (!ec) ec = co_await exchange.read_head(head_deadline);
+    client_exchange exchange(conn, client.options);
+    ec = co_await exchange.send(head, request.body);
+    if (!ec) ec = co_await exchange.read_head(request.head_deadline);
     if (ec) {
       conn->close();
       if (reused && (ec == errc::connection_closed || ec == asio::error::broken_pipe)) continue;
-      co_return simple_response();
+      break;
     }
     simple_response response;
     response.status = exchange.response().status;
     response.headers = exchange.response().headers;
     detail::byte_buffer response_body;
-    ec = co_await exchange.read_body(response_body, max_body, options.read_timeout);
+    ec = co_await exchange.read_body(response_body, request.max_response_body, client.options.read_timeout);
     response.body.assign(reinterpret_cast<const char*>(response_body.data()), response_body.size());
-    if (!ec && exchange.reusable()) pool.put(url.text, conn);
+    if (!ec && exchange.reusable()) client.pool.put(url.text, conn);
     else conn->close();
-    co_return response;
+    co_return std::tuple(ec, std::move(response));
   }
-  co_return simple_response();
+  co_return std::tuple(ec, simple_response());
 }
 
 }  // namespace rafthttp::http

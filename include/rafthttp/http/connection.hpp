@@ -10,8 +10,8 @@
 #pragma once
 
 #include <rafthttp/detail/spawn.hpp>
-#include <rafthttp/error.hpp>
-#include <rafthttp/options.hpp>
+#include <rafthttp/http/error.hpp>
+#include <rafthttp/http/options.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/awaitable.hpp>
@@ -175,13 +175,13 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   // The same in one call: reads what is available (at least one byte) into
-  // `buffer`; writes all of `buffers`.
-  asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, clock::time_point deadline,
-                                         std::error_code& error) {
+  // `buffer` (how it ended and how many bytes, as as_tuple gives them);
+  // writes all of `buffers`.
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> read_some(asio::mutable_buffer buffer,
+                                                                     clock::time_point deadline) {
     auto guard = arm_read(deadline);
     auto [ec, n] = co_await async_read_some(buffer);
-    error = guard.result(ec);
-    co_return n;
+    co_return std::tuple(guard.result(ec), n);
   }
 
   template <class ConstBufferSequence>
@@ -253,7 +253,7 @@ class connection : public std::enable_shared_from_this<connection> {
   clock::time_point read_deadline_ = clock::time_point::max();
   clock::time_point write_deadline_ = clock::time_point::max();
   clock::time_point watchdog_wakes_at_ = clock::time_point::max();
-  clock::duration last_timeout_ = std::chrono::seconds(5);
+  clock::duration last_timeout_ = etcd::conn_read_timeout;
   bool watching_ = false;
   bool timed_out_ = false;
   bool closed_ = false;

@@ -13,9 +13,13 @@
 
 #include <span>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 namespace rafthttp::http {
+
+// A piece of a body and how reading it ended, in the order of Asio's as_tuple.
+using body_piece = std::tuple<std::error_code, std::span<const std::uint8_t>>;
 
 class message_reader {
  public:
@@ -33,7 +37,7 @@ class message_reader {
         if (result.error) co_return result.error;
         buffer_.consume(result.consumed);
         if (result.event == parse_event::head) co_return std::error_code{};
-        if (result.event == parse_event::message_done) co_return errc::http_parse_error;
+        if (result.event == parse_event::message_done) co_return errc::parse_error;
       }
       auto guard = conn_.arm_read(deadline);
       auto [read_error, n] = co_await conn_.async_read_some(read_space(head_read_chunk));
@@ -44,19 +48,20 @@ class message_reader {
     }
   }
 
-  // The next piece of the body; an empty span without error at its end. Each
-  // socket read must complete within `read_timeout`.
-  asio::awaitable<std::span<const std::uint8_t>> read_body_some(duration read_timeout, std::error_code& ec) {
-    ec = {};
+  // The next piece of the body, with how reading it ended (as as_tuple gives
+  // them); an empty span without error at its end. Each socket read must
+  // complete within `read_timeout`.
+  asio::awaitable<body_piece> read_body_some(duration read_timeout) {
+    std::error_code ec;
     for (;;) {
-      if (next_piece_ < pieces_.size()) co_return pieces_[next_piece_++];
-      if (body_done_) co_return std::span<const std::uint8_t>{};
+      if (next_piece_ < pieces_.size()) co_return body_piece(ec, pieces_[next_piece_++]);
+      if (body_done_) co_return body_piece(ec, {});
       buffer_.consume(parsed_);
       parsed_ = 0;
       // Parse even an empty buffer: that is how llhttp completes a message
       // without a body right after its head.
       const auto result = parser_.parse(buffer_.bytes());
-      if ((ec = result.error)) co_return std::span<const std::uint8_t>{};
+      if (result.error) co_return body_piece(result.error, {});
       take_pieces(result);
       if (!pieces_.empty() || body_done_) continue;
       buffer_.consume(parsed_);
@@ -64,11 +69,11 @@ class message_reader {
       auto guard = conn_.arm_read(deadline_after(read_timeout));
       auto [read_error, n] = co_await conn_.async_read_some(read_space(body_read_chunk));
       const bool eof = took_read(body_read_chunk, n, guard.result(read_error), ec);
-      if (ec) co_return std::span<const std::uint8_t>{};
+      if (ec) co_return body_piece(ec, {});
       if (eof) {
         // The connection ended: that completes a body that runs until EOF.
         const auto end = parser_.finish();
-        if ((ec = end.error)) co_return std::span<const std::uint8_t>{};
+        if (end.error) co_return body_piece(end.error, {});
         take_pieces(end);
       }
     }
@@ -76,9 +81,8 @@ class message_reader {
 
   // The whole body appended to `out`; more than `limit` bytes is an error.
   asio::awaitable<std::error_code> read_body(detail::byte_buffer& out, std::size_t limit, duration read_timeout) {
-    std::error_code ec;
     for (;;) {
-      const auto piece = co_await read_body_some(read_timeout, ec);
+      const auto [ec, piece] = co_await read_body_some(read_timeout);
       if (ec) co_return ec;
       if (piece.empty()) co_return std::error_code{};
       if (out.size() + piece.size() > limit) co_return errc::body_too_large;

@@ -5,7 +5,7 @@
 // copy), which chunked stream bodies of any framing turn into.
 #pragma once
 
-#include <rafthttp/error.hpp>
+#include <rafthttp/http/error.hpp>
 #include <rafthttp/http/fields.hpp>
 
 #include <llhttp.h>
@@ -60,7 +60,7 @@ class parser {
       const auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(&llhttp_) - begin);
       return {event_, consumed, {}};
     }
-    return {parse_event::need_more, 0, header_too_large_ ? errc::header_too_large : errc::http_parse_error};
+    return {parse_event::need_more, 0, header_too_large_ ? errc::header_too_large : errc::parse_error};
   }
 
   // The connection ended: completes a body that runs until EOF, or reports

@@ -13,7 +13,6 @@
 #include <rafthttp/http/message_reader.hpp>
 #include <rafthttp/http/parser.hpp>
 #include <rafthttp/http/tls.hpp>
-#include <rafthttp/options.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/ip/tcp.hpp>
@@ -65,14 +64,14 @@ class router {
 class exchange {
  public:
   exchange(connection& conn, message_reader& reader, const request_head& request,
-           const http_server_options& options)
+           const server_options& options)
       : conn_(conn), reader_(reader), request_(request), options_(options) {}
   exchange(const exchange&) = delete;
 
   [[nodiscard]] const request_head& request() const { return request_; }
   [[nodiscard]] std::string remote_address() const { return conn_.remote_address(); }
   [[nodiscard]] connection& conn() { return conn_; }
-  [[nodiscard]] const http_server_options& options() const { return options_; }
+  [[nodiscard]] const server_options& options() const { return options_; }
 
   // ------------------------------------------------------------------ body --
 
@@ -80,10 +79,10 @@ class exchange {
   // empty span without error at its end. Each socket read has the read timeout.
   // A body that could not be read leaves the connection where no next request
   // can start: the response says "Connection: close", as Go's does.
-  asio::awaitable<std::span<const std::uint8_t>> read_body_some(std::error_code& ec) {
+  asio::awaitable<body_piece> read_body_some() {
     if (continue_expected()) co_await send_continue();
-    const auto piece = co_await reader_.read_body_some(options_.read_timeout, ec);
-    if (ec) close_after_ = true;
+    auto piece = co_await reader_.read_body_some(options_.read_timeout);
+    if (std::get<0>(piece)) close_after_ = true;
     co_return piece;
   }
 
@@ -107,7 +106,8 @@ class exchange {
     responded_ = true;
     if (request_.method == "HEAD") body = {};
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_), asio::buffer(body.data(), body.size())};
-    co_return co_await write(buffers);
+    const auto ec = co_await write(buffers);
+    co_return note_write(ec);
   }
 
   // net/http's answer to a method a handler does not take: 405 and Allow.
@@ -130,7 +130,8 @@ class exchange {
     headers.set("Transfer-Encoding", "chunked");
     head_text_ = serialize(response_head{status, std::move(headers), true});
     responded_ = chunked_ = true;
-    co_return co_await write(asio::buffer(head_text_));
+    const auto ec = co_await write(asio::buffer(head_text_));
+    co_return note_write(ec);
   }
 
   // One chunk of a chunked body, less its first `skip` bytes (http::write_chunk);
@@ -142,7 +143,8 @@ class exchange {
 
   asio::awaitable<std::error_code> finish_chunked() {
     chunked_ = false;
-    co_return co_await write(asio::buffer("0\r\n\r\n", 5));
+    const auto ec = co_await write(asio::buffer("0\r\n\r\n", 5));
+    co_return note_write(ec);
   }
 
   // The connection ends after this exchange, without finishing a chunked body
@@ -151,12 +153,15 @@ class exchange {
   void close_after() { close_after_ = true; }
 
   [[nodiscard]] bool responded() const { return responded_; }
+  // The first error a write of the response met (kept whether or not the
+  // handler looked at it): the connection then carries no further request.
+  [[nodiscard]] std::error_code write_error() const { return write_error_; }
   [[nodiscard]] bool keep_alive() const { return request_.keep_alive && !close_after_ && !aborted_; }
 
   // After the handler: completes what it left open and tells whether the
   // connection can carry the next request.
   asio::awaitable<bool> finish() {
-    if (aborted_) co_return false;
+    if (aborted_ || write_error_) co_return false;
     if (!responded_) {
       close_after_ = true;
       (void)co_await respond_error(500, "Internal Server Error");
@@ -179,6 +184,11 @@ class exchange {
     return conn_.write(buffers, deadline_after(options_.write_timeout));
   }
 
+  std::error_code note_write(std::error_code ec) {
+    if (ec && !write_error_) write_error_ = ec;
+    return ec;
+  }
+
   // Go clients never send it; curl does for larger bodies.
   [[nodiscard]] bool continue_expected() const {
     return !continue_sent_ && !responded_ && iequals(request_.headers.get("Expect"), "100-continue");
@@ -190,9 +200,8 @@ class exchange {
 
   asio::awaitable<bool> drain_body() {
     std::size_t drained = 0;
-    std::error_code ec;
     while (!reader_.body_done()) {
-      const auto piece = co_await reader_.read_body_some(options_.read_timeout, ec);
+      const auto [ec, piece] = co_await reader_.read_body_some(options_.read_timeout);
       drained += piece.size();
       if (ec || drained > drain_budget) co_return false;
     }
@@ -203,10 +212,11 @@ class exchange {
   connection& conn_;
   message_reader& reader_;
   const request_head& request_;
-  const http_server_options& options_;
+  const server_options& options_;
   bool responded_ = false;
   bool chunked_ = false;
   bool aborted_ = false;
+  std::error_code write_error_;
   bool close_after_ = false;
   bool continue_sent_ = false;
   std::string head_text_;
@@ -229,7 +239,7 @@ class server {
   static constexpr std::chrono::milliseconds accept_backoff_min{5};
   static constexpr std::chrono::milliseconds accept_backoff_max{1000};
 
-  server(asio::any_io_executor ex, const http::router& routes, http_server_options options = {},
+  server(asio::any_io_executor ex, const http::router& routes, server_options options = {},
          std::shared_ptr<tls_contexts> tls = nullptr, tls_failure_handler on_tls_failure = {},
          exception_handler on_exception = {}, accept_failure_handler on_accept_failure = {})
       : executor_(std::move(ex)),
@@ -311,7 +321,7 @@ class server {
   }
 
   static void start_accepting(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<shared_state> state,
-                              const http::router& routes, const http_server_options& options, bool tls) {
+                              const http::router& routes, const server_options& options, bool tls) {
     const auto executor = acceptor->get_executor();
     detail::spawn(executor, accept_loop(acceptor, state, routes, options, tls),
                   [acceptor, state, &routes, options, tls](std::exception_ptr e) {
@@ -335,7 +345,7 @@ class server {
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                            std::shared_ptr<shared_state> state, const http::router& routes,
-                                           http_server_options options, bool tls) {
+                                           server_options options, bool tls) {
     asio::steady_timer backoff(acceptor->get_executor());
     std::chrono::milliseconds delay{0};
     while (!state->stopped) {
@@ -358,7 +368,7 @@ class server {
 
   static asio::awaitable<void> serve(std::list<std::shared_ptr<connection>>::iterator self,
                                      std::shared_ptr<shared_state> state, const http::router& routes,
-                                     http_server_options options, bool tls) {
+                                     server_options options, bool tls) {
     const std::shared_ptr<connection> conn = *self;
     const connection_entry entry(self, state);
     if (tls) {
@@ -437,8 +447,8 @@ class server {
 
   // Answers a malformed or oversized head with 400 / 431; a timeout or a
   // closed connection gets nothing.
-  static asio::awaitable<void> reject_head(connection& conn, std::error_code ec, const http_server_options& options) {
-    if (ec != errc::header_too_large && ec != errc::http_parse_error) co_return;
+  static asio::awaitable<void> reject_head(connection& conn, std::error_code ec, const server_options& options) {
+    if (ec != errc::header_too_large && ec != errc::parse_error) co_return;
     const std::string_view status = ec == errc::header_too_large ? "431 Request Header Fields Too Large" : "400 Bad Request";
     const std::string response = "HTTP/1.1 " + std::string(status) +
                                  "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
@@ -448,7 +458,7 @@ class server {
 
   asio::any_io_executor executor_;
   const http::router& router_;
-  http_server_options options_;
+  server_options options_;
   std::shared_ptr<shared_state> state_;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
 };

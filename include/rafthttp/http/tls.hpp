@@ -5,8 +5,8 @@
 // the source address).
 #pragma once
 
-#include <rafthttp/error.hpp>
-#include <rafthttp/options.hpp>
+#include <rafthttp/http/error.hpp>
+#include <rafthttp/http/options.hpp>
 
 #include <asio/ssl.hpp>
 

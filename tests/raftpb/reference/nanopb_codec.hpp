@@ -438,7 +438,7 @@ inline bool decode_fields(pb_istream_t* stream, conf_change_v2& cc, const input_
   const std::string_view what = PB_GET_ERROR(&stream);
   const bool ran_out = what.find("end-of-stream") != std::string_view::npos ||
                        what.find("too short") != std::string_view::npos || what == "io error";
-  return ran_out ? errc::truncated : errc::malformed_protobuf;
+  return ran_out ? codec::errc::truncated : codec::errc::malformed_protobuf;
 }
 
 }  // namespace detail
@@ -467,7 +467,7 @@ template <class T>
   const detail::input_range range{in.data(), in.data() + in.size()};
   pb_istream_t stream = pb_istream_from_buffer(in.data(), in.size());
   if (!detail::decode_fields(&stream, out, range)) return detail::decode_error(stream);
-  if (stream.bytes_left != 0) return errc::malformed_protobuf;  // stopped at a zero tag
+  if (stream.bytes_left != 0) return codec::errc::malformed_protobuf;  // stopped at a zero tag
   return {};
 }
 

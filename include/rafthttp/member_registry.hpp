@@ -1,5 +1,7 @@
 // The transport's members: peers and remotes by id, shared with the handlers
 // (which add remotes from X-PeerURLs and hand stream connections to peers).
+// It sits beside the transport, above peer.hpp and remote.hpp: the shared
+// state of detail/ never looks up to it.
 #pragma once
 
 #include <rafthttp/detail/core.hpp>
@@ -11,10 +13,10 @@
 #include <memory>
 #include <utility>
 
-namespace rafthttp::detail {
+namespace rafthttp {
 
-struct registry {
-  explicit registry(std::shared_ptr<detail::core> c) : core(std::move(c)) {}
+struct member_registry {
+  explicit member_registry(std::shared_ptr<detail::core> c) : core(std::move(c)) {}
 
   [[nodiscard]] std::shared_ptr<peer> find_peer(member_id id) const {
     const auto it = peers.find(id);
@@ -79,4 +81,4 @@ struct registry {
   bool remote_bound_logged = false;
 };
 
-}  // namespace rafthttp::detail
+}  // namespace rafthttp
