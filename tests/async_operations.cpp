@@ -5,6 +5,7 @@
 
 #include "support/coro.hpp"
 #include "support/fake_peer.hpp"
+#include "support/members.hpp"
 #include "support/recording_raft.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -26,28 +27,15 @@ namespace {
 
 using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
 
-transport_options options() {
-  transport_options o;
-  o.id = 1;
-  o.cluster_id = 0x7b;
-  return o;
-}
-
 message msgapp(std::uint64_t index, member_id to = 2) {
-  message m;
-  m.type = message_type::MsgApp;
-  m.from = 1;
-  m.to = to;
-  m.term = 3;
-  m.index = index;
-  return m;
+  return test::make_message(message_type::MsgApp, 1, to, 3, index);
 }
 
 // A transport whose peer 2 is a server that holds every POST: with no stream
 // attached, messages take the pipeline, whose 4 workers and 64 queue slots
 // fill after 68 messages.
 struct held_peer {
-  explicit held_peer(asio::io_context& ctx) : server(ctx), t(ctx.get_executor(), raft, snaps, options()) {
+  explicit held_peer(asio::io_context& ctx) : server(ctx), t(ctx.get_executor(), raft, snaps, test::member_options()) {
     server.hold = true;
     t.add_peer(2, server.url());
   }

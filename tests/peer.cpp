@@ -2,6 +2,7 @@
 #include <rafthttp/peer.hpp>
 
 #include "support/fake_peer.hpp"
+#include "support/members.hpp"
 #include "support/recording_raft.hpp"
 
 #include <rafthttp/transport.hpp>
@@ -16,21 +17,11 @@ namespace {
 
 using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
 
-transport_options options() {
-  transport_options o;
-  o.id = 1;
-  o.cluster_id = 0x7b;
-  return o;
-}
+transport_options options() { return test::member_options(); }
 
 message make(message_type type, std::uint64_t index = 0) {
-  message m;
-  m.type = type;
-  m.from = 1;
-  m.to = 2;
-  m.term = 3;
+  message m = test::make_message(type, 1, 2, 3, index);
   m.log_term = 3;
-  m.index = index;
   return m;
 }
 

@@ -5,6 +5,7 @@
 #include <rafthttp/pipeline.hpp>
 
 #include "support/fake_peer.hpp"
+#include "support/members.hpp"
 #include "support/recording_raft.hpp"
 
 #include <rafthttp/transport.hpp>
@@ -20,22 +21,12 @@ namespace {
 using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
 
 transport_options options() {
-  transport_options o;
-  o.id = 1;
-  o.cluster_id = 0x7b;
+  auto o = test::member_options();
   o.urls = *url_list::parse("http://127.0.0.1:7001");
   return o;
 }
 
-message app(std::uint64_t index) {
-  message m;
-  m.type = message_type::MsgApp;
-  m.from = 1;
-  m.to = 2;
-  m.term = 1;
-  m.index = index;
-  return m;
-}
+message app(std::uint64_t index) { return test::make_message(message_type::MsgApp, 1, 2, 1, index); }
 
 }  // namespace
 

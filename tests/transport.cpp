@@ -4,6 +4,7 @@
 #include <rafthttp/transport.hpp>
 
 #include "support/fake_peer.hpp"
+#include "support/members.hpp"
 #include "support/recording_raft.hpp"
 
 #include <doctest/doctest.h>
@@ -16,12 +17,7 @@ namespace {
 
 using test_transport = transport<test::recording_raft, test::memory_snapshotter>;
 
-transport_options options() {
-  transport_options o;
-  o.id = 1;
-  o.cluster_id = 0x7b;
-  return o;
-}
+transport_options options() { return test::member_options(); }
 
 message to(member_id id, std::uint64_t term = 1) {
   message m;
