@@ -198,3 +198,34 @@ CORO_TEST_CASE("async_stop with as_tuple and deferred; a second stop completes a
   const auto [again] = co_await p.t.async_stop(asio::experimental::as_tuple(asio::use_awaitable));
   CHECK_FALSE(again);
 }
+
+TEST_CASE("async_send_snapshot and async_stop take every token kind too") {
+  asio::io_context ctx(1);
+  held_peer p(ctx);
+  const auto to_unknown = [] {
+    message m = test::make_message(message_type::MsgSnap, 1, 9, 3);
+    return snapshot_message(m, std::make_unique<memory_db_source>(std::span<const std::uint8_t>{}), 0);
+  };
+  auto future = p.t.async_send_snapshot(to_unknown(), asio::use_future);
+  bool deferred_done = false;
+  auto deferred = p.t.async_send_snapshot(to_unknown(), asio::experimental::deferred);
+  std::optional<std::error_code> thrown;
+  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+    try {
+      co_await p.t.async_send_snapshot(to_unknown(), asio::use_awaitable);
+    } catch (const std::system_error& e) {
+      thrown = e.code();
+    }
+  }, asio::detached);
+  REQUIRE(run_until(ctx, [&] { return future.wait_for(0s) == std::future_status::ready && thrown; }));
+  CHECK_THROWS_AS(future.get(), std::system_error);
+  CHECK(*thrown == errc::unknown_peer);
+  CHECK_FALSE(deferred_done);  // not started
+  std::move(deferred)([&](std::error_code ec) { deferred_done = ec == errc::unknown_peer; });
+  REQUIRE(run_until(ctx, [&] { return deferred_done; }));
+
+  auto stopped = p.t.async_stop(asio::use_future);
+  REQUIRE(run_until(ctx, [&] { return stopped.wait_for(0s) == std::future_status::ready; }));
+  CHECK_NOTHROW(stopped.get());
+  CHECK(p.t.running_tasks() == 0);
+}
