@@ -24,11 +24,12 @@ class peer : public std::enable_shared_from_this<peer> {
         inbox_(context_),
         message_writer_(context_, stream_type::message),
         msgapp_writer_(context_, stream_type::msgapp),
-        message_reader_(context_, inbox_, stream_type::message, {&message_writer_, &msgapp_writer_}),
-        msgapp_reader_(context_, inbox_, stream_type::msgapp, {&message_writer_, &msgapp_writer_}),
+        message_reader_(context_, inbox_, stream_type::message),
+        msgapp_reader_(context_, inbox_, stream_type::msgapp),
         pipeline_(std::make_shared<rafthttp::pipeline>(context_)),
         prober_(context_) {
     context_.follower = &follower_;
+    context_.end_of_delivery = [this] { flush(); };  // raft's answers leave together
   }
   peer(const peer&) = delete;
 

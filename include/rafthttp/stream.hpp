@@ -30,7 +30,6 @@
 #include <rafthttp/http/server.hpp>
 
 
-#include <array>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -78,8 +77,8 @@ class stream_writer {
     peer_.queued_bytes += pending_.size() - before;
     ++queued_;
     // An answer raft gives while the peer's reader delivers waits for the
-    // end of the delivery, which flushes.
-    if (peer_.deliveries == 0) wakeup_.notify();
+    // end of the delivery, which flushes (peer_context::delivery).
+    if (!peer_.delivering()) wakeup_.notify();
     return true;
   }
 
@@ -276,10 +275,8 @@ class stream_writer {
 
 class stream_reader {
  public:
-  // `answer_writers`: the peer's stream writers, which carry raft's answers.
-  stream_reader(detail::peer_context& peer, detail::inbox& inbox, stream_type type,
-                std::array<stream_writer*, 2> answer_writers)
-      : peer_(peer), inbox_(inbox), type_(type), answer_writers_(answer_writers), pacing_(peer.core->executor) {}
+  stream_reader(detail::peer_context& peer, detail::inbox& inbox, stream_type type)
+      : peer_(peer), inbox_(inbox), type_(type), pacing_(peer.core->executor) {}
   stream_reader(const stream_reader&) = delete;
 
   // A reader that an exception ended lets its connection go and dials again
@@ -414,15 +411,7 @@ class stream_reader {
   // leave together at the end (stream_writer::flush).
   template <class Decoder>
   std::error_code deliver(Decoder& decoder, std::span<const std::uint8_t> piece) {
-    struct delivery {
-      explicit delivery(stream_reader& r) : reader(r) { ++reader.peer_.deliveries; }
-      delivery(const delivery&) = delete;
-      ~delivery() {
-        if (--reader.peer_.deliveries == 0)
-          for (auto* writer : reader.answer_writers_) writer->flush();
-      }
-      stream_reader& reader;
-    } scope(*this);
+    const detail::peer_context::delivery delivering(peer_);
     return decoder.feed(piece, [this, &decoder](message& m) { receive(m, decoder.message_bytes()); });
   }
 
@@ -442,7 +431,6 @@ class stream_reader {
   detail::peer_context& peer_;
   detail::inbox& inbox_;
   stream_type type_;
-  std::array<stream_writer*, 2> answer_writers_;
   detail::notifier pacing_;
   std::shared_ptr<http::connection> connection_;
   http::clock::time_point last_dial_{};

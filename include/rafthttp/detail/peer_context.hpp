@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -112,6 +113,25 @@ struct peer_context {
     return family.with_untrusted({format_id(from)}, core->options.max_untrusted_metric_series);
   }
 
+  // One read of a stream handed to raft (stream_reader::deliver). What raft
+  // answers meanwhile waits in the stream writers; when the outermost
+  // delivery ends, end_of_delivery (the peer's: its writers' flush) sends it
+  // all together.
+  class delivery {
+   public:
+    explicit delivery(peer_context& peer) : peer_(peer) { ++peer_.deliveries_; }
+    delivery(const delivery&) = delete;
+    delivery& operator=(const delivery&) = delete;
+    ~delivery() {
+      if (--peer_.deliveries_ == 0 && peer_.end_of_delivery) peer_.end_of_delivery();
+    }
+
+   private:
+    peer_context& peer_;
+  };
+
+  [[nodiscard]] bool delivering() const { return deliveries_ > 0; }
+
   // When the peer goes: drops counted since the last line are still told.
   void flush_drop_logs() {
     if (!core->log.enabled(log_level::warn)) return;
@@ -130,12 +150,13 @@ struct peer_context {
   bool paused = false;
   bool peer_stopped = false;
   std::size_t queued_bytes = 0;  // encoded bytes in stream writers and pipeline, until written
-  int deliveries = 0;  // stream reads being handed to raft now (stream_reader::deliver)
   notifier room;                 // notified whenever a queue shrinks
+  std::function<void()> end_of_delivery;  // what a delivery's end sends (set by the peer)
   peer_series series;            // this peer's etcd_network_* series
   follower_stats* follower = nullptr;  // a peer's (LeaderStats); remotes have none
 
  private:
+  int deliveries_ = 0;  // deliveries under way
   void log_drop(log_throttle& throttle, const message& m, std::string_view what) {
     if (!core->log.enabled(log_level::warn)) return;
     const auto n = throttle.admit();
