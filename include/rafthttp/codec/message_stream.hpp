@@ -4,9 +4,9 @@
 #pragma once
 
 #include <rafthttp/codec/codec_options.hpp>
+#include <rafthttp/codec/error.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
-#include <rafthttp/codec/error.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
 #include <span>
@@ -41,20 +41,22 @@ inline std::size_t append_frame(const message& m, detail::byte_buffer& out,
   return append_frame(m, n, out, style) ? n : 0;
 }
 
-// Parses the frame at the start of `bytes` into `m`: done(the frame's bytes),
-// need(the bytes it needs at least), or fail (a length above
-// `max_frame_bytes`, or not a message). The one length-prefix parser, of the
-// message stream and of the snapshot body's envelope.
+// Parses the frame at the start of `bytes` (after `skip` bytes before its
+// length: msgappv2's record type) into `m`: done(the bytes up to the frame's
+// end), need(the bytes it needs at least), or fail (a length above
+// `max_frame_bytes`, or not a message). The one length-prefix parser: of the
+// message stream, of the snapshot body's envelope, of msgappv2's full records.
 [[nodiscard]] inline detail::parse_step parse_frame(std::span<const std::uint8_t> bytes, std::size_t max_frame_bytes,
-                                                    message& m) {
+                                                    message& m, std::size_t skip = 0) {
   using detail::parse_step;
-  if (bytes.size() < frame_header_bytes) return parse_step::need(frame_header_bytes);
-  const std::uint64_t length = detail::load_be64(bytes.data());
-  // (The second test keeps 8 + length from wrapping, whatever the limit.)
-  if (length > max_frame_bytes || length > SIZE_MAX - frame_header_bytes) return parse_step::fail(errc::frame_too_large);
-  const std::size_t total = frame_header_bytes + static_cast<std::size_t>(length);
+  const std::size_t header = skip + frame_header_bytes;
+  if (bytes.size() < header) return parse_step::need(header);
+  const std::uint64_t length = detail::load_be64(bytes.data() + skip);
+  // (The second test keeps header + length from wrapping, whatever the limit.)
+  if (length > max_frame_bytes || length > SIZE_MAX - header) return parse_step::fail(errc::frame_too_large);
+  const std::size_t total = header + static_cast<std::size_t>(length);
   if (bytes.size() < total) return parse_step::need(total);
-  if (auto ec = raftpb::decode(bytes.subspan(frame_header_bytes, length), m)) return parse_step::fail(ec);
+  if (auto ec = raftpb::decode(bytes.subspan(header, length), m)) return parse_step::fail(ec);
   return parse_step::done(total);
 }
 

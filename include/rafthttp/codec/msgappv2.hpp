@@ -8,9 +8,10 @@
 #pragma once
 
 #include <rafthttp/codec/codec_options.hpp>
+#include <rafthttp/codec/error.hpp>
+#include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/record_assembler.hpp>
-#include <rafthttp/codec/error.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/raftpb/codec.hpp>
 
@@ -150,17 +151,14 @@ class msgappv2_decoder {
     return parse_step::fail(errc::unknown_record_type);
   }
 
+  // A length-prefixed message after the type byte: the message stream's frame.
   parse_step parse_full(std::span<const std::uint8_t> bytes) {
-    if (bytes.size() < header) return parse_step::need(header);
-    const std::uint64_t length = detail::load_be64(bytes.data() + 1);
-    if (length > max_record_bytes_ || length > SIZE_MAX - header) return parse_step::fail(errc::frame_too_large);
-    const std::size_t total = header + static_cast<std::size_t>(length);
-    if (bytes.size() < total) return parse_step::need(total);
-    if (auto ec = raftpb::decode(bytes.subspan(header, length), message_)) return parse_step::fail(ec);
-    message_bytes_ = static_cast<std::size_t>(length);
+    const auto step = parse_frame(bytes, max_record_bytes_, message_, 1);
+    if (step.consumed == 0) return step;
+    message_bytes_ = step.consumed - header;
     term_ = message_.term;
     index_ = message_.entries.empty() ? message_.index : message_.entries.back().index;
-    return parse_step::done(total);
+    return step;
   }
 
   // First checks that the whole record is there, resuming where the previous
