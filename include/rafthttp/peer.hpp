@@ -49,9 +49,7 @@ class peer : public std::enable_shared_from_this<peer> {
   std::error_code send(const message& m) {
     if (context_.stopped()) return errc::stopped;
     const std::size_t size = raftpb::encoded_size(m, context_.core->wire_style);  // once: stats, byte cap, pipeline
-    if (m.type == message_type::MsgApp) context_.count_append_request(size);
-    if (context_.paused) return errc::paused;
-    if (enqueue(m, size)) return {};
+    if (const auto decided = offer(m, size)) return *decided;
     context_.report_unreachable();
     if (m.type == message_type::MsgSnap) context_.report_snapshot(snapshot_status::failure);
     context_.note_send_drop(m, "dropped internal Raft message since sending buffer is full (overloaded network)");
@@ -140,7 +138,7 @@ class peer : public std::enable_shared_from_this<peer> {
                   [core](std::exception_ptr e) { core->report_task_exception("snapshot sender", e); });
   }
 
-  // Beyond etcd, async_send's first step: counts the message as send() does
+  // send()'s first step, and async_send's: counts the message (ServerStats)
   // and queues it if there is room. An answer once the send is decided
   // (queued, or dropped because paused or stopped); none when it must wait
   // for room (wait_to_send).
