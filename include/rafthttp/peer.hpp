@@ -8,10 +8,9 @@
 #include <rafthttp/detail/peer_context.hpp>
 #include <rafthttp/pipeline.hpp>
 #include <rafthttp/prober.hpp>
-#include <rafthttp/snapshot.hpp>
+#include <rafthttp/snapshot/sender.hpp>
 #include <rafthttp/stream.hpp>
 
-#include <list>
 #include <memory>
 #include <optional>
 
@@ -91,8 +90,7 @@ class peer : public std::enable_shared_from_this<peer> {
     message_reader_.stop();
     msgapp_reader_.stop();
     prober_.stop();
-    for (auto* sender : snapshots_)
-      if (sender->connection()) sender->connection()->close();
+    snapshots_.abort_all();
     context_.room.notify();
     context_.flush_drop_logs();
   }
@@ -133,9 +131,7 @@ class peer : public std::enable_shared_from_this<peer> {
   // send_snapshot, ending with operation_aborted if `cancel` is requested
   // first: the transfer ends and raft hears of a failure.
   void start_snapshot(snapshot_message sm, std::shared_ptr<detail::cancellation> cancel) {
-    auto core = context_.core;
-    detail::spawn(core->executor, run_snapshot(shared_from_this(), std::move(sm), std::move(cancel)),
-                  [core](std::exception_ptr e) { core->report_task_exception("snapshot sender", e); });
+    snapshots_.start(shared_from_this(), std::move(sm), std::move(cancel));
   }
 
   // send()'s first step, and async_send's: counts the message (ServerStats)
@@ -159,47 +155,6 @@ class peer : public std::enable_shared_from_this<peer> {
       if (const auto decided = try_queue(m, size)) co_return *decided;
       co_await context_.room.wait();
     }
-  }
-
-  // An exception that ends a transfer fails it as any failure does: raft
-  // hears of it, on_done gets an error.
-  asio::awaitable<void> run_snapshot([[maybe_unused]] std::shared_ptr<peer> self, snapshot_message sm,
-                                     std::shared_ptr<detail::cancellation> cancel) {
-    auto running = context_.core->tasks.track();
-    std::error_code ec = errc::stopped;
-    if (cancel && cancel->requested && !context_.stopped()) {
-      context_.report_snapshot(snapshot_status::failure);
-      ec = asio::error::operation_aborted;
-    } else if (!context_.stopped()) {
-      try {
-        ec = co_await send_registered(sm, cancel);
-      } catch (...) {
-        context_.core->report_task_exception("snapshot sender", std::current_exception());
-        context_.report_snapshot(snapshot_status::failure);
-        ec = errc::internal_error;
-      }
-    }
-    if (!sm.on_done) co_return;
-    try {
-      sm.on_done(ec);
-    } catch (...) {
-      context_.core->report_policy_exception("snapshot on_done", std::current_exception());
-    }
-  }
-
-  // Sends `sm`, listed in snapshots_ (for stop() to abort) while it runs.
-  asio::awaitable<std::error_code> send_registered(snapshot_message& sm,
-                                                   const std::shared_ptr<detail::cancellation>& cancel) {
-    detail::snapshot_sender sender(context_, sm);
-    const detail::wake_on_cancel wake(cancel, [&sender] { sender.cancel(); });
-    struct listed {
-      listed(std::list<detail::snapshot_sender*>& l, detail::snapshot_sender* s) : list(l), at(l.insert(l.end(), s)) {}
-      listed(const listed&) = delete;
-      ~listed() { list.erase(at); }
-      std::list<detail::snapshot_sender*>& list;
-      std::list<detail::snapshot_sender*>::iterator at;
-    } registration(snapshots_, &sender);
-    co_return co_await sender.run();
   }
 
   // Queues `m` if there is room: an answer, or none when there is no room.
@@ -227,7 +182,7 @@ class peer : public std::enable_shared_from_this<peer> {
   stream_reader msgapp_reader_;
   std::shared_ptr<rafthttp::pipeline> pipeline_;
   prober prober_;
-  std::list<detail::snapshot_sender*> snapshots_;  // in flight, to abort on stop
+  detail::snapshot_senders snapshots_{context_};
 };
 
 }  // namespace rafthttp

@@ -12,6 +12,8 @@
 //
 //   Snapshotter:
 //     save_db(const message& msnap, db_reader& body) -> asio::awaitable<std::error_code>
+//                                  (db_reader: snapshot/db.hpp; file_snapshotter
+//                                  in snapshot/file_snapshotter.hpp is etcd's)
 //
 // process may take the message by value, const& or &; it receives the
 // transport's object, which it may move from. An error from process answers a
@@ -41,6 +43,7 @@
 #include <rafthttp/error.hpp>
 #include <rafthttp/id.hpp>
 #include <rafthttp/raftpb/types.hpp>
+#include <rafthttp/snapshot/db.hpp>
 
 #include <asio/awaitable.hpp>
 
@@ -62,15 +65,6 @@ enum class snapshot_status { finish = 1, failure = 2 };
 [[nodiscard]] inline std::string_view to_string(snapshot_status s) {
   return s == snapshot_status::finish ? "finish" : "failure";
 }
-
-// The database bytes that follow the MsgSnap envelope of a POST /raft/snapshot,
-// read piece by piece: how the read ended and the piece (a view valid until
-// the next call; empty at the end), in the order of Asio's as_tuple.
-class db_reader {
- public:
-  virtual ~db_reader() = default;
-  virtual asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() = 0;
-};
 
 namespace detail {
 

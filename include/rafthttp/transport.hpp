@@ -25,6 +25,7 @@
 #include <rafthttp/member_registry.hpp>
 #include <rafthttp/options.hpp>
 #include <rafthttp/policy.hpp>
+#include <rafthttp/snapshot.hpp>
 
 #include <asio/async_result.hpp>
 #include <asio/post.hpp>

@@ -55,7 +55,7 @@ class loop_lag {
 CORO_TEST_CASE("blocking calls: writing and fsyncing a received snapshot does not stall the event loop") {
   tls_fixture::scratch dir;
   int slow_fsyncs = 0;
-  file_snapshotter slow_disk(dir.dir, [&slow_fsyncs](std::string_view operation) {
+  file_snapshotter slow_disk(dir.path, [&slow_fsyncs](std::string_view operation) {
     if (operation != "fsync") return;
     ++slow_fsyncs;  // (only the I/O thread touches it until the save ends)
     std::this_thread::sleep_for(400ms);
@@ -82,7 +82,7 @@ CORO_TEST_CASE("blocking calls: writing and fsyncing a received snapshot does no
   CHECK(slow_fsyncs == 2);  // the file, then the directory
   CHECK(http::clock::now() - start >= 800ms);
   CHECK(lag.worst() < 100ms);
-  CHECK(fs::file_size(dir.dir / "000000000000004d.snap.db") == db.size());
+  CHECK(fs::file_size(dir.path / "000000000000004d.snap.db") == db.size());
   co_await sender.async_stop(asio::use_awaitable);
   co_await receiver.async_stop(asio::use_awaitable);
 }
@@ -92,7 +92,7 @@ CORO_TEST_CASE("blocking calls: writing and fsyncing a received snapshot does no
 // handshake only.
 CORO_TEST_CASE("blocking calls: a slow DNS lookup of a client certificate's SAN does not stall the event loop") {
   tls_fixture::scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   auto server_options = tls_fixture::mutual(ca, ca.issue("server", tls_fixture::peer_request("server")));
   server_options.resolve_name = [&ctx](std::string name) -> asio::awaitable<std::vector<asio::ip::address>> {
     asio::steady_timer slow(ctx, 300ms);

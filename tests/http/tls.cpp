@@ -24,7 +24,7 @@ using namespace rafthttp::test::tls_fixture;
 
 CORO_TEST_CASE("mutual TLS: accepted with certificates from the trusted CA") {
   scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   tls_server srv(ctx, mutual(ca, ca.issue("server", peer_request("server"))));
   CHECK_FALSE(co_await get_ok(ctx, srv.url(), mutual(ca, ca.issue("client", peer_request("client")))));
   CHECK(srv.failures.empty());
@@ -32,7 +32,7 @@ CORO_TEST_CASE("mutual TLS: accepted with certificates from the trusted CA") {
 
 CORO_TEST_CASE("servers reject clients without a certificate, from an unknown CA, expired or revoked") {
   scratch s;
-  test::test_ca ca(s.dir, "ca"), stranger(s.dir, "stranger");
+  test::test_ca ca(s.path, "ca"), stranger(s.path, "stranger");
   auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
   const auto revoked = ca.issue("revoked", peer_request("revoked"));
   server_options.crl_file = ca.crl("ca", {revoked.serial});
@@ -52,7 +52,7 @@ CORO_TEST_CASE("servers reject clients without a certificate, from an unknown CA
 
 CORO_TEST_CASE("clients reject servers from an unknown CA, expired, or not valid for the host") {
   scratch s;
-  test::test_ca ca(s.dir, "ca"), stranger(s.dir, "stranger");
+  test::test_ca ca(s.path, "ca"), stranger(s.path, "stranger");
   const auto client = mutual(ca, ca.issue("client", peer_request("client")));
   tls_server unknown(ctx, mutual(ca, stranger.issue("server1", peer_request())));
   CHECK(co_await get_ok(ctx, unknown.url(), client) == http::errc::tls_handshake_failed);
@@ -71,7 +71,7 @@ CORO_TEST_CASE("clients reject servers from an unknown CA, expired, or not valid
 
 CORO_TEST_CASE("allowed CN and allowed host name") {
   scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
   server_options.allowed_cns = {"member-2"};
   tls_server by_cn(ctx, server_options);
@@ -89,7 +89,7 @@ CORO_TEST_CASE("allowed CN and allowed host name") {
 
 CORO_TEST_CASE("allowed CNs and host names are lists, as in etcd 3.5.15 and later") {
   scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
   server_options.allowed_cns = {"member-2", "member-4"};
   tls_server by_cn(ctx, server_options);
@@ -113,7 +113,7 @@ CORO_TEST_CASE("allowed CNs and host names are lists, as in etcd 3.5.15 and late
 
 CORO_TEST_CASE("a client certificate's SANs must name its source address, unless that check is off") {
   scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   auto server_options = mutual(ca, ca.issue("server", peer_request("server")));
   server_options.resolve_name = test_names;
   tls_server strict(ctx, server_options);
@@ -138,7 +138,7 @@ CORO_TEST_CASE("a client certificate's SANs must name its source address, unless
 
 CORO_TEST_CASE("plaintext on a TLS port and TLS on a plain port fail cleanly") {
   scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   tls_server srv(ctx, mutual(ca, ca.issue("server", peer_request("server"))));
   const auto plain_url = *parse_peer_url("http://127.0.0.1:" + std::to_string(srv.http_server.local_endpoint().port()));
   const tls_options plaintext;
@@ -156,7 +156,7 @@ CORO_TEST_CASE("plaintext on a TLS port and TLS on a plain port fail cleanly") {
 CORO_TEST_CASE("a TLS handshake that does not finish is cut at the handshake deadline (10 s, as etcd 3.6.14)") {
   CHECK(tls_options{}.handshake_timeout == 10s);
   scratch s;
-  test::test_ca ca(s.dir, "ca");
+  test::test_ca ca(s.path, "ca");
   auto options = mutual(ca, ca.issue("server", peer_request("server")));
   options.handshake_timeout = 300ms;
   tls_server srv(ctx, options);
@@ -178,11 +178,11 @@ CORO_TEST_CASE("a TLS handshake that does not finish is cut at the handshake dea
 
 CORO_TEST_CASE("rotated certificate files take effect on new connections") {
   scratch s;
-  test::test_ca old_ca(s.dir, "old"), new_ca(s.dir, "new");
+  test::test_ca old_ca(s.path, "old"), new_ca(s.path, "new");
   const auto old_cert = old_ca.issue("server", peer_request("server"));
   tls_options server_options;
-  server_options.cert_file = (s.dir / "live.pem").string();
-  server_options.key_file = (s.dir / "live-key.pem").string();
+  server_options.cert_file = (s.path / "live.pem").string();
+  server_options.key_file = (s.path / "live-key.pem").string();
   fs::copy_file(old_cert.cert, server_options.cert_file);
   fs::copy_file(old_cert.key, server_options.key_file);
   tls_server srv(ctx, server_options);

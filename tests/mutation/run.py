@@ -32,7 +32,7 @@ FAST_TESTS = ["raftpb", "codec", "http", "handlers", "snapshot", "transport", "i
 # name, file, text in the file, what to plant instead.
 MUTATIONS = [
     ("a request without X-Etcd-Cluster-ID is accepted",
-     "include/rafthttp/handlers.hpp",
+     "include/rafthttp/detail/serving.hpp",
      'if (request.headers.get("X-Etcd-Cluster-ID") != c.cluster_id)',
      'if (request.headers.contains("X-Etcd-Cluster-ID") && request.headers.get("X-Etcd-Cluster-ID") != c.cluster_id)'),
     ("a failed POST does not move the pipeline on to the next URL",
@@ -40,7 +40,7 @@ MUTATIONS = [
      "    peer_.picker.unreachable(url);\n",
      "    (void)url;\n"),
     ("a failed snapshot POST does not move the sender on to the next URL",
-     "include/rafthttp/snapshot.hpp",
+     "include/rafthttp/snapshot/sender.hpp",
      "    peer_.picker.unreachable(url);\n",
      "    (void)url;\n"),
     ("msgappv2: no bound on an AppEntries record as a whole",

@@ -5,6 +5,7 @@
 
 #include "support/certs.hpp"
 #include "support/coro.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/http/server.hpp>
@@ -21,15 +22,9 @@ using namespace rafthttp::http;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-struct scratch {
-  scratch() : dir(fs::temp_directory_path() / ("rafthttp-tls-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(dir);
-  }
-  ~scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-  fs::path dir;
+// A directory for a test's certificates.
+struct scratch : scratch_dir {
+  scratch() : scratch_dir("rafthttp-tls-") {}
 };
 
 inline test::cert_request peer_request(std::string cn = "peer") {

@@ -1,0 +1,96 @@
+// A snapshot's database bytes, both ways (doc/protocol.md 8): never held in
+// memory whole, they are read piece by piece.
+//
+//   Sending:   a db_source gives the bytes of an outgoing snapshot
+//              (memory_db_source, file_db_source, or the user's own).
+//   Receiving: a db_reader hands the Snapshotter policy the bytes that follow
+//              the MsgSnap envelope of a POST /raft/snapshot.
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <system_error>
+#include <tuple>
+#include <utility>
+
+#include <rafthttp/detail/on_thread.hpp>
+
+#include <asio/awaitable.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace rafthttp {
+
+// Where the database bytes of an outgoing snapshot come from: read_some fills
+// `into` and returns how the read ended and how many bytes it wrote (0 at
+// the end), in the order of Asio's as_tuple.
+class db_source {
+ public:
+  using read_result = std::tuple<std::error_code, std::size_t>;
+  virtual ~db_source() = default;
+  virtual asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) = 0;
+};
+
+// A DB in memory (the caller keeps the bytes alive until the send ends).
+class memory_db_source final : public db_source {
+ public:
+  explicit memory_db_source(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
+    const std::size_t n = std::min(into.size(), bytes_.size());
+    std::copy_n(bytes_.begin(), n, into.begin());
+    bytes_ = bytes_.subspan(n);
+    co_return read_result(std::error_code{}, n);
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+};
+
+// A DB in a file, read sequentially on a thread of its own (never on the
+// event loop: a slow disk delays this snapshot, not the peers' heartbeats).
+class file_db_source final : public db_source {
+ public:
+  explicit file_db_source(const std::filesystem::path& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), open_error_(fd_ < 0 ? errno : 0) {}
+  ~file_db_source() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  file_db_source(const file_db_source&) = delete;
+
+  [[nodiscard]] bool is_open() const { return fd_ >= 0; }
+
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
+    // A file that could not be opened fails the first read, with open's error.
+    if (fd_ < 0) co_return read_result(std::error_code(open_error_, std::generic_category()), 0);
+    const auto [n, read_error] = co_await detail::on_thread(io_, [&] {
+      ssize_t got;
+      do got = ::read(fd_, into.data(), into.size());
+      while (got < 0 && errno == EINTR);
+      return std::pair(got, got < 0 ? errno : 0);  // errno is the I/O thread's
+    });
+    if (n < 0) co_return read_result(std::error_code(read_error, std::generic_category()), 0);
+    co_return read_result(std::error_code{}, static_cast<std::size_t>(n));
+  }
+
+ private:
+  int fd_;
+  int open_error_;
+  asio::thread_pool io_{1};
+};
+
+// The database bytes of a received snapshot, as the Snapshotter policy reads
+// them: how the read ended and the piece (a view valid until the next call;
+// empty at the end), in the order of Asio's as_tuple.
+class db_reader {
+ public:
+  virtual ~db_reader() = default;
+  virtual asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() = 0;
+};
+
+}  // namespace rafthttp

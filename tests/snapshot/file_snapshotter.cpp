@@ -1,0 +1,89 @@
+// etcd's way of saving a received DB: %016x.snap.db, written to a temporary
+// file, fsynced, renamed, the directory fsynced; an existing file is kept.
+#include <rafthttp/snapshot/file_snapshotter.hpp>
+
+#include "support/snapshots.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace rafthttp;
+using namespace rafthttp::test;
+
+namespace {
+
+// A body given in pieces, which fails (with `fail_with`) where the pieces end
+// if that is set, as a connection cut mid-body does.
+class pieces_reader final : public db_reader {
+ public:
+  explicit pieces_reader(std::vector<std::string> pieces, std::error_code fail_with = {})
+      : pieces_(std::move(pieces)), fail_with_(fail_with) {}
+  asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() override {
+    if (next_ == pieces_.size()) co_return std::tuple(fail_with_, std::span<const std::uint8_t>{});
+    co_return std::tuple(std::error_code{}, as_bytes(pieces_[next_++]));
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  std::error_code fail_with_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a DB's file is named after its index as etcd names it") {
+  file_snapshotter snaps("/var/lib/member/snap");
+  CHECK(snaps.db_path(42) == fs::path("/var/lib/member/snap/000000000000002a.snap.db"));
+  CHECK(snaps.db_path(0xffff'ffff'ffff'ffff) == fs::path("/var/lib/member/snap/ffffffffffffffff.snap.db"));
+}
+
+CORO_TEST_CASE("the DB is written to a temporary file, fsynced, and only then appears under its name") {
+  scratch_dir dir;
+  std::vector<std::string> operations;
+  bool target_before_fsync = false;
+  file_snapshotter snaps(dir.path, [&](std::string_view operation) {
+    // On the snapshotter's I/O thread; the event loop waits for it meanwhile.
+    if (operation == "fsync" && operations.size() == 3) target_before_fsync = fs::exists(dir.path / "0000000000000009.snap.db");
+    operations.emplace_back(operation);
+  });
+  pieces_reader body({"first ", "second ", "third"});
+  const auto ec = co_await snaps.save_db(msnap(9), body);
+  CHECK_FALSE(ec);
+  CHECK(read_file(dir.path / "0000000000000009.snap.db") == "first second third");
+  CHECK(dir.files() == std::vector<std::string>{"0000000000000009.snap.db"});  // no temporary file left
+  // One write per piece, the file's fsync before the rename, the directory's after.
+  CHECK(operations == std::vector<std::string>{"write", "write", "write", "fsync", "fsync"});
+  CHECK_FALSE(target_before_fsync);
+}
+
+CORO_TEST_CASE("a body that ends in an error leaves no file behind") {
+  scratch_dir dir;
+  file_snapshotter snaps(dir.path);
+  pieces_reader body({"part of the DB"}, std::make_error_code(std::errc::connection_reset));
+  const auto ec = co_await snaps.save_db(msnap(9), body);
+  CHECK(ec == std::errc::connection_reset);
+  CHECK(dir.files().empty());
+}
+
+CORO_TEST_CASE("a directory that cannot be written fails the save") {
+  scratch_dir dir;
+  file_snapshotter snaps(dir.path / "missing");
+  pieces_reader body({"DB"});
+  const auto ec = co_await snaps.save_db(msnap(9), body);
+  CHECK(ec == std::errc::no_such_file_or_directory);
+}
+
+CORO_TEST_CASE("an existing file is kept: the save succeeds and the bytes are dropped") {
+  snapshot_pair p(ctx);
+  { std::ofstream(p.dir.path / "0000000000000007.snap.db") << "original"; }
+  const auto db = db_bytes(5000);
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(7), std::make_unique<memory_db_source>(as_bytes(db)), db.size()), test::use_tuple));
+  CHECK_FALSE(ec);
+  CHECK(read_file(p.dir.path / "0000000000000007.snap.db") == "original");
+  CHECK(p.dir.files().size() == 1);
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
