@@ -352,14 +352,27 @@ type senderJSON struct {
 	digestJSON
 }
 
+// identityJSON holds the first keys of every JSON object (doc/peer-cli.md 9.1).
+type identityJSON struct {
+	Mode        string `json:"mode"`
+	EtcdVersion string `json:"etcd_version"`
+	Digest      string `json:"digest"`
+	ID          string `json:"id"`
+	ClusterID   string `json:"cluster_id"`
+	Listen      string `json:"listen"`
+}
+
+func (env *peerEnv) identity() identityJSON {
+	cfg := env.cfg
+	return identityJSON{
+		Mode: cfg.mode, EtcdVersion: etcdVersion, Digest: cfg.digest, ID: cfg.id.String(),
+		ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
+	}
+}
+
 // receiverJSON holds the receiver-side keys of doc/peer-cli.md 9.2.
 type receiverJSON struct {
-	Mode                string                 `json:"mode"`
-	EtcdVersion         string                 `json:"etcd_version"`
-	Digest              string                 `json:"digest"`
-	ID                  string                 `json:"id"`
-	ClusterID           string                 `json:"cluster_id"`
-	Listen              string                 `json:"listen"`
+	identityJSON
 	Messages            uint64                 `json:"messages"`
 	ByType              map[string]uint64      `json:"by_type"`
 	Entries             uint64                 `json:"entries"`
@@ -387,12 +400,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := receiverJSON{
-		Mode:                env.cfg.mode,
-		EtcdVersion:         etcdVersion,
-		Digest:              env.cfg.digest,
-		ID:                  env.cfg.id.String(),
-		ClusterID:           env.cfg.clusterID.String(),
-		Listen:              env.listenURL,
+		identityJSON:        env.identity(),
 		Messages:            r.messages,
 		ByType:              map[string]uint64{},
 		Entries:             r.entries,

@@ -252,12 +252,7 @@ func latencySummary(values []float64) latencyJSON {
 }
 
 type sendJSON struct {
-	Mode         string `json:"mode"`
-	EtcdVersion  string `json:"etcd_version"`
-	Digest       string `json:"digest"`
-	ID           string `json:"id"`
-	ClusterID    string `json:"cluster_id"`
-	Listen       string `json:"listen"`
+	identityJSON
 	To           string `json:"to"`
 	ToKnown      bool   `json:"to_known"`
 	Type         string `json:"type"`
@@ -299,8 +294,8 @@ type sendJSON struct {
 func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	cfg := env.cfg
 	out := sendJSON{
-		Mode: cfg.mode, EtcdVersion: etcdVersion, Digest: cfg.digest, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(),
-		Listen: env.listenURL, To: cfg.to.String(), ToKnown: env.toKnown(), Type: cfg.content.msgType.String(), Count: cfg.count,
+		identityJSON: env.identity(),
+		To:           cfg.to.String(), ToKnown: env.toKnown(), Type: cfg.content.msgType.String(), Count: cfg.count,
 	}
 	acks := env.acks
 
@@ -424,12 +419,7 @@ send:
 }
 
 type snapshotJSON struct {
-	Mode                   string       `json:"mode"`
-	EtcdVersion            string       `json:"etcd_version"`
-	Digest                 string       `json:"digest"`
-	ID                     string       `json:"id"`
-	ClusterID              string       `json:"cluster_id"`
-	Listen                 string       `json:"listen"`
+	identityJSON
 	To                     string       `json:"to"`
 	ToKnown                bool         `json:"to_known"`
 	SnapIndex              uint64       `json:"snap_index"`
@@ -484,8 +474,8 @@ func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 	msg := snapshotMessage(cfg)
 	encoding, wireEncoding := encodeBoth(&msg)
 	out := snapshotJSON{
-		Mode: cfg.mode, EtcdVersion: etcdVersion, Digest: cfg.digest, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(),
-		Listen: env.listenURL, To: cfg.to.String(), ToKnown: env.toKnown(),
+		identityJSON: env.identity(),
+		To:           cfg.to.String(), ToKnown: env.toKnown(),
 		SnapIndex: cfg.snapIndex, SnapTerm: cfg.snapTerm, DBSize: cfg.dbSize,
 		SnapDataSize: cfg.snapDataSize, MessageBytes: len(encoding), WireMessageBytes: len(wireEncoding),
 	}
