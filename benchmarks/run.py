@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""The benchmark suite of issue 6: rafthttp-cpp beside etcd 3.4's Go rafthttp.
+"""The benchmark suite of issues 6 and 16: rafthttp-cpp beside etcd's Go rafthttp.
 
-Every workload runs C++<->C++ (examples/rafthttp-peer) and Go<->Go
-(tests/interop/goref, etcd 3.4.23's rafthttp) on loopback, alternately, --reps
-times (default 3); the table shows medians and C++/Go ratios, the ceilings of
-plain loopback TCP measured in the same run (benchmarks/tcp_ceiling), the
-targets of issue 6, and the in-process microbenchmarks (benchmarks/micro).
+Every workload runs C++<->C++ (examples/rafthttp-peer), Go<->Go on etcd 3.7's
+rafthttp (tests/interop/goref, the 3.7 peer built with etcd 3.7's own Go
+toolchain: the main Go column) and Go<->Go on etcd 3.4.23's (the second Go
+column) on loopback, alternately, --reps times (default 3); the table shows
+medians and C++/Go ratios (C++/Go 3.7 is the one the targets are checked
+against), the ceilings of plain loopback TCP measured in the same run
+(benchmarks/tcp_ceiling), the targets of issue 6, and the in-process
+microbenchmarks (benchmarks/micro).
+
+Digests: the peers hash what they send and receive (doc/peer-cli.md 7). The
+throughput rows (acked 64 KiB and 1 MiB entries, snapshots) are measured with
+the default SHA-256 digests and again with --digest cheap (check64, a fraction
+of the cost), so that they show the transport rather than the digest; every
+run's digests are checked (the receiver's equal the sender's).
 
     benchmarks/run.sh                 # build everything, then the full suite
     benchmarks/run.sh --quick         # a smoke run (1 repetition, small counts)
     benchmarks/run.sh --nice -15      # as root on a shared machine: see --nice
-    benchmarks/run.py --cpp B --go G --ceiling C --micro M [--reps N] [--only W,...]
+    benchmarks/run.py --cpp B --go G37 --go34 G34 --ceiling C --micro M [--reps N] [--only W,...]
 
 Workloads (--only takes these names): ceiling, acked, latency, busypoll,
 oneway, snapshot, tls, micro. tls runs acked (128 B, 1 KiB), window-1 latency
@@ -84,7 +93,9 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid,issuer
 """
 
-IMPLS = ("cpp", "go")
+IMPLS = ("cpp", "go", "go34")
+# The acked sizes measured in both digest modes (the other rows: full only).
+DIGEST_BOTH_ACKED = (64 * KIB, 1 * MIB)
 
 
 class Priority:
@@ -111,7 +122,7 @@ class Priority:
 
 
 PRIORITY = Priority()
-LABEL = {"cpp": "C++", "go": "Go"}
+LABEL = {"cpp": "C++", "go": "Go 3.7", "go34": "Go 3.4"}
 
 
 # --------------------------------------------------------------- helpers --
@@ -269,7 +280,7 @@ class Child:
 class Suite:
     def __init__(self, args):
         self.args = args
-        self.bins = {"cpp": args.cpp, "go": args.go}
+        self.bins = {"cpp": args.cpp, "go": args.go, "go34": args.go34}
         self.work = args.workdir or tempfile.mkdtemp(prefix="rafthttp-bench-")
         os.makedirs(self.work, exist_ok=True)
         self.runs = []      # every pair run, raw
@@ -277,18 +288,22 @@ class Suite:
         self.counter = 0
         self.scale = 10 if args.quick else 1
         self.tls_flags = None  # {member: flags}, made by run() for the tls workload
+        self.digest_modes = [m for m in args.digest.split(",") if m]  # of the throughput rows
 
     # --- one pair of peers ---
 
     def run_pair(self, impl, recv_mode, recv_args, send_mode, send_args, timeout, busy_poll=None, tag="",
-                 tls=False):
+                 tls=False, digest="full"):
         """Starts the receiver (id 2), waits for READY, runs the sender (id 1)
         to completion, then waits for the receiver. Returns (sender, receiver)
         results, or None after a failure (logged). tls: https:// URLs and the
-        members' mutual-TLS flags (self.tls_flags)."""
+        members' mutual-TLS flags (self.tls_flags); digest: both peers'
+        --digest (full is their default)."""
         wait_for_quiet(self.args.max_load)
         binary = self.bins[impl]
         extra = ["--busy-poll", busy_poll] if busy_poll else []
+        if digest != "full":
+            extra += ["--digest", digest]
         for attempt in range(3):
             p_send, p_recv = free_ports(2)
             scheme = "https" if tls else "http"
@@ -332,13 +347,14 @@ class Suite:
 
     # --- workloads ---
 
-    def acked(self, impl, size, rep, tls=False):
+    def acked(self, impl, size, rep, tls=False, digest="full"):
         count = max(200, ACKED_COUNTS[size] // self.scale)
         pre = "tls/" if tls else ""
+        cheap = "-cheap" if digest == "cheap" else ""
         res = self.run_pair(impl, "echo", ["--expect", str(count), "--idle", "10s"],
                             "send", ["--type", "MsgApp", "--entries", "1", "--entry-size", str(size),
                                      "--count", str(count), "--await-acks", "--window", "512"],
-                            timeout=180, tag=f"{pre.replace('/', '-')}acked-{size}", tls=tls)
+                            timeout=180, tag=f"{pre.replace('/', '-')}acked-{size}{cheap}", tls=tls, digest=digest)
         if not res:
             return
         s, r = res
@@ -346,7 +362,10 @@ class Suite:
         if acks["acked"] != count or s["json"]["stop_reason"] != "done":
             log(f"  ! {impl} {pre}acked {size}: acked {acks['acked']}/{count} ({s['json']['stop_reason']})")
             return
-        k = f"{pre}acked/{size}"
+        if not digests_match(s["json"], r["json"].get("senders", {}).get("1", {}), digest,
+                             f"{impl} {pre}acked {size}{cheap}"):
+            return
+        k = f"{pre}acked{cheap}/{size}"
         self.add(k + "/msgs", impl, acks["msgs_per_s"])
         self.add(k + "/mb", impl, acks["mb_per_s"])
         self.add(k + "/p50", impl, acks["latency_us"]["p50"])
@@ -355,7 +374,7 @@ class Suite:
         self.add(k + "/cpu_recv", impl, r["cpu_s"] / max(1, r["json"]["messages"]) * 1e6)
         self.add(k + "/rss_send", impl, s["json"]["peak_rss_kb"] / 1024)
         self.add(k + "/rss_recv", impl, r["json"]["peak_rss_kb"] / 1024)
-        log(f"    {impl} {pre}acked {size:>8} B: {acks['msgs_per_s']:>10.0f} msgs/s {acks['mb_per_s']:>8.1f} MB/s "
+        log(f"    {impl:>4} {pre}acked{cheap} {size:>8} B: {acks['msgs_per_s']:>10.0f} msgs/s {acks['mb_per_s']:>8.1f} MB/s "
             f"cpu {s['cpu_s']:.2f}+{r['cpu_s']:.2f} s rss {s['json']['peak_rss_kb']}/{r['json']['peak_rss_kb']} kB "
             f"load {loadavg():.1f}")
 
@@ -444,15 +463,16 @@ class Suite:
         self.oneway_trials = getattr(self, "oneway_trials", [])
         self.oneway_trials.append({"impl": impl, "rep": rep, "trials": trials})
 
-    def snapshot(self, impl, size, rep, tls=False):
+    def snapshot(self, impl, size, rep, tls=False, digest="full"):
         pre = "tls/" if tls else ""
-        snap_dir = os.path.join(self.work, f"snap-{impl}-{size}-{rep}{'-tls' if tls else ''}")
+        cheap = "-cheap" if digest == "cheap" else ""
+        snap_dir = os.path.join(self.work, f"snap-{impl}-{size}-{rep}{'-tls' if tls else ''}{cheap}")
         os.makedirs(snap_dir, exist_ok=True)
         try:
             res = self.run_pair(impl, "sink", ["--expect", "1", "--snap-dir", snap_dir, "--idle", "30s"],
                                 "snapshot", ["--db-size", str(size), "--snap-timeout", "300s",
                                              "--snap-index", str(100 + rep)],
-                                timeout=400, tag=f"{pre.replace('/', '-')}snap-{size}", tls=tls)
+                                timeout=400, tag=f"{pre.replace('/', '-')}snap-{size}{cheap}", tls=tls, digest=digest)
         finally:
             shutil.rmtree(snap_dir, ignore_errors=True)
         if not res:
@@ -462,18 +482,20 @@ class Suite:
         if sj["status"] != "finish":
             log(f"  ! {impl} {pre}snapshot {size}: {sj['status']}")
             return
-        # The DB must arrive whole: the receiver's SHA-256 of the saved file is the sender's.
-        received = [db.get("db_sha256") for db in r["json"].get("snapshots", [])]
-        if sj.get("db_sha256") not in received:
-            log(f"  ! {impl} {pre}snapshot {size}: SHA-256 {sj.get('db_sha256')} not among the received {received}")
+        # The DB must arrive whole: the receiver's SHA-256 (--digest cheap:
+        # check64) of the saved file is the sender's.
+        key = "db_check64" if digest == "cheap" else "db_sha256"
+        received = [db.get(key) for db in r["json"].get("snapshots", [])]
+        if not sj.get(key) or sj.get(key) not in received:
+            log(f"  ! {impl} {pre}snapshot {size}{cheap}: {key} {sj.get(key)} not among the received {received}")
             return
-        k = f"{pre}snap/{size}"
+        k = f"{pre}snap{cheap}/{size}"
         self.add(k + "/mb", impl, sj["mb_per_s"])
         self.add(k + "/rss_send", impl, sj["peak_rss_kb"] / 1024)
         self.add(k + "/rss_recv", impl, r["json"]["peak_rss_kb"] / 1024)
         self.add(k + "/cpu_send", impl, s["cpu_s"] / (size / 1e9))
         self.add(k + "/cpu_recv", impl, r["cpu_s"] / (size / 1e9))
-        log(f"    {impl} {pre}snapshot {size >> 20:>5} MiB: {sj['mb_per_s']:.0f} MB/s rss {sj['peak_rss_kb']}/"
+        log(f"    {impl:>4} {pre}snapshot{cheap} {size >> 20:>5} MiB: {sj['mb_per_s']:.0f} MB/s rss {sj['peak_rss_kb']}/"
             f"{r['json']['peak_rss_kb']} kB cpu {s['cpu_s']:.2f}+{r['cpu_s']:.2f} s load {loadavg():.1f}")
 
     def ceilings(self, rep):
@@ -544,8 +566,9 @@ class Suite:
                 self.ceilings(rep)
             if on("acked"):
                 for size in ACKED_COUNTS:
-                    for impl in order:
-                        self.acked(impl, size, rep)
+                    for digest in self.digest_modes if size in DIGEST_BOTH_ACKED else ("full",):
+                        for impl in order:
+                            self.acked(impl, size, rep, digest=digest)
             if on("latency"):
                 for window in (1, 256):
                     for impl in order:
@@ -558,8 +581,9 @@ class Suite:
                     self.oneway(impl, rep)
             if on("snapshot"):
                 for size in SNAPSHOT_SIZES:
-                    for impl in order:
-                        self.snapshot(impl, size, rep)
+                    for digest in self.digest_modes:
+                        for impl in order:
+                            self.snapshot(impl, size, rep, digest=digest)
             if on("tls") and self.tls_flags:
                 for size in TLS_ACKED_SIZES:
                     for impl in order:
@@ -573,6 +597,18 @@ class Suite:
             self.micro()
         self.finished = time.time()
         self.load_end = os.getloadavg()
+
+
+def digests_match(sent, received, digest, what):
+    """The receiver's digests of what member 1 sent equal the sender's:
+    sha256 with --digest full, check64 with --digest cheap (both acked runs
+    go over the streams, in order)."""
+    keys = ("check64", "check64_unordered") if digest == "cheap" else ("sha256", "digest_unordered")
+    want, got = [sent.get(k) for k in keys], [received.get(k) for k in keys]
+    if not all(want) or want != got:
+        log(f"  ! {what}: the receiver's {'/'.join(keys)} {got} are not the sender's {want}")
+        return False
+    return True
 
 
 def run_json(argv, timeout=120):
@@ -608,22 +644,26 @@ def fmt(v, unit):
 
 
 def build_rows(suite):
-    """[(section, label, unit, cpp, go, ratio, target text, verdict)]"""
+    """[(section, label, unit, cpp, go 3.7, C++/Go 3.7, go 3.4, C++/Go 3.4, target text, verdict)]:
+    the targets are checked against Go 3.7."""
     S = suite.samples
     med = lambda key, impl: median(S.get((key, impl), []))  # noqa: E731
     rows = []
 
+    def ratio_of(c, g):
+        return c / g if c is not None and g not in (None, 0) else None
+
     def pair(section, label, unit, key, target=None, check=None, go_key=None):
-        c, g = med(key, "cpp"), med(go_key or key, "go")
-        ratio = c / g if c is not None and g not in (None, 0) else None
+        c, g, g34 = med(key, "cpp"), med(go_key or key, "go"), med(go_key or key, "go34")
+        ratio = ratio_of(c, g)
         verdict = ""
         if check is not None and c is not None:
             ok = check(c, g, ratio)
             verdict = "" if ok is None else ("met" if ok else "NOT met")
-        rows.append((section, label, unit, c, g, ratio, target or "", verdict))
+        rows.append((section, label, unit, c, g, ratio, g34, ratio_of(c, g34), target or "", verdict))
 
     def ref(section, label, unit, key):
-        rows.append((section, label, unit, med(key, "ref"), None, None, "", ""))
+        rows.append((section, label, unit, med(key, "ref"), None, None, None, None, "", ""))
 
     ceil_bw = med("ceil/bw", "ref")
     floor_p50 = med("ceil/block/p50", "ref")
@@ -654,6 +694,9 @@ def build_rows(suite):
         else:
             pair(sec, f"{name} entries", "MB/s", f"acked/{size}/mb")
         pair(sec, f"{name} entries, latency p50 (window 512)", "µs", f"acked/{size}/p50")
+        if size in DIGEST_BOTH_ACKED:
+            pair(sec, f"{name} entries, digests off (--digest cheap)", "msgs/s", f"acked-cheap/{size}/msgs")
+            pair(sec, f"{name} entries, digests off (--digest cheap)", "MB/s", f"acked-cheap/{size}/mb")
 
     sec = f"Latency: MsgApp × 1 entry of {LATENCY_SIZE} B against an echo"
     pair(sec, "window 1 p50", "µs", "lat/w1/p50",
@@ -682,7 +725,10 @@ def build_rows(suite):
     pair(sec, "CPU per msg, sender (window 1)", "µs", "busy/w1/cpu_send", go_key="lat/w1/cpu_send")
 
     sec = f"One-way lossless: highest paced --rate with zero drops, {LATENCY_SIZE} B entries, into a sink"
-    pair(sec, "lossless rate", "msgs/s", "oneway/msgs")
+    # Not the same mechanism on both sides: ours cannot drop, Go's can.
+    oneway_note = ("C++: process() is synchronous, a receiver cannot drop (the sender's queue fills instead); "
+                   "Go: a 4096-message receive queue that drops when full (recv_drops)")
+    pair(sec, "lossless rate", "msgs/s", "oneway/msgs", oneway_note)
     pair(sec, "lossless rate", "MB/s", "oneway/mb")
 
     sec = "Snapshots: send_snapshot of a DB, MsgSnap via POST /raft/snapshot"
@@ -697,6 +743,9 @@ def build_rows(suite):
              lambda c, g, r: r is not None and r <= 0.25)
         pair(sec, f"{name} DB, CPU sender (whole process)", "s/GB", f"snap/{size}/cpu_send")
         pair(sec, f"{name} DB, CPU receiver (whole process)", "s/GB", f"snap/{size}/cpu_recv")
+        pair(sec, f"{name} DB, digests off (--digest cheap)", "MB/s", f"snap-cheap/{size}/mb")
+        pair(sec, f"{name} DB, digests off: CPU sender (whole process)", "s/GB", f"snap-cheap/{size}/cpu_send")
+        pair(sec, f"{name} DB, digests off: CPU receiver (whole process)", "s/GB", f"snap-cheap/{size}/cpu_recv")
 
     sec = "TLS (mutual, TLS 1.3 / the default suites)"
     for size in TLS_ACKED_SIZES:
@@ -743,16 +792,17 @@ def size_name(n):
 
 def render_table(rows, samples_count):
     out = []
-    out.append(f"| row | unit | C++ | Go | C++/Go | target | |")
-    out.append("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    out.append("| row | unit | C++ | Go 3.7 | C++/Go 3.7 | Go 3.4 | C++/Go 3.4 | target / note | |")
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     section = None
-    for sec, label, unit, c, g, ratio, target, verdict in rows:
+    for sec, label, unit, c, g, ratio, g34, ratio34, target, verdict in rows:
         if sec != section:
-            out.append(f"| **{sec}** | | | | | | |")
+            out.append(f"| **{sec}** | | | | | | | | |")
             section = sec
         r = f"{ratio:.2f}" if ratio is not None else ""
+        r34 = f"{ratio34:.2f}" if ratio34 is not None else ""
         out.append(f"| {label} | {unit} | {fmt(c, unit)} | {fmt(g, unit) if g is not None else ''} | {r} | "
-                   f"{target} | {verdict} |")
+                   f"{fmt(g34, unit) if g34 is not None else ''} | {r34} | {target} | {verdict} |")
     return "\n".join(out)
 
 
@@ -805,6 +855,24 @@ def linkage(binary):
     return "shared " + " ".join(libs) if libs else "static"
 
 
+def go_build_text(binary):
+    """The Go toolchain a Go peer was built with (`go version BINARY`)."""
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    try:
+        out = subprocess.run([go, "version", binary], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "built with ?"
+    return "built with " + (out.rsplit(": ", 1)[-1] if out else "?")
+
+
+def etcd_release(suite, impl):
+    """The etcd release a peer reported (its JSON's etcd_version)."""
+    for run in suite.runs:
+        if run["impl"] == impl and run["sender"]["json"]:
+            return run["sender"]["json"].get("etcd_version", "?")
+    return "?"
+
+
 def report(suite):
     rows = build_rows(suite)
     reps = {}
@@ -815,7 +883,12 @@ def report(suite):
         lines.append(suite.args.note)
     lines.append(f"machine: {machine_text()}")
     lines.append("executables: C++ peer " + linkage(suite.args.cpp)
-                 + (", Go peer " + linkage(suite.args.go) if suite.args.go else ""))
+                 + "".join(f", {LABEL[i]} peer " + linkage(suite.bins[i]) for i in ("go", "go34") if suite.bins[i]))
+    for impl in ("go", "go34"):
+        if suite.bins[impl]:
+            lines.append(f"{LABEL[impl]} peer: {go_build_text(suite.bins[impl])}, etcd {etcd_release(suite, impl)}")
+    lines.append("digest modes of the throughput rows (acked 64 KiB/1 MiB, snapshots): "
+                 + ", ".join(suite.digest_modes) + "; every other row: full (SHA-256)")
     lines.append(f"load average (1 min): {suite.load_start[0]:.2f} at start, {suite.load_end[0]:.2f} at end; "
                  f"suite took {suite.finished - suite.started:.0f} s; repetitions: "
                  + ", ".join(f"{LABEL.get(i, i)} {n}" for i, n in sorted(reps.items()))
@@ -838,8 +911,12 @@ def report(suite):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cpp", default=os.path.join(ROOT, "build-bench", "examples", "rafthttp-peer"))
-    ap.add_argument("--go", default=os.path.join(ROOT, "build-bench", "goref", "rafthttp-peer-go"),
-                    help="Go reference peer ('' to skip Go)")
+    ap.add_argument("--go", default=os.path.join(ROOT, "build-bench", "goref", "rafthttp-peer-go-3.7"),
+                    help="the etcd 3.7 Go reference peer: the main Go column ('' to skip it)")
+    ap.add_argument("--go34", default=os.path.join(ROOT, "build-bench", "goref", "rafthttp-peer-go"),
+                    help="the etcd 3.4.23 Go reference peer: the second Go column ('' to skip it)")
+    ap.add_argument("--digest", default="full,cheap",
+                    help="digest modes of the throughput rows (acked 64 KiB/1 MiB, snapshots): full,cheap | full | cheap")
     ap.add_argument("--ceiling", default=os.path.join(ROOT, "build-bench", "benchmarks", "tcp_ceiling"))
     ap.add_argument("--micro", default=os.path.join(ROOT, "build-bench", "benchmarks", "micro"))
     ap.add_argument("--reps", type=int, default=None, help="repetitions of every workload (default 3; --quick: 1)")
@@ -861,9 +938,13 @@ def main():
     for name in ("cpp", "ceiling"):
         if not os.access(getattr(args, name), os.X_OK):
             ap.error(f"--{name}: {getattr(args, name)} is not executable (run benchmarks/run.sh to build)")
-    if args.go and not os.access(args.go, os.X_OK):
-        log(f"warning: no Go peer at {args.go}: Go columns stay empty")
-        args.go = ""
+    for name in ("go", "go34"):
+        path = getattr(args, name)
+        if path and not os.access(path, os.X_OK):
+            log(f"warning: no Go peer at {path}: the {LABEL[name]} column stays empty")
+            setattr(args, name, "")
+    if not args.digest or set(args.digest.split(",")) - {"full", "cheap"}:
+        ap.error("--digest: full,cheap | full | cheap")
     if args.micro and not os.access(args.micro, os.X_OK):
         args.micro = ""
 

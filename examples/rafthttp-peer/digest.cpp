@@ -46,23 +46,48 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-void message_digest::add(std::span<const std::uint8_t> encoding, const sha256_sum& encoding_sum) {
+std::string_view to_string(digest_mode mode) { return mode == digest_mode::full ? "full" : "cheap"; }
+
+void message_digest::add(std::span<const std::uint8_t> encoding, const sha256_sum* encoding_sum) {
   std::array<std::uint8_t, 8> frame_length{};
   for (int i = 0; i < 8; ++i) frame_length[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(encoding.size() >> (56 - 8 * i));
+  ++count_;
+  if (mode_ == digest_mode::cheap) {
+    ordered_check_.update(frame_length);
+    ordered_check_.update(encoding);
+    unordered_check_ += check64::of(encoding);
+    return;
+  }
+  const sha256_sum sum = encoding_sum ? *encoding_sum : sha256::of(encoding);
   ordered_.update(frame_length);
   ordered_.update(encoding);
-  for (std::size_t lane = 0; lane < lanes_.size(); ++lane) lanes_[lane] += load_big_endian(encoding_sum.data() + 8 * lane);
-  ++count_;
+  for (std::size_t lane = 0; lane < lanes_.size(); ++lane) lanes_[lane] += load_big_endian(sum.data() + 8 * lane);
 }
 
-std::string message_digest::ordered_hex() const { return to_hex(ordered_.sum()); }
+std::string message_digest::ordered_hex() const { return mode_ == digest_mode::full ? to_hex(ordered_.sum()) : ""; }
 
 std::string message_digest::unordered_hex() const {
+  if (mode_ != digest_mode::full) return "";
   char text[65];
   std::snprintf(text, sizeof text, "%016llx%016llx%016llx%016llx", static_cast<unsigned long long>(lanes_[0]),
                 static_cast<unsigned long long>(lanes_[1]), static_cast<unsigned long long>(lanes_[2]),
                 static_cast<unsigned long long>(lanes_[3]));
   return text;
+}
+
+std::string message_digest::check64_hex() const {
+  return mode_ == digest_mode::cheap ? peer_cli::check64_hex(ordered_check_.value()) : "";
+}
+
+std::string message_digest::check64_unordered_hex() const {
+  return mode_ == digest_mode::cheap ? peer_cli::check64_hex(unordered_check_) : "";
+}
+
+void message_digest::write_fields(json_writer& w) const {
+  w.field("sha256", ordered_hex())
+      .field("digest_unordered", unordered_hex())
+      .field("check64", check64_hex())
+      .field("check64_unordered", check64_unordered_hex());
 }
 
 }  // namespace peer_cli

@@ -242,6 +242,7 @@ struct raw_flags {
   std::string on_drop = "retry";
   std::string wait_streams = "msgapp,message";
   std::string etcd_version;
+  std::string digest = "full";
 };
 
 std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
@@ -290,6 +291,7 @@ std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
       {"snap-data-size", false, set_decimal(c.snap_data_size)},
       {"db-size", false, set_decimal(c.db_size)},
       {"snap-timeout", false, set_duration(c.snap_timeout)},
+      {"digest", false, set_text(raw.digest)},
   };
 }
 
@@ -456,6 +458,8 @@ std::string check_numbers(config& c, const raw_flags& raw) {
   if (c.rate < 0) return "--rate must not be negative";
   if (raw.on_drop != "retry" && raw.on_drop != "drop") return "bad --on-drop " + quoted(raw.on_drop) + " (want retry|drop)";
   c.retry_on_drop = raw.on_drop == "retry";
+  if (raw.digest != "full" && raw.digest != "cheap") return "bad --digest " + quoted(raw.digest) + " (want full|cheap)";
+  c.digest = raw.digest == "full" ? digest_mode::full : digest_mode::cheap;
   if (c.window == 0) return "--window must be at least 1";
   return parse_wait_streams(raw.wait_streams, c.wait_streams);
 }

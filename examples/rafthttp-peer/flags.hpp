@@ -6,6 +6,7 @@
 #pragma once
 
 #include "content.hpp"
+#include "digest.hpp"
 
 #include <rafthttp/etcd_version.hpp>
 #include <rafthttp/id.hpp>
@@ -64,6 +65,7 @@ struct config {
   duration busy_poll{0};  // C++ only
   rafthttp::etcd_version version = rafthttp::newest_etcd_version;  // --etcd-version: the wire profile
   std::string cluster_version;  // --cluster-version: GET /version's etcdcluster (empty: not_decided)
+  digest_mode digest = digest_mode::full;  // --digest full|cheap
 
   // sink / echo stop conditions (0: not set)
   duration run_for{0};  // --duration

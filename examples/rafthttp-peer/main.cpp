@@ -213,9 +213,9 @@ int run_peer(const config& cfg) {
   snapshot_directory snap_dir;
   if (auto error = snap_dir.open(cfg.snap_dir); !error.empty()) return fail_setup(error);
   saved_dbs dbs;
-  recorder raft(cfg.id, cfg.removed, dbs, rafthttp::profile_of(cfg.version).wire_style);
+  recorder raft(cfg.id, cfg.removed, dbs, rafthttp::profile_of(cfg.version).wire_style, cfg.digest);
   if (!cfg.log_path.empty() && !raft.open_log(cfg.log_path)) return fail_setup("--log: cannot create " + cfg.log_path);
-  hashing_snapshotter snapshotter(snap_dir.path(), dbs);
+  describing_snapshotter snapshotter(snap_dir.path(), dbs, cfg.digest);
 
   peer_transport transport(io.get_executor(), raft, snapshotter, transport_options_for(cfg));
   const auto endpoint = listen_endpoint(cfg.listen);
@@ -234,6 +234,7 @@ int run_peer(const config& cfg) {
   identity.cluster_id = cfg.cluster_id;
   identity.listen = listen.text;
   identity.etcd_version = std::string(transport.options().server_version);
+  identity.digest = cfg.digest;
   peer_env env{cfg, transport, raft, control, identity};
   asio::co_spawn(io, watch_signals(signals, control), asio::detached);
   asio::co_spawn(io, run_and_exit(env, signals, io), asio::detached);

@@ -15,7 +15,7 @@ namespace peer_cli {
 
 // The transport type of this program: etcd's Transport with our Raft policy
 // (the recorder) and our Snapshotter policy (file_snapshotter + SHA-256).
-using peer_transport = rafthttp::transport<recorder, hashing_snapshotter>;
+using peer_transport = rafthttp::transport<recorder, describing_snapshotter>;
 
 struct peer_env {
   const config& cfg;

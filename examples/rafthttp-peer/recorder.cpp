@@ -17,12 +17,13 @@ void write_identity(json_writer& w, const peer_identity& identity) {
       .field("id", rafthttp::format_id(identity.id))
       .field("cluster_id", rafthttp::format_id(identity.cluster_id))
       .field("listen", identity.listen)
-      .field("etcd_version", identity.etcd_version);
+      .field("etcd_version", identity.etcd_version)
+      .field("digest", to_string(identity.digest));
 }
 
 recorder::recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs,
-                   rafthttp::raftpb::wire_style style)
-    : self_(self), removed_(removed.begin(), removed.end()), saved_dbs_(dbs), style_(style) {}
+                   rafthttp::raftpb::wire_style style, digest_mode digest)
+    : self_(self), removed_(removed.begin(), removed.end()), saved_dbs_(dbs), style_(style), digest_(digest) {}
 
 recorder::~recorder() {
   if (log_) std::fclose(log_);
@@ -39,8 +40,11 @@ bool recorder::open_log(const std::string& path) {
 std::error_code recorder::process(message& m) {
   const auto arrival = clock::now();
   // The digests are over etcd 3.4's encoding: re-encode what was decoded.
+  // SHA-256 of it for --digest full and for the log line's h= (check64, for
+  // --digest cheap, is the digest's own).
   rafthttp::raftpb::encode_into(m, encoding_);
-  const auto sum = sha256::of(encoding_);
+  std::optional<sha256_sum> sum;
+  if (digest_ == digest_mode::full || log_) sum = sha256::of(encoding_);
   const bool removed = is_id_removed(m.from);
   // A MsgSnap that came with a DB: the snapshotter has just saved it.
   std::optional<saved_db> db;
@@ -48,13 +52,13 @@ std::error_code recorder::process(message& m) {
 
   const std::error_code reject_removed = removed ? rafthttp::errc::member_removed : std::error_code{};
   if (frozen_) return reject_removed;
-  if (log_) write_log_line(m, sum, removed);
+  if (log_) write_log_line(m, *sum, removed);
   last_any_ = arrival;
   if (removed) {
     ++rejected_[m.from];
     return reject_removed;  // the transport answers 403, as etcd's server does
   }
-  record(m, sum, arrival);
+  record(m, sum ? &*sum : nullptr, arrival);
   if (db) snapshots_.push_back(std::move(*db));
   if (hook_) hook_(m, arrival);
   return {};
@@ -86,7 +90,7 @@ void recorder::freeze() {
 
 // -------------------------------------------------------------- recording ---
 
-void recorder::record(const message& m, const sha256_sum& sum, clock::time_point arrival) {
+void recorder::record(const message& m, const sha256_sum* sum, clock::time_point arrival) {
   ++messages_;
   ++by_type_[m.type];
   entries_ += m.entries.size();
@@ -95,7 +99,7 @@ void recorder::record(const message& m, const sha256_sum& sum, clock::time_point
   wire_message_bytes_ += rafthttp::raftpb::encoded_size(m, style_);
   if (first_ == clock::time_point{}) first_ = arrival;
   last_ = arrival;
-  senders_[m.from].add(encoding_, sum);
+  senders_.try_emplace(m.from, digest_).first->second.add(encoding_, sum);
 }
 
 namespace {
@@ -172,9 +176,8 @@ void recorder::write_senders(json_writer& w) const {
   w.begin_object();
   for (const auto& [id, digest] : sorted) {
     w.key(id).begin_object();
-    w.field("messages", digest->count())
-        .field("sha256", digest->ordered_hex())
-        .field("digest_unordered", digest->unordered_hex());
+    w.field("messages", digest->count());
+    digest->write_fields(w);
     w.end_object();
   }
   w.end_object();
@@ -183,12 +186,14 @@ void recorder::write_senders(json_writer& w) const {
 void recorder::write_snapshots(json_writer& w) const {
   w.begin_array();
   for (const auto& db : snapshots_) {
+    const db_description& description = db.description.get();  // waits for its thread
     w.begin_object();
     w.field("from", rafthttp::format_id(db.from))
         .field("index", db.index)
         .field("term", db.term)
-        .field("db_size", db.size)
-        .field("db_sha256", db.sha256)
+        .field("db_size", description.size)
+        .field("db_sha256", description.sha256)
+        .field("db_check64", description.check64)
         .field("db_path", db.path);
     w.end_object();
   }

@@ -34,6 +34,7 @@ struct peer_identity {
   rafthttp::member_id cluster_id = 0;
   std::string listen;
   std::string etcd_version;  // the release the wire profile presents
+  digest_mode digest = digest_mode::full;  // --digest
 };
 
 void write_identity(json_writer& w, const peer_identity& identity);
@@ -45,9 +46,9 @@ class recorder {
   using message_hook = std::function<void(const rafthttp::message&, clock::time_point)>;
 
   // `style`: our release's raftpb encoding, whose sizes etcd's received-bytes
-  // metric counts (wire_message_bytes).
+  // metric counts (wire_message_bytes); `digest`: --digest.
   recorder(rafthttp::member_id self, const std::vector<rafthttp::member_id>& removed, saved_dbs& dbs,
-           rafthttp::raftpb::wire_style style);
+           rafthttp::raftpb::wire_style style, digest_mode digest);
   ~recorder();
   recorder(const recorder&) = delete;
 
@@ -74,7 +75,8 @@ class recorder {
   // flushes the log, so that the JSON and the log agree.
   void freeze();
 
-  // The receiver keys of doc/peer-cli.md 9.2.
+  // The receiver keys of doc/peer-cli.md 9.2. Waits for the descriptions of
+  // received DBs still being computed.
   void write_summary(json_writer& w, const peer_identity& identity, std::string_view stop_reason,
                      bool with_echo_replies) const;
 
@@ -84,7 +86,7 @@ class recorder {
     rafthttp::snapshot_status status;
   };
 
-  void record(const rafthttp::message& m, const sha256_sum& sum, clock::time_point arrival);
+  void record(const rafthttp::message& m, const sha256_sum* sum, clock::time_point arrival);
   void write_log_line(const rafthttp::message& m, const sha256_sum& sum, bool removed);
   void write_senders(json_writer& w) const;
   void write_snapshots(json_writer& w) const;
@@ -93,6 +95,7 @@ class recorder {
   std::set<rafthttp::member_id> removed_;
   saved_dbs& saved_dbs_;
   rafthttp::raftpb::wire_style style_;
+  digest_mode digest_;
   message_hook hook_;
   std::FILE* log_ = nullptr;
   std::vector<std::uint8_t> encoding_;  // reused for every message

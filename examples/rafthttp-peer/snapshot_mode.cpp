@@ -69,7 +69,8 @@ asio::awaitable<std::string> run_snapshot(peer_env& env) {
   // The same as our release puts them on the wire (and counts them).
   const auto wire_message_bytes = rafthttp::raftpb::encoded_size(msnap, rafthttp::profile_of(cfg.version).wire_style);
   const auto wire_total_bytes = wire_message_bytes + cfg.db_size;
-  const auto db_sha256 = stream_sha256(cfg.content.seed, db_stream_key, cfg.db_size);
+  // Before the transfer, off its clock (as the Go peer does).
+  const auto db = describe_stream(cfg.content.seed, db_stream_key, cfg.db_size, cfg.digest);
 
   const readiness ready = co_await wait_ready(env);
   const auto start = clock::now();
@@ -88,7 +89,8 @@ asio::awaitable<std::string> run_snapshot(peer_env& env) {
       .field("snap_index", cfg.snap_index)
       .field("snap_term", cfg.snap_term)
       .field("db_size", cfg.db_size)
-      .field("db_sha256", db_sha256)
+      .field("db_sha256", db.sha256)
+      .field("db_check64", db.check64)
       .field("snap_data_size", cfg.snap_data_size)
       .field("message_bytes", message_bytes)
       .field("total_bytes", total_bytes)

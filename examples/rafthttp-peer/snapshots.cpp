@@ -14,67 +14,66 @@ asio::awaitable<deterministic_db_source::read_result> deterministic_db_source::r
   co_return read_result(std::error_code{}, n);
 }
 
-std::string stream_sha256(std::uint64_t seed, std::uint64_t key, std::uint64_t size) {
-  constexpr std::size_t chunk_bytes = 1 << 20;
+namespace {
+
+constexpr std::size_t chunk_bytes = 1 << 20;
+
+// The digest of --digest's mode over a body given in pieces.
+class body_digest {
+ public:
+  explicit body_digest(digest_mode mode) : mode_(mode) {}
+
+  void update(std::span<const std::uint8_t> piece) {
+    if (mode_ == digest_mode::full) sha_.update(piece);
+    else check_.update(piece);
+    size_ += piece.size();
+  }
+
+  [[nodiscard]] db_description result() const {
+    db_description out;
+    out.size = static_cast<std::int64_t>(size_);
+    if (mode_ == digest_mode::full) out.sha256 = to_hex(sha_.sum());
+    else out.check64 = check64_hex(check_.value());
+    return out;
+  }
+
+ private:
+  digest_mode mode_;
+  sha256 sha_;
+  check64 check_;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace
+
+db_description describe_stream(std::uint64_t seed, std::uint64_t key, std::uint64_t size, digest_mode mode) {
   byte_stream stream(seed, key);
-  sha256 hash;
+  body_digest digest(mode);
   std::vector<std::uint8_t> chunk(chunk_bytes);
   while (size > 0) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(size, chunk_bytes));
     stream.fill(std::span(chunk).first(n));
-    hash.update(std::span(chunk).first(n));
+    digest.update(std::span(chunk).first(n));
     size -= n;
   }
-  return to_hex(hash.sum());
+  return digest.result();
 }
 
-// ------------------------------------------------------------- receiving ---
-
-namespace {
-
-// Passes the body through, hashing and counting it.
-class hashing_db_reader final : public rafthttp::db_reader {
- public:
-  explicit hashing_db_reader(rafthttp::db_reader& body) : body_(body) {}
-
-  asio::awaitable<std::tuple<std::error_code, std::span<const std::uint8_t>>> read_some() override {
-    const auto [ec, piece] = co_await body_.read_some();
-    if (!ec) {
-      hash_.update(piece);
-      bytes_ += piece.size();
-    }
-    co_return std::tuple(ec, piece);
-  }
-
-  [[nodiscard]] std::int64_t bytes() const { return static_cast<std::int64_t>(bytes_); }
-  [[nodiscard]] std::string sha256_hex() const { return to_hex(hash_.sum()); }
-
- private:
-  rafthttp::db_reader& body_;
-  sha256 hash_;
-  std::uint64_t bytes_ = 0;
-};
-
-// Size and SHA-256 of a file on disk, for a DB that was there already (the
-// snapshotter then keeps that file and discards the received bytes).
-void describe_file(const std::filesystem::path& path, saved_db& db) {
+db_description describe_file(const std::filesystem::path& path, digest_mode mode) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) return;
-  sha256 hash;
-  std::vector<char> chunk(1 << 20);
-  std::int64_t size = 0;
+  if (!file) return {};
+  body_digest digest(mode);
+  std::vector<char> chunk(chunk_bytes);
   while (file) {
     file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const auto n = static_cast<std::size_t>(file.gcount());
-    hash.update(std::span(reinterpret_cast<const std::uint8_t*>(chunk.data()), n));
-    size += static_cast<std::int64_t>(n);
+    digest.update(std::span(reinterpret_cast<const std::uint8_t*>(chunk.data()), n));
   }
-  if (file.bad()) return;
-  db.size = size;
-  db.sha256 = to_hex(hash.sum());
+  if (file.bad()) return {};
+  return digest.result();
 }
 
-}  // namespace
+// ------------------------------------------------------------- receiving ---
 
 std::optional<saved_db> saved_dbs::take(rafthttp::member_id from, std::uint64_t index) {
   for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
@@ -87,28 +86,18 @@ std::optional<saved_db> saved_dbs::take(rafthttp::member_id from, std::uint64_t 
   return std::nullopt;
 }
 
-asio::awaitable<std::error_code> hashing_snapshotter::save_db(const rafthttp::message& msnap,
-                                                              rafthttp::db_reader& body) {
+asio::awaitable<std::error_code> describing_snapshotter::save_db(const rafthttp::message& msnap,
+                                                                 rafthttp::db_reader& body) {
+  const auto ec = co_await files_.save_db(msnap, body);
+  if (ec) co_return ec;
   const auto& metadata = msnap.snapshot.metadata;
   const auto path = files_.db_path(metadata.index);
-  std::error_code ignored;
-  const bool existed = std::filesystem::exists(path, ignored);
-
-  hashing_db_reader hashing_body(body);
-  const auto ec = co_await files_.save_db(msnap, hashing_body);
-  if (ec) co_return ec;
-
   saved_db db;
   db.from = msnap.from;
   db.index = metadata.index;
   db.term = metadata.term;
   db.path = path.lexically_normal().string();
-  if (existed) {
-    describe_file(path, db);
-  } else {
-    db.size = hashing_body.bytes();
-    db.sha256 = hashing_body.sha256_hex();
-  }
+  db.description = std::async(std::launch::async, describe_file, path, mode_).share();
   saved_.add(std::move(db));
   co_return ec;
 }

@@ -1,10 +1,14 @@
 // Both ends of a snapshot transfer as the peer does them:
 //  - sending: a db_source that produces the deterministic DB body lazily, so
 //    that a 1 GiB snapshot never sits in memory;
-//  - receiving: a Snapshotter policy that decorates the library's
-//    file_snapshotter (etcd's %016x.snap.db files) with a SHA-256 of the bytes
-//    as they stream through, and hands the result to the Raft policy, which
-//    gets the MsgSnap right after the DB is saved (doc/protocol.md 8.3).
+//  - receiving: a Snapshotter policy that saves with the library's
+//    file_snapshotter (etcd's %016x.snap.db files) and then has the saved
+//    file described (size, and SHA-256 or check64 as --digest says) by a
+//    thread of its own, off the request path: the sender's clock stops at the
+//    204 answer, which must not wait for the digest (the Go peer does the
+//    same in a goroutine). The Raft policy, which gets the MsgSnap right after
+//    the DB is saved (doc/protocol.md 8.3), keeps the pending description and
+//    waits for it only when it prints its JSON.
 #pragma once
 
 #include "content.hpp"
@@ -13,6 +17,7 @@
 #include <rafthttp/snapshot.hpp>
 
 #include <filesystem>
+#include <future>
 #include <list>
 #include <optional>
 #include <string>
@@ -33,8 +38,18 @@ class deterministic_db_source final : public rafthttp::db_source {
   std::uint64_t left_;
 };
 
-// SHA-256 (hex) of the first `size` bytes of stream(seed, key).
-[[nodiscard]] std::string stream_sha256(std::uint64_t seed, std::uint64_t key, std::uint64_t size);
+// A DB body's size and digest in one --digest mode (the other digest empty).
+struct db_description {
+  std::int64_t size = -1;  // -1: the file could not be read
+  std::string sha256;      // --digest full
+  std::string check64;     // --digest cheap
+};
+
+// The first `size` bytes of stream(seed, key), described.
+[[nodiscard]] db_description describe_stream(std::uint64_t seed, std::uint64_t key, std::uint64_t size, digest_mode mode);
+
+// A file on disk, described.
+[[nodiscard]] db_description describe_file(const std::filesystem::path& path, digest_mode mode);
 
 // ------------------------------------------------------------- receiving ---
 
@@ -44,8 +59,8 @@ struct saved_db {
   std::uint64_t index = 0;
   std::uint64_t term = 0;
   std::string path;
-  std::int64_t size = -1;  // -1: the file could not be read
-  std::string sha256;
+  // Computed by a thread of its own from the saved file; get() waits for it.
+  std::shared_future<db_description> description;
 };
 
 // DBs the snapshotter saved whose MsgSnap has not reached process() yet.
@@ -60,16 +75,20 @@ class saved_dbs {
   std::list<saved_db> waiting_;
 };
 
-// The Snapshotter policy (rafthttp/policy.hpp): save_db(msnap, body).
-class hashing_snapshotter {
+// The Snapshotter policy (rafthttp/policy.hpp): save_db(msnap, body). A DB
+// that was already on disk is kept, as etcd keeps it; the description is
+// then that of the file.
+class describing_snapshotter {
  public:
-  hashing_snapshotter(std::filesystem::path dir, saved_dbs& saved) : files_(std::move(dir)), saved_(saved) {}
+  describing_snapshotter(std::filesystem::path dir, saved_dbs& saved, digest_mode mode)
+      : files_(std::move(dir)), saved_(saved), mode_(mode) {}
 
   asio::awaitable<std::error_code> save_db(const rafthttp::message& msnap, rafthttp::db_reader& body);
 
  private:
   rafthttp::file_snapshotter files_;
   saved_dbs& saved_;
+  digest_mode mode_;
 };
 
 }  // namespace peer_cli

@@ -444,6 +444,30 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def check64(data):
+    """check64 of doc/peer-cli.md 7.6 (the peers' --digest cheap), written here
+    from the definition, independently of the C++ and Go implementations:
+    for word i (8 bytes little-endian, the last zero-padded)
+    h += z ^ (z >> 29) with z = (w ^ i*0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9;
+    then (h ^ length) + 0x9E3779B97F4A7C15 through splitmix64's finalizer.
+    Returns 16 hex digits."""
+    n = len(data)
+    padded = bytes(data) + bytes(-n % 8)
+    h = 0
+    position = 0
+    for i in range(0, len(padded), 8):
+        z = ((int.from_bytes(padded[i:i + 8], "little") ^ position) * 0xBF58476D1CE4E5B9) & _MASK64
+        h = (h + (z ^ (z >> 29))) & _MASK64
+        position = (position + 0x9E3779B97F4A7C15) & _MASK64
+    f = ((h ^ n) + 0x9E3779B97F4A7C15) & _MASK64
+    f = ((f ^ (f >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    f = ((f ^ (f >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return f"{f ^ (f >> 31):016x}"
+
+
 class Stopwatch:
     def __init__(self):
         self.start = time.monotonic()

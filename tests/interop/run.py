@@ -13,8 +13,8 @@ byte-identical to the Go peer's (wire_sha256). The etcd scenarios run with 3.4
 (Debian's etcd); real clusters of the other releases are clusters.py's.
 
 Scenarios (see README.md for what each checks): msgapp, types, echo, pipeline,
-snapshot, cluster-mismatch, removed, restart, dead-url, stability, tls, etcd,
-etcd-tls. The TLS scenarios make their certificates with the openssl tool.
+snapshot, cluster-mismatch, removed, restart, dead-url, stability, tls, cheap,
+etcd, etcd-tls. The TLS scenarios make their certificates with the openssl tool.
 
 --go names the Go peer binary; it is built there (goref/build.sh <minor>) when
 missing or out of date. Exit status: 0 all checks passed, 1 a check failed, 77 skipped
@@ -35,7 +35,7 @@ import subprocess
 from pathlib import Path
 
 from harness import (BrokenListener, Checks, Failure, Pki, Proc, Stopwatch, Unavailable, ensure_etcdids, ensure_go_peer,
-                     free_ports, go_peer_release, kill_all, sha256_file, unavailable_exit, url, wait_until)
+                     check64, free_ports, go_peer_release, kill_all, sha256_file, unavailable_exit, url, wait_until)
 
 # Go->Go first: it is the reference the other directions are compared with.
 DIRECTIONS = [("go", "go"), ("cpp", "go"), ("go", "cpp"), ("cpp", "cpp")]
@@ -324,6 +324,74 @@ def scenario_snapshot(t):
             compare_logs(t, name, run, ref.run)
 
     t.directions("snapshot", body)
+
+
+# check64 (doc/peer-cli.md 7.6) of the 10 000 000-byte DB body of seed 1: the
+# vector the C++ and Go unit tests share (tests/peer_check64.cpp,
+# goref/check64_test.go).
+CHEAP_DB_SIZE = 10_000_000
+CHEAP_DB_CHECK64 = "aaadd34c502e7517"
+
+
+def scenario_cheap(t):
+    """--digest cheap (issue 16): check64 in place of SHA-256, the same
+    definition in both peers. A MsgApp run and a snapshot in all four
+    directions: the receiver's check64 equals the sender's, the C++ sender's
+    equals the Go sender's (byte-identical encodings, one function), the DB's
+    is the shared test vector and that of the file on disk (computed here in
+    Python), and the file's bytes one short do not match."""
+    n, entries = 5000, 2
+    ref = Reference()
+
+    def messages(s_impl, r_impl, name):
+        run = t.pair("cheap-msgapp", s_impl, r_impl, sink(n, ["--digest", "cheap"]),
+                     ["--mode", "send", "--type", "MsgApp", "--count", str(n), "--entries", str(entries),
+                      "--entry-size", "1000", "--term-every", "1000", "--rate", "20000", "--digest", "cheap"])
+        s, r = run.send, run.recv
+        got = run.from_sender()
+        t.check.equal(f"{name}: counts", {"sent": s["sent"], "by_type": r["by_type"], "recv_drops": r["recv_drops"]},
+                      {"sent": n, "by_type": {"MsgApp": n}, "recv_drops": 0})
+        t.check.equal(f"{name}: digest mode and the SHA-256 keys left empty", {
+            "sender": s.get("digest"), "receiver": r.get("digest"), "sha256": (s.get("sha256"), got.get("sha256")),
+            "digest_unordered": (s.get("digest_unordered"), got.get("digest_unordered")),
+            "wire_sha256": s.get("wire_sha256")},
+            {"sender": "cheap", "receiver": "cheap", "sha256": ("", ""), "digest_unordered": ("", ""), "wire_sha256": ""})
+        t.check(f"{name}: sender's check64 is 16 hex digits", len(s.get("check64") or "") == 16, str(s.get("check64")))
+        t.check.equal(f"{name}: receiver's check64, check64_unordered == sender's",
+                      (got.get("check64"), got.get("check64_unordered")), (s.get("check64"), s.get("check64_unordered")))
+        if ref.taken_from(s_impl, r_impl, run):
+            return
+        t.check.equal(f"{name}: sender's check64, check64_unordered, wire_check64 == go->go's",
+                      (s.get("check64"), s.get("check64_unordered"), s.get("wire_check64")),
+                      (ref.run.send.get("check64"), ref.run.send.get("check64_unordered"),
+                       ref.run.send.get("wire_check64")))
+
+    def snapshot(s_impl, r_impl, name):
+        index = 42
+        snap_dir = t.path(f"cheap-snap-{s_impl}-{r_impl}")
+        shutil.rmtree(snap_dir, ignore_errors=True)
+        run = t.pair("cheap-snapshot", s_impl, r_impl,
+                     ["--mode", "sink", "--expect", "1", "--duration", FOREVER, "--snap-dir", snap_dir,
+                      "--digest", "cheap"],
+                     ["--mode", "snapshot", "--snap-index", str(index), "--db-size", str(CHEAP_DB_SIZE),
+                      "--linger", "0s", "--digest", "cheap"], first="sender")
+        s, r = run.send, run.recv
+        got = r["snapshots"][0] if r["snapshots"] else {}
+        t.check.equal(f"{name}: transfer", {"status": s["status"], "count": len(r["snapshots"]),
+                                            "db_size": got.get("db_size"), "db_sha256": (s["db_sha256"], got.get("db_sha256"))},
+                      {"status": "finish", "count": 1, "db_size": CHEAP_DB_SIZE, "db_sha256": ("", "")})
+        t.check.equal(f"{name}: sender's and receiver's db_check64 == the shared vector",
+                      (s.get("db_check64"), got.get("db_check64")), (CHEAP_DB_CHECK64, CHEAP_DB_CHECK64))
+        path = snap_dir / f"{index:016x}.snap.db"
+        if path.is_file():
+            data = path.read_bytes()
+            t.check.equal(f"{name}: check64 of {path.name} on disk (Python)", check64(data), CHEAP_DB_CHECK64)
+            t.check(f"{name}: the file one byte short does not match", check64(data[:-1]) != CHEAP_DB_CHECK64)
+        else:
+            t.check(f"{name}: {path.name} on disk", False, "missing")
+
+    t.directions("cheap msgapp", messages)
+    t.directions("cheap snapshot", snapshot)
 
 
 def go_log_messages(proc, about):
@@ -985,6 +1053,7 @@ SCENARIOS = {
     "msgapp": scenario_msgapp, "types": scenario_types, "echo": scenario_echo, "pipeline": scenario_pipeline,
     "snapshot": scenario_snapshot, "cluster-mismatch": scenario_cluster_mismatch, "removed": scenario_removed,
     "restart": scenario_restart, "dead-url": scenario_dead_url, "stability": scenario_stability, "tls": scenario_tls,
+    "cheap": scenario_cheap,
     "etcd": scenario_etcd, "etcd-tls": scenario_etcd_tls,
 }
 WITH_ETCD = ("etcd", "etcd-tls")

@@ -12,7 +12,14 @@
 # module mode with the committed modules/<minor>/go.mod and go.sum
 # (-mod=readonly: nothing is written in this directory; the build directory is
 # OUTDIR/goref-build-<minor>). GOREF_VET=1 also runs go vet on the build,
-# GOREF_TEST=1 its Go tests (etcd37_test.go: the 3.7 presence rule against raft).
+# GOREF_TEST=1 its Go tests (etcd37_test.go: the 3.7 presence rule against raft;
+# check64_test.go: the --digest cheap checksum).
+# GOREF_TOOLCHAIN (module builds): "local" (the default) builds with the Go
+# found below and never downloads one; "etcd" builds with the Go toolchain the
+# release's own go.mod names (the toolchain line of go.etcd.io/etcd/server/v3's
+# go.mod, else its go line), fetched through the module proxy (GOTOOLCHAIN) if
+# needed: what the benchmark's Go column runs (benchmarks/run.sh); "goX.Y.Z":
+# that toolchain.
 # Exit status: 0 built, 77 no Go toolchain or no etcd sources/modules (skip),
 # 2 usage, 1 anything else.
 set -eu
@@ -229,7 +236,7 @@ if [ "$ORIGIN" = debian ]; then
     if [ "${GOREF_VET:-}" = 1 ]; then
         GO111MODULE=off GOPATH="$GOPATH_DIR:$SYSTEM_GOPATH" "$GO" vet -tags "etcd$TAGNUM" goref
     fi
-    echo "goref: built $OUT/$OUTNAME (etcd $EXACT)" >&2
+    echo "goref: built $OUT/$OUTNAME (etcd $EXACT, $("$GO" env GOVERSION))" >&2
     exit 0
 fi
 
@@ -259,6 +266,28 @@ case $MINOR in
     extract_raftpb35 "$BUILD" "$moddir"
     ;;
 esac
+# GOREF_TOOLCHAIN: which Go compiles the peer (see the top of this file).
+case ${GOREF_TOOLCHAIN:-local} in
+local) ;;
+etcd)
+    etcd_gomod=$("$GO" list -mod=readonly -m -f '{{.GoMod}}' go.etcd.io/etcd/server/v3) ||
+        die "cannot locate go.etcd.io/etcd/server/v3's go.mod"
+    toolchain=$(awk '$1 == "toolchain" { print $2; exit }' "$etcd_gomod")
+    [ -n "$toolchain" ] || toolchain=$(awk '$1 == "go" { print "go" $2; exit }' "$etcd_gomod")
+    [ -n "$toolchain" ] || die "$etcd_gomod names no toolchain and no go version"
+    echo "goref: etcd $EXACT's go.mod names $toolchain ($etcd_gomod)" >&2
+    GOTOOLCHAIN=$toolchain
+    ;;
+go[0-9]*) GOTOOLCHAIN=$GOREF_TOOLCHAIN ;;
+*) die "GOREF_TOOLCHAIN must be local, etcd or goX.Y.Z, not '$GOREF_TOOLCHAIN'" ;;
+esac
+export GOTOOLCHAIN
+if [ "$GOTOOLCHAIN" != local ]; then
+    # The go command fetches that toolchain through GOPROXY (checked against
+    # the checksum database) unless it is in the module cache already.
+    have=$("$GO" env GOVERSION) || skip "cannot obtain the Go toolchain $GOTOOLCHAIN (module proxy unreachable?)"
+    [ "$have" = "$GOTOOLCHAIN" ] || die "GOTOOLCHAIN=$GOTOOLCHAIN but go reports $have"
+fi
 "$GO" build -mod=readonly -buildvcs=false -trimpath -tags "etcd$TAGNUM" -o "$OUT/$OUTNAME" .
 if [ "${GOREF_VET:-}" = 1 ]; then
     "$GO" vet -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" .
@@ -266,4 +295,4 @@ fi
 if [ "${GOREF_TEST:-}" = 1 ]; then
     "$GO" test -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" -count=1 -v . >&2
 fi
-echo "goref: built $OUT/$OUTNAME (etcd $EXACT)" >&2
+echo "goref: built $OUT/$OUTNAME (etcd $EXACT, $("$GO" env GOVERSION))" >&2

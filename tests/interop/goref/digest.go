@@ -6,40 +6,110 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 )
 
-// messageDigest accumulates both digests of doc/peer-cli.md 7 over a sequence of
-// message encodings:
+// messageDigest accumulates the digests of doc/peer-cli.md 7 over a sequence
+// of message encodings. --digest full:
 //   - sha256: SHA-256 over each encoding framed as on the message stream
 //     (uint64 big-endian length, then the bytes), in order;
 //   - digest_unordered: lane-wise sum mod 2^64 of the four big-endian words of
 //     SHA-256(encoding).
+//
+// --digest cheap (7.6): the same two with check64 in place of SHA-256
+// (check64 over the framed sequence; the sum mod 2^64 of check64(encoding)).
+// The keys of the other mode are printed empty.
 type messageDigest struct {
-	count   uint64
-	ordered hash.Hash
-	lanes   [4]uint64
+	cheap          bool
+	count          uint64
+	ordered        hash.Hash
+	lanes          [4]uint64
+	orderedCheck   check64
+	unorderedCheck uint64
 }
 
-func newMessageDigest() *messageDigest {
+func newMessageDigest(cheap bool) *messageDigest {
+	if cheap {
+		return &messageDigest{cheap: true}
+	}
 	return &messageDigest{ordered: sha256.New()}
 }
 
-// add takes the encoding and its precomputed SHA-256.
+// add takes the encoding and, for --digest full, its SHA-256 (nil: computed
+// here).
 func (d *messageDigest) add(encoding []byte, sum *[sha256.Size]byte) {
 	var frameLen [8]byte
 	binary.BigEndian.PutUint64(frameLen[:], uint64(len(encoding)))
+	d.count++
+	if d.cheap {
+		d.orderedCheck.Write(frameLen[:])
+		d.orderedCheck.Write(encoding)
+		d.unorderedCheck += check64Of(encoding)
+		return
+	}
+	if sum == nil {
+		s := sha256.Sum256(encoding)
+		sum = &s
+	}
 	d.ordered.Write(frameLen[:])
 	d.ordered.Write(encoding)
 	for lane := range d.lanes {
 		d.lanes[lane] += binary.BigEndian.Uint64(sum[lane*8:])
 	}
-	d.count++
 }
 
 func (d *messageDigest) orderedHex() string {
+	if d.cheap {
+		return ""
+	}
 	return hex.EncodeToString(d.ordered.Sum(nil))
 }
 
 func (d *messageDigest) unorderedHex() string {
+	if d.cheap {
+		return ""
+	}
 	return fmt.Sprintf("%016x%016x%016x%016x", d.lanes[0], d.lanes[1], d.lanes[2], d.lanes[3])
+}
+
+func (d *messageDigest) check64Hex() string {
+	if !d.cheap {
+		return ""
+	}
+	return check64Hex(d.orderedCheck.Sum64())
+}
+
+func (d *messageDigest) check64UnorderedHex() string {
+	if !d.cheap {
+		return ""
+	}
+	return check64Hex(d.unorderedCheck)
+}
+
+// digestJSON holds the four digest keys of a message sequence.
+type digestJSON struct {
+	Sha256           string `json:"sha256"`
+	DigestUnordered  string `json:"digest_unordered"`
+	Check64          string `json:"check64"`
+	Check64Unordered string `json:"check64_unordered"`
+}
+
+func (d *messageDigest) json() digestJSON {
+	return digestJSON{
+		Sha256: d.orderedHex(), DigestUnordered: d.unorderedHex(),
+		Check64: d.check64Hex(), Check64Unordered: d.check64UnorderedHex(),
+	}
+}
+
+// describeBody reads a DB body and returns its size and, as --digest says,
+// its SHA-256 or its check64 (hex; the other one empty).
+func describeBody(body io.Reader, cheap bool) (size int64, sha256Hex, check64Text string, err error) {
+	if cheap {
+		var c check64
+		size, err = io.Copy(&c, body)
+		return size, "", check64Hex(c.Sum64()), err
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, body)
+	return size, hex.EncodeToString(h.Sum(nil)), "", err
 }

@@ -34,6 +34,7 @@ type config struct {
 	expect    uint64
 	idle      time.Duration
 	tls       tlsFlags
+	digest    string // --digest: full (SHA-256) or cheap (check64)
 
 	// send and snapshot
 	to          memberID
@@ -146,6 +147,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.Var(decimalFlag{&cfg.count}, "count", "send: number of messages")
 	fs.Float64Var(&cfg.rate, "rate", 0, "send: messages per second (0 = unpaced)")
 	fs.StringVar(&cfg.onDrop, "on-drop", "retry", "send: retry|drop")
+	fs.StringVar(&cfg.digest, "digest", "full", "digests: full (SHA-256) | cheap (check64)")
 	fs.BoolVar(&cfg.awaitAcks, "await-acks", false, "send: wait for echo answers")
 	fs.Var(decimalFlag{&cfg.window}, "window", "send: max unanswered messages with --await-acks")
 	fs.StringVar(&waitStreams, "wait-streams", "msgapp,message", "streams from --to to wait for")
@@ -246,6 +248,9 @@ func parseFlags(args []string) (*config, error) {
 	}
 	if cfg.onDrop != "retry" && cfg.onDrop != "drop" {
 		return nil, fmt.Errorf("bad --on-drop %q (want retry|drop)", cfg.onDrop)
+	}
+	if cfg.digest != "full" && cfg.digest != "cheap" {
+		return nil, fmt.Errorf("bad --digest %q (want full|cheap)", cfg.digest)
 	}
 	if cfg.window == 0 {
 		return nil, errors.New("--window must be at least 1")

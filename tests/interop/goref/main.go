@@ -169,7 +169,7 @@ func setup(cfg *config) (*peerEnv, error) {
 	env.listenURL = listen.String()
 
 	snapTrack := newSnapshotPostTracker()
-	env.rec = newRecorder(cfg.id, cfg.removed, env.snapDir, snapTrack)
+	env.rec = newRecorder(cfg.id, cfg.removed, env.snapDir, snapTrack, cfg.digest == "cheap")
 	// Hooks are set before the transport can call Process.
 	switch {
 	case cfg.mode == "echo":

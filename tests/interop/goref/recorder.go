@@ -41,6 +41,7 @@ type snapshotRecord struct {
 	Term     uint64 `json:"term"`
 	DBSize   int64  `json:"db_size"`
 	DBSha256 string `json:"db_sha256"`
+	DBCheck  string `json:"db_check64"`
 	DBPath   string `json:"db_path"`
 }
 
@@ -63,6 +64,11 @@ type recorder struct {
 	snapDir   string
 	snapTrack *snapshotPostTracker
 	hook      messageHook
+	cheap     bool // --digest cheap: check64 instead of SHA-256
+
+	// The saved DBs are described (read back and digested) by goroutines of
+	// their own, off the snapshot POST's path: summary waits for them.
+	describing sync.WaitGroup
 
 	logFile *os.File
 	log     *bufio.Writer
@@ -78,7 +84,7 @@ type recorder struct {
 	first, last      time.Time // accepted messages
 	lastAny          time.Time // any message reaching Process, rejected ones included
 	senders          map[uint64]*messageDigest
-	snapshots        []snapshotRecord
+	snapshots        []*snapshotRecord
 	rejected         map[uint64]uint64
 	unreachable      map[uint64]uint64
 	reportSnap       []reportSnapshotRecord
@@ -94,9 +100,10 @@ type recorder struct {
 	dropSeen        int32 // atomic
 }
 
-func newRecorder(self memberID, removed []uint64, snapDir string, track *snapshotPostTracker) *recorder {
+func newRecorder(self memberID, removed []uint64, snapDir string, track *snapshotPostTracker, cheap bool) *recorder {
 	r := &recorder{
 		self:        self,
+		cheap:       cheap,
 		removed:     map[uint64]bool{},
 		snapDir:     snapDir,
 		snapTrack:   track,
@@ -129,22 +136,33 @@ func (r *recorder) openLog(path string) error {
 func (r *recorder) process(m *message, encoding []byte, wireSize int) error {
 	arrival := time.Now()
 	removed := r.removed[m.From]
-	sum := sha256.Sum256(encoding)
+	// SHA-256 of the encoding for --digest full and for the log line's h=
+	// (check64, for --digest cheap, is the digest's own).
+	var sum *[sha256.Size]byte
+	if !r.cheap || r.log != nil {
+		s := sha256.Sum256(encoding)
+		sum = &s
+	}
 
 	var snapshot *snapshotRecord
 	// The snapshot handler calls Process inside the POST, after the DB is saved.
 	if !removed && m.Type == msgSnap && r.snapTrack.inFlightFrom(m.From) {
-		snapshot = r.describeSavedDB(m)
+		snapshot = r.savedDB(m)
 	}
 	var line []byte
 	if r.log != nil {
-		line = logLine(m, &sum, removed)
+		line = logLine(m, sum, removed)
 	}
 
 	r.mu.Lock()
 	recorded := !r.frozen
 	if recorded {
-		r.record(m, encoding, wireSize, &sum, arrival, removed, snapshot, line)
+		r.record(m, encoding, wireSize, sum, arrival, removed, snapshot, line)
+		if snapshot != nil {
+			// Before freeze (under r.mu), so summary's Wait covers it.
+			r.describing.Add(1)
+			go r.describeSavedDB(snapshot)
+		}
 	}
 	r.mu.Unlock()
 
@@ -188,42 +206,46 @@ func (r *recorder) record(m *message, encoding []byte, wireSize int, sum *[sha25
 	r.last = arrival
 	d := r.senders[m.From]
 	if d == nil {
-		d = newMessageDigest()
+		d = newMessageDigest(r.cheap)
 		r.senders[m.From] = d
 	}
 	d.add(encoding, sum)
 	if snapshot != nil {
-		r.snapshots = append(r.snapshots, *snapshot)
+		r.snapshots = append(r.snapshots, snapshot)
 	}
 }
 
-// describeSavedDB reads back the DB file the snapshot handler saved (it calls
-// Process only after the file is durable under its final name).
-func (r *recorder) describeSavedDB(m *message) *snapshotRecord {
+// savedDB is the record of the DB the snapshot handler saved for m (it calls
+// Process only after the file is durable under its final name), to be
+// described by describeSavedDB.
+func (r *recorder) savedDB(m *message) *snapshotRecord {
 	snap := m.snapshotOrZero()
-	path := filepath.Join(r.snapDir, fmt.Sprintf("%016x.snap.db", snap.Index))
-	rec := &snapshotRecord{
+	return &snapshotRecord{
 		From:   memberID(m.From).String(),
 		Index:  snap.Index,
 		Term:   snap.Term,
-		DBPath: path,
+		DBPath: filepath.Join(r.snapDir, fmt.Sprintf("%016x.snap.db", snap.Index)),
 		DBSize: -1,
 	}
-	f, err := os.Open(path)
+}
+
+// describeSavedDB reads the saved file back and fills in its size and digest;
+// it runs in a goroutine of its own, so that the POST's answer (the sender's
+// clock) does not wait for it, as the C++ peer does it in a thread.
+func (r *recorder) describeSavedDB(rec *snapshotRecord) {
+	defer r.describing.Done()
+	f, err := os.Open(rec.DBPath)
 	if err != nil {
-		warnf("cannot read received snapshot DB %s: %v", path, err)
-		return rec
+		warnf("cannot read received snapshot DB %s: %v", rec.DBPath, err)
+		return
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
+	size, shaHex, checkHex, err := describeBody(f, r.cheap)
 	if err != nil {
-		warnf("cannot read received snapshot DB %s: %v", path, err)
-		return rec
+		warnf("cannot read received snapshot DB %s: %v", rec.DBPath, err)
+		return
 	}
-	rec.DBSize = n
-	rec.DBSha256 = hex.EncodeToString(h.Sum(nil))
-	return rec
+	rec.DBSize, rec.DBSha256, rec.DBCheck = size, shaHex, checkHex
 }
 
 // logLine formats the --log line of doc/peer-cli.md 8.
@@ -326,18 +348,31 @@ func (r *recorder) freeze() {
 }
 
 type senderJSON struct {
-	Messages        uint64 `json:"messages"`
-	Sha256          string `json:"sha256"`
-	DigestUnordered string `json:"digest_unordered"`
+	Messages uint64 `json:"messages"`
+	digestJSON
+}
+
+// identityJSON holds the first keys of every JSON object (doc/peer-cli.md 9.1).
+type identityJSON struct {
+	Mode        string `json:"mode"`
+	EtcdVersion string `json:"etcd_version"`
+	Digest      string `json:"digest"`
+	ID          string `json:"id"`
+	ClusterID   string `json:"cluster_id"`
+	Listen      string `json:"listen"`
+}
+
+func (env *peerEnv) identity() identityJSON {
+	cfg := env.cfg
+	return identityJSON{
+		Mode: cfg.mode, EtcdVersion: etcdVersion, Digest: cfg.digest, ID: cfg.id.String(),
+		ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
+	}
 }
 
 // receiverJSON holds the receiver-side keys of doc/peer-cli.md 9.2.
 type receiverJSON struct {
-	Mode                string                 `json:"mode"`
-	EtcdVersion         string                 `json:"etcd_version"`
-	ID                  string                 `json:"id"`
-	ClusterID           string                 `json:"cluster_id"`
-	Listen              string                 `json:"listen"`
+	identityJSON
 	Messages            uint64                 `json:"messages"`
 	ByType              map[string]uint64      `json:"by_type"`
 	Entries             uint64                 `json:"entries"`
@@ -359,15 +394,13 @@ type receiverJSON struct {
 	PeakRSSKB           int64                  `json:"peak_rss_kb"`
 }
 
+// summary waits for the descriptions of received DBs still being computed.
 func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
+	r.describing.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := receiverJSON{
-		Mode:                env.cfg.mode,
-		EtcdVersion:         etcdVersion,
-		ID:                  env.cfg.id.String(),
-		ClusterID:           env.cfg.clusterID.String(),
-		Listen:              env.listenURL,
+		identityJSON:        env.identity(),
 		Messages:            r.messages,
 		ByType:              map[string]uint64{},
 		Entries:             r.entries,
@@ -375,7 +408,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 		MessageBytes:        r.messageBytes,
 		WireMessageBytes:    r.wireMessageBytes,
 		Senders:             map[string]senderJSON{},
-		Snapshots:           append([]snapshotRecord{}, r.snapshots...),
+		Snapshots:           []snapshotRecord{},
 		RejectedFromRemoved: hexKeyed(r.rejected),
 		ReportUnreachable:   hexKeyed(r.unreachable),
 		ReportSnapshot:      append([]reportSnapshotRecord{}, r.reportSnap...),
@@ -383,6 +416,9 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 		StopReason:          stopReason,
 		CriticalErrors:      env.criticalErrors(),
 		PeakRSSKB:           peakRSSKB(),
+	}
+	for _, s := range r.snapshots {
+		out.Snapshots = append(out.Snapshots, *s)
 	}
 	for t, n := range r.byType {
 		out.ByType[t] = n
@@ -393,9 +429,7 @@ func (r *recorder) summary(env *peerEnv, stopReason string) receiverJSON {
 	out.MsgsPerS = perSecond(float64(r.messages), out.SpanS)
 	out.MBPerS = perSecond(float64(r.messageBytes)/1e6, out.SpanS)
 	for id, d := range r.senders {
-		out.Senders[memberID(id).String()] = senderJSON{
-			Messages: d.count, Sha256: d.orderedHex(), DigestUnordered: d.unorderedHex(),
-		}
+		out.Senders[memberID(id).String()] = senderJSON{Messages: d.count, digestJSON: d.json()}
 	}
 	if env.cfg.mode == "echo" {
 		n := r.echoReplies

@@ -4,9 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"math"
 	"sort"
 	"sync"
@@ -255,24 +252,20 @@ func latencySummary(values []float64) latencyJSON {
 }
 
 type sendJSON struct {
-	Mode                   string       `json:"mode"`
-	EtcdVersion            string       `json:"etcd_version"`
-	ID                     string       `json:"id"`
-	ClusterID              string       `json:"cluster_id"`
-	Listen                 string       `json:"listen"`
-	To                     string       `json:"to"`
-	ToKnown                bool         `json:"to_known"`
-	Type                   string       `json:"type"`
-	Count                  uint64       `json:"count"`
-	Sent                   uint64       `json:"sent"`
-	Dropped                uint64       `json:"dropped"`
-	DropRetries            uint64       `json:"drop_retries"`
-	Bytes                  uint64       `json:"bytes"`
-	PayloadBytes           uint64       `json:"payload_bytes"`
-	Sha256                 string       `json:"sha256"`
-	DigestUnordered        string       `json:"digest_unordered"`
+	identityJSON
+	To           string `json:"to"`
+	ToKnown      bool   `json:"to_known"`
+	Type         string `json:"type"`
+	Count        uint64 `json:"count"`
+	Sent         uint64 `json:"sent"`
+	Dropped      uint64 `json:"dropped"`
+	DropRetries  uint64 `json:"drop_retries"`
+	Bytes        uint64 `json:"bytes"`
+	PayloadBytes uint64 `json:"payload_bytes"`
+	digestJSON
 	WireBytes              uint64       `json:"wire_bytes"`
 	WireSha256             string       `json:"wire_sha256"`
+	WireCheck64            string       `json:"wire_check64"`
 	StreamsReady           bool         `json:"streams_ready"`
 	PeersActive            bool         `json:"peers_active"`
 	WaitS                  float64      `json:"wait_s"`
@@ -301,8 +294,8 @@ type sendJSON struct {
 func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	cfg := env.cfg
 	out := sendJSON{
-		Mode: cfg.mode, EtcdVersion: etcdVersion, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
-		To: cfg.to.String(), ToKnown: env.toKnown(), Type: cfg.content.msgType.String(), Count: cfg.count,
+		identityJSON: env.identity(),
+		To:           cfg.to.String(), ToKnown: env.toKnown(), Type: cfg.content.msgType.String(), Count: cfg.count,
 	}
 	acks := env.acks
 
@@ -326,8 +319,9 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 		return atomic.LoadInt32(&env.rec.dropSeen) != 0
 	}
 
-	digest := newMessageDigest()
-	wire := newMessageDigest()
+	cheap := cfg.digest == "cheap"
+	digest := newMessageDigest(cheap)
+	wire := newMessageDigest(cheap)
 	out.StopReason = "done"
 	start := time.Now()
 	backoff := retryBackoffMin
@@ -380,10 +374,10 @@ send:
 			}
 		}
 		backoff = retryBackoffMin
-		sum := sha256.Sum256(encoding)
-		digest.add(encoding, &sum)
-		wireSum := sha256.Sum256(wireEncoding)
-		wire.add(wireEncoding, &wireSum)
+		// SHA-256 or check64 (--digest) after Send, as the C++ peer's send
+		// loop does it after send().
+		digest.add(encoding, nil)
+		wire.add(wireEncoding, nil)
 		out.Sent++
 		out.Bytes += uint64(len(encoding))
 		out.WireBytes += uint64(len(wireEncoding))
@@ -403,8 +397,8 @@ send:
 		}
 	}
 
-	out.Sha256, out.DigestUnordered = digest.orderedHex(), digest.unorderedHex()
-	out.WireSha256 = wire.orderedHex()
+	out.digestJSON = digest.json()
+	out.WireSha256, out.WireCheck64 = wire.orderedHex(), wire.check64Hex()
 	out.ElapsedS = elapsed.Seconds()
 	out.MsgsPerS = perSecond(float64(out.Sent), out.ElapsedS)
 	out.MBPerS = perSecond(float64(out.Bytes)/1e6, out.ElapsedS)
@@ -425,17 +419,14 @@ send:
 }
 
 type snapshotJSON struct {
-	Mode                   string       `json:"mode"`
-	EtcdVersion            string       `json:"etcd_version"`
-	ID                     string       `json:"id"`
-	ClusterID              string       `json:"cluster_id"`
-	Listen                 string       `json:"listen"`
+	identityJSON
 	To                     string       `json:"to"`
 	ToKnown                bool         `json:"to_known"`
 	SnapIndex              uint64       `json:"snap_index"`
 	SnapTerm               uint64       `json:"snap_term"`
 	DBSize                 uint64       `json:"db_size"`
 	DBSha256               string       `json:"db_sha256"`
+	DBCheck64              string       `json:"db_check64"`
 	SnapDataSize           uint64       `json:"snap_data_size"`
 	MessageBytes           int          `json:"message_bytes"`
 	TotalBytes             int64        `json:"total_bytes"`
@@ -478,23 +469,19 @@ func snapshotMessage(cfg *config) message {
 	}
 }
 
-func dbSha256(seed, size uint64) string {
-	h := sha256.New()
-	io.Copy(h, newExactStream(seed, dbStreamKey, size))
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 	cfg := env.cfg
 	msg := snapshotMessage(cfg)
 	encoding, wireEncoding := encodeBoth(&msg)
 	out := snapshotJSON{
-		Mode: cfg.mode, EtcdVersion: etcdVersion, ID: cfg.id.String(), ClusterID: cfg.clusterID.String(), Listen: env.listenURL,
-		To: cfg.to.String(), ToKnown: env.toKnown(),
+		identityJSON: env.identity(),
+		To:           cfg.to.String(), ToKnown: env.toKnown(),
 		SnapIndex: cfg.snapIndex, SnapTerm: cfg.snapTerm, DBSize: cfg.dbSize,
-		DBSha256: dbSha256(cfg.content.seed, cfg.dbSize), SnapDataSize: cfg.snapDataSize,
-		MessageBytes: len(encoding), WireMessageBytes: len(wireEncoding),
+		SnapDataSize: cfg.snapDataSize, MessageBytes: len(encoding), WireMessageBytes: len(wireEncoding),
 	}
+	// Before the transfer, off its clock (as the C++ peer does).
+	_, out.DBSha256, out.DBCheck64, _ = describeBody(newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize),
+		cfg.digest == "cheap")
 
 	ready := waitReady(ctx, env)
 	out.PeersActive, out.StreamsReady, out.WaitS = ready.peersActive, ready.streamsReady, ready.waited.Seconds()
