@@ -4,6 +4,7 @@
 // sendfile (the same, through that path).
 #include <rafthttp/snapshot/sender.hpp>
 
+#include "support/certs.hpp"
 #include "support/snapshots.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -322,4 +323,22 @@ CORO_TEST_CASE("cancelling a snapshot sent by sendfile mid-transfer: aborted, ra
   CHECK(p.receiver_raft.processed.empty());
   co_await p.sender.async_stop(asio::use_awaitable);
   co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("over TLS a file DB is read and goes through TLS: sendfile would bypass the encryption") {
+  scratch_dir dir("rafthttp-mtls-");
+  test_ca ca(dir.path, "ca");
+  recording_raft raft1, raft2;
+  memory_snapshotter snaps1, snaps2;
+  transport<recording_raft, memory_snapshotter> t1(ctx.get_executor(), raft1, snaps1, mutual_tls_member_options(ca, 1));
+  transport<recording_raft, memory_snapshotter> t2(ctx.get_executor(), raft2, snaps2, mutual_tls_member_options(ca, 2));
+  REQUIRE_FALSE(t2.listen(loopback(), true));
+  t1.add_peer(2, *url_list::parse("https://127.0.0.1:" + std::to_string(t2.local_endpoint().port())));
+  const auto db = db_bytes(3 * chunk + 7);
+  const auto ec = std::get<0>(co_await t1.async_send_snapshot(
+      snapshot_message(msnap(5), std::make_unique<file_db_source>(write_db(dir, db)), db.size()), test::use_tuple));
+  CHECK_FALSE(ec);
+  CHECK(snaps2.dbs[5] == db);
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
 }
