@@ -92,11 +92,12 @@ asio::awaitable<std::error_code> until_moved(http::connection& conn, std::size_t
 // once the connection is closed). After a failure the connection is in the
 // middle of a chunk: close it.
 //
-// sendfile waits for the disk when the file's pages are not in the page
-// cache, as the reads a file_db_source makes on its own thread never do on
-// the event loop: the sender asks for them ahead (read_ahead), from that
-// thread, so that sendfile finds them cached unless the disk is slower than
-// the network.
+// sendfile runs on the event loop and, as a read would, waits for the disk
+// when the file's pages are not in the page cache: the wait that
+// file_db_source's reads, on a thread of their own, keep off the loop. The
+// sender asks the kernel to read ahead from that thread
+// (snapshot_sender::send_from_file), so that sendfile finds the pages cached
+// unless the disk is slower than the network.
 inline asio::awaitable<std::error_code> send_file_chunk(http::connection& conn, int file, std::uint64_t offset,
                                                         std::size_t size, http::clock::time_point deadline) {
   if (size == 0) co_return std::error_code{};  // an empty chunk would end the body
