@@ -301,6 +301,35 @@ CORO_TEST_CASE("a file DB shorter or longer than declared, or ending inside its 
   co_await p.receiver.async_stop(asio::use_awaitable);
 }
 
+CORO_TEST_CASE("a sendfile that fails: the snapshot fails with its errno, reported to raft as a failed write") {
+  snapshot_pair p(ctx);
+  scratch_dir source_dir;
+  const auto path = write_db(source_dir, db_bytes(1000));
+  // A range whose descriptor sendfile cannot read from: EBADF.
+  class unreadable_file_source final : public db_source {
+   public:
+    explicit unreadable_file_source(const fs::path& path) : fd_(::open(path.c_str(), O_WRONLY | O_CLOEXEC)) {}
+    ~unreadable_file_source() override { ::close(fd_); }
+    asio::awaitable<read_result> read_some(std::span<std::uint8_t>) override {
+      co_return read_result(std::make_error_code(std::errc::io_error), 0);
+    }
+    std::optional<file_range> as_file() override { return file_range(fd_, 0, 1000); }
+
+   private:
+    int fd_;
+  };
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(4), std::make_unique<unreadable_file_source>(path), 1000), test::use_tuple));
+  CHECK(ec == std::errc::bad_file_descriptor);
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0].second == snapshot_status::failure);
+  CHECK(p.sender_raft.unreachable[2] == 1);
+  CO_WAIT_UNTIL(p.dir.files().empty());
+  CHECK(p.receiver_raft.processed.empty());
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
 CORO_TEST_CASE("cancelling a snapshot sent by sendfile mid-transfer: aborted, raft hears of a failure, no file stays") {
   snapshot_pair p(ctx);
   scratch_dir source_dir;

@@ -201,6 +201,17 @@ CORO_TEST_CASE("a file that ends before the chunk does: snapshot_source_failed")
   CHECK(past_end == errc::snapshot_source_failed);
 }
 
+CORO_TEST_CASE("a file sendfile cannot read fails the chunk with its errno") {
+  scratch_dir dir;
+  const int write_only = ::open((dir.path / "db").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  REQUIRE(write_only >= 0);
+  REQUIRE(::write(write_only, "0123456789", 10) == 10);
+  connected c(ctx);
+  const auto ec = co_await detail::send_file_chunk(*c.conn, write_only, 0, 10, http::deadline_after(10s));
+  ::close(write_only);
+  CHECK(ec == std::errc::bad_file_descriptor);  // the file's errno, not a write's error
+}
+
 TEST_CASE("sendfile to a socket shut for writing: EPIPE, and no SIGPIPE kills the process") {
   asio::io_context ctx;
   const test_file file(random_bytes(100));
