@@ -23,10 +23,10 @@
 #include <rafthttp/codec/message_stream.hpp>
 #include <rafthttp/detail/byte_buffer.hpp>
 #include <rafthttp/detail/operation.hpp>
+#include <rafthttp/detail/on_thread.hpp>
 #include <rafthttp/detail/peer_context.hpp>
 #include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/http/client.hpp>
-#include <rafthttp/detail/on_thread.hpp>
 #include <rafthttp/snapshot/db.hpp>
 #include <rafthttp/snapshot/sendfile.hpp>
 
