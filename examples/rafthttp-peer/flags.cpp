@@ -290,6 +290,7 @@ std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
       {"snap-term", false, set_decimal(c.snap_term)},
       {"snap-data-size", false, set_decimal(c.snap_data_size)},
       {"db-size", false, set_decimal(c.db_size)},
+      {"db-file-dir", false, set_text(c.db_file_dir)},
       {"snap-timeout", false, set_duration(c.snap_timeout)},
       {"digest", false, set_text(raw.digest)},
   };

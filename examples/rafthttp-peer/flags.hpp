@@ -88,6 +88,9 @@ struct config {
   std::uint64_t snap_term = 1;
   std::uint64_t snap_data_size = 0;
   std::uint64_t db_size = 1 << 20;
+  // C++ only: the DB body is first written into a file in this directory,
+  // then sent from it (a file_db_source); empty: generated as it is sent.
+  std::string db_file_dir;
   duration snap_timeout = std::chrono::seconds(60);
 };
 

@@ -6,9 +6,15 @@
 
 #include <rafthttp/raftpb/codec.hpp>
 
+#include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
+#include <system_error>
+
+#include <unistd.h>
 
 namespace peer_cli {
 
@@ -36,15 +42,21 @@ rafthttp::message snapshot_message(const config& cfg) {
   return m;
 }
 
+// The DB body's source: generated as it is sent, or the file `db_file`
+// (--db-file-dir), which a plain connection sends by sendfile.
+std::unique_ptr<rafthttp::db_source> db_source_for(const config& cfg, const std::filesystem::path& db_file) {
+  if (db_file.empty()) return std::make_unique<deterministic_db_source>(cfg.content.seed, cfg.db_size);
+  return std::make_unique<rafthttp::file_db_source>(db_file);
+}
+
 // Sends it and waits for the outcome: finish, failure, timeout or interrupted.
-asio::awaitable<std::string> send_and_wait(peer_env& env, rafthttp::message msnap) {
+asio::awaitable<std::string> send_and_wait(peer_env& env, rafthttp::message msnap, const std::filesystem::path& db_file) {
   const auto& cfg = env.cfg;
   // Shared with the completion callback, which may run after we gave up.
   auto outcome = std::make_shared<std::optional<std::error_code>>();
   run_control* control = &env.control;
   rafthttp::snapshot_message transfer(std::move(msnap),
-                                      std::make_unique<deterministic_db_source>(cfg.content.seed, cfg.db_size),
-                                      cfg.db_size, [outcome, control](std::error_code ec) {
+                                      db_source_for(cfg, db_file), cfg.db_size, [outcome, control](std::error_code ec) {
                                         *outcome = ec;
                                         control->wake();
                                       });
@@ -72,11 +84,23 @@ asio::awaitable<std::string> run_snapshot(peer_env& env) {
   // Before the transfer, off its clock (as the Go peer does).
   const auto db = describe_stream(cfg.content.seed, db_stream_key, cfg.db_size, cfg.digest);
 
+  // --db-file-dir: the same body written into a file first, off the clock (a
+  // file that cannot be written fails the transfer: its source cannot read it).
+  std::filesystem::path db_file;
+  if (!cfg.db_file_dir.empty()) {
+    db_file = std::filesystem::path(cfg.db_file_dir) /
+              ("rafthttp-peer-db-" + std::to_string(::getpid()) + "-" + std::to_string(cfg.snap_index));
+    if (!write_stream_file(db_file, cfg.content.seed, db_stream_key, cfg.db_size))
+      std::cerr << "rafthttp-peer: cannot write the DB file " << db_file << "\n";
+  }
+
   const readiness ready = co_await wait_ready(env);
   const auto start = clock::now();
   std::string status = "interrupted";
-  if (!env.control.interrupted()) status = co_await send_and_wait(env, std::move(msnap));
+  if (!env.control.interrupted()) status = co_await send_and_wait(env, std::move(msnap), db_file);
   const double elapsed = seconds_between(start, clock::now());
+  std::error_code ignored;
+  if (!db_file.empty()) std::filesystem::remove(db_file, ignored);
   const auto stop_reason = stop_reason_or(env, "done");
   co_await linger(env, stop_reason);
   env.raft.freeze();

@@ -18,24 +18,10 @@ CORO_TEST_CASE("every channel over mutual TLS") {
   fs::create_directories(dir);
   test::test_ca ca(dir, "ca");
   using tls_transport = transport<test::recording_raft, test::memory_snapshotter>;
-  auto options_for = [&](member_id id) {
-    test::cert_request request;
-    request.cn = "member-" + std::to_string(id);
-    request.ips = {"127.0.0.1"};
-    const auto files = ca.issue(request.cn, request);
-    transport_options o;
-    o.id = id;
-    o.cluster_id = 0x7b;
-    o.tls.cert_file = files.cert;
-    o.tls.key_file = files.key;
-    o.tls.trusted_ca_file = ca.ca_file();
-    o.tls.client_cert_auth = true;
-    return o;
-  };
   test::recording_raft raft1, raft2;
   test::memory_snapshotter snaps1, snaps2;
-  tls_transport t1(ctx.get_executor(), raft1, snaps1, options_for(1));
-  tls_transport t2(ctx.get_executor(), raft2, snaps2, options_for(2));
+  tls_transport t1(ctx.get_executor(), raft1, snaps1, test::mutual_tls_member_options(ca, 1));
+  tls_transport t2(ctx.get_executor(), raft2, snaps2, test::mutual_tls_member_options(ca, 2));
   const http::tcp::endpoint loopback(asio::ip::make_address("127.0.0.1"), 0);
   REQUIRE_FALSE(t1.listen(loopback, true));
   REQUIRE_FALSE(t2.listen(loopback, true));

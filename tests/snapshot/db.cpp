@@ -59,3 +59,30 @@ CORO_TEST_CASE("a file that cannot be opened fails the first read with open's er
   CHECK(ec == std::errc::no_such_file_or_directory);
   CHECK(got.empty());
 }
+
+CORO_TEST_CASE("a file source's bytes as a file range: the whole file before any read; none for a memory source") {
+  scratch_dir dir;
+  const auto db = db_bytes(300'000);
+  { std::ofstream(dir.path / "db", std::ios::binary) << db; }
+  file_db_source source(dir.path / "db");
+  const auto range = source.as_file();
+  REQUIRE(range);
+  CHECK(range->fd >= 0);
+  CHECK(range->offset == 0);
+  CHECK(range->size == db.size());
+  CHECK(range->io != nullptr);  // its thread, for read-ahead
+  std::string through_fd(db.size(), '\0');
+  CHECK(::pread(range->fd, through_fd.data(), through_fd.size(), 0) == static_cast<ssize_t>(db.size()));
+  CHECK(through_fd == db);
+  memory_db_source memory(as_bytes(db));
+  CHECK_FALSE(memory.as_file());
+  co_return;
+}
+
+TEST_CASE("a file that cannot be opened, or is not a regular file, has no file range: its reads say why") {
+  scratch_dir dir;
+  file_db_source missing(dir.path / "missing");
+  CHECK_FALSE(missing.as_file());
+  file_db_source directory(dir.path);  // opens, but sendfile cannot read it
+  CHECK_FALSE(directory.as_file());
+}

@@ -1,14 +1,23 @@
 // The snapshot sender. Go: TestSnapshotSend (success, DB reader error, DB
 // shorter and longer than declared); the envelope limit of 3.6 and 3.7, the
-// URL picker, the bandwidth limit, and cancellation.
+// URL picker, the bandwidth limit, and cancellation; a DB from a file sent by
+// sendfile (the same, through that path).
 #include <rafthttp/snapshot/sender.hpp>
 
+#include "support/certs.hpp"
 #include "support/snapshots.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 
 #include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <optional>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace rafthttp;
 using namespace rafthttp::test;
@@ -190,4 +199,175 @@ CORO_TEST_CASE("async_send_snapshot cancelled at once: the dial is abandoned, no
   co_await p.receiver.async_stop(asio::use_awaitable);
   CHECK(p.receiver_raft.processed.empty());
   CHECK(p.dir.files().empty());
+}
+
+// ------------------------------------------------------- a DB from a file --
+// On a plain connection, a source whose bytes are a file's (as_file) is sent
+// by sendfile (snapshot/sendfile.hpp). sendfile_only_source proves it: its
+// bytes are a file's, its read_some fails, so a snapshot of it that arrives
+// whole went by sendfile.
+
+namespace {
+
+class sendfile_only_source final : public db_source {
+ public:
+  // The file's bytes as a range of `claimed` bytes (which may be more than
+  // the file has).
+  sendfile_only_source(const fs::path& path, std::uint64_t claimed)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), claimed_(claimed) {
+    REQUIRE(fd_ >= 0);
+  }
+  ~sendfile_only_source() override { ::close(fd_); }
+  sendfile_only_source(const sendfile_only_source&) = delete;
+
+  asio::awaitable<read_result> read_some(std::span<std::uint8_t>) override {
+    co_return read_result(std::make_error_code(std::errc::io_error), 0);
+  }
+  std::optional<file_range> as_file() override { return file_range(fd_, 0, claimed_); }
+
+ private:
+  int fd_;
+  std::uint64_t claimed_;
+};
+
+fs::path write_db(const scratch_dir& dir, const std::string& bytes) {
+  const auto path = dir.path / ("db-" + std::to_string(bytes.size()));
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::string snap_db_name(std::uint64_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx.snap.db", static_cast<unsigned long long>(index));
+  return name;
+}
+
+constexpr std::size_t chunk = detail::snapshot_sender::chunk_bytes;
+
+}  // namespace
+
+CORO_TEST_CASE("a file DB goes by sendfile on a plain connection: the receiver saves the file's bytes, of every size") {
+  snapshot_pair p(ctx);
+  scratch_dir source_dir;
+  std::uint64_t index = 20;
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, chunk, chunk + 1, 5 * chunk + 3}) {
+    CAPTURE(size);
+    const auto db = db_bytes(size);
+    const auto path = write_db(source_dir, db);
+    ++index;
+    const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+        snapshot_message(msnap(index), std::make_unique<sendfile_only_source>(path, size), size), test::use_tuple));
+    CHECK_FALSE(ec);
+    CHECK(read_file(p.dir.path / snap_db_name(index)) == db);
+  }
+  // file_db_source says where its bytes are: the same way (with read-ahead
+  // from its thread past the first 4 MiB).
+  const auto db = db_bytes(20 * chunk + 11);
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(40), std::make_unique<file_db_source>(write_db(source_dir, db)), db.size()),
+      test::use_tuple));
+  CHECK_FALSE(ec);
+  CHECK(read_file(p.dir.path / snap_db_name(40)) == db);
+  CHECK(p.receiver_raft.processed.size() == 6);
+  CHECK(p.sender_raft.snapshot_reports.size() == 6);
+  for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::finish);
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("a file DB shorter or longer than declared, or ending inside its range: failure, nothing kept") {
+  snapshot_pair p(ctx);
+  scratch_dir source_dir;
+  const auto db = db_bytes(2 * chunk + 5);
+  const auto path = write_db(source_dir, db);
+  auto shorter = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(1), std::make_unique<file_db_source>(path), db.size() + 1), test::use_tuple));
+  auto longer = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(2), std::make_unique<file_db_source>(path), db.size() - 1), test::use_tuple));
+  // A range that says 3 chunks of a file of 2 and a bit (a file cut while
+  // it is sent): sendfile finds its end inside the third chunk.
+  auto cut = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(3), std::make_unique<sendfile_only_source>(path, 3 * chunk), 3 * chunk),
+      test::use_tuple));
+  CHECK(shorter == errc::snapshot_source_failed);
+  CHECK(longer == errc::snapshot_source_failed);
+  CHECK(cut == errc::snapshot_source_failed);
+  CO_WAIT_UNTIL(p.dir.files().empty());  // the receiver removes each cut body's temp file
+  CHECK(p.receiver_raft.processed.empty());
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 3);
+  for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
+  CHECK(p.sender_raft.unreachable[2] == 3);  // as for a failed write (etcd's)
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("a sendfile that fails: the snapshot fails with its errno, reported to raft as a failed write") {
+  snapshot_pair p(ctx);
+  scratch_dir source_dir;
+  const auto path = write_db(source_dir, db_bytes(1000));
+  // A range whose descriptor sendfile cannot read from: EBADF.
+  class unreadable_file_source final : public db_source {
+   public:
+    explicit unreadable_file_source(const fs::path& path) : fd_(::open(path.c_str(), O_WRONLY | O_CLOEXEC)) {}
+    ~unreadable_file_source() override { ::close(fd_); }
+    asio::awaitable<read_result> read_some(std::span<std::uint8_t>) override {
+      co_return read_result(std::make_error_code(std::errc::io_error), 0);
+    }
+    std::optional<file_range> as_file() override { return file_range(fd_, 0, 1000); }
+
+   private:
+    int fd_;
+  };
+  const auto ec = std::get<0>(co_await p.sender.async_send_snapshot(
+      snapshot_message(msnap(4), std::make_unique<unreadable_file_source>(path), 1000), test::use_tuple));
+  CHECK(ec == std::errc::bad_file_descriptor);
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0].second == snapshot_status::failure);
+  CHECK(p.sender_raft.unreachable[2] == 1);
+  CO_WAIT_UNTIL(p.dir.files().empty());
+  CHECK(p.receiver_raft.processed.empty());
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("cancelling a snapshot sent by sendfile mid-transfer: aborted, raft hears of a failure, no file stays") {
+  snapshot_pair p(ctx);
+  scratch_dir source_dir;
+  const auto db = db_bytes(64 * 1024 * 1024);
+  const auto path = write_db(source_dir, db);
+  asio::cancellation_signal cancel;
+  std::optional<std::error_code> outcome;
+  p.sender.async_send_snapshot(
+      snapshot_message(msnap(9), std::make_unique<sendfile_only_source>(path, db.size()), db.size()),
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { outcome = ec; }));
+  CO_WAIT_UNTIL(!p.dir.files().empty());  // the receiver's temp file exists: mid-transfer
+  REQUIRE_FALSE(outcome);
+  cancel.emit(asio::cancellation_type::terminal);
+  CO_WAIT_UNTIL(outcome);
+  CHECK(*outcome == asio::error::operation_aborted);
+  REQUIRE(p.sender_raft.snapshot_reports.size() == 1);
+  CHECK(p.sender_raft.snapshot_reports[0] == std::pair{member_id{2}, snapshot_status::failure});
+  CHECK(p.sender_raft.unreachable.empty());  // the user ended it, not the network
+  CO_WAIT_UNTIL(p.dir.files().empty());
+  CHECK(p.receiver_raft.processed.empty());
+  co_await p.sender.async_stop(asio::use_awaitable);
+  co_await p.receiver.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("over TLS a file DB is read and goes through TLS: sendfile would bypass the encryption") {
+  scratch_dir dir("rafthttp-mtls-");
+  test_ca ca(dir.path, "ca");
+  recording_raft raft1, raft2;
+  memory_snapshotter snaps1, snaps2;
+  transport<recording_raft, memory_snapshotter> t1(ctx.get_executor(), raft1, snaps1, mutual_tls_member_options(ca, 1));
+  transport<recording_raft, memory_snapshotter> t2(ctx.get_executor(), raft2, snaps2, mutual_tls_member_options(ca, 2));
+  REQUIRE_FALSE(t2.listen(loopback(), true));
+  t1.add_peer(2, *url_list::parse("https://127.0.0.1:" + std::to_string(t2.local_endpoint().port())));
+  const auto db = db_bytes(3 * chunk + 7);
+  const auto ec = std::get<0>(co_await t1.async_send_snapshot(
+      snapshot_message(msnap(5), std::make_unique<file_db_source>(write_db(dir, db)), db.size()), test::use_tuple));
+  CHECK_FALSE(ec);
+  CHECK(snaps2.dbs[5] == db);
+  co_await t1.async_stop(asio::use_awaitable);
+  co_await t2.async_stop(asio::use_awaitable);
 }

@@ -2,6 +2,8 @@
 // (CN, IP and DNS SANs, validity), unknown-CA and expired ones, and CRLs.
 #pragma once
 
+#include "members.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -151,5 +153,20 @@ class test_ca {
   std::string ca_file_;
   long next_serial_ = 1;
 };
+
+// A member of the tests' cluster over mutual TLS, with a certificate from
+// `ca` for 127.0.0.1.
+[[nodiscard]] inline transport_options mutual_tls_member_options(test_ca& ca, member_id id) {
+  cert_request request;
+  request.cn = "member-" + std::to_string(id);
+  request.ips = {"127.0.0.1"};
+  const auto files = ca.issue(request.cn, request);
+  transport_options o = member_options(id);
+  o.tls.cert_file = files.cert;
+  o.tls.key_file = files.key;
+  o.tls.trusted_ca_file = ca.ca_file();
+  o.tls.client_cert_auth = true;
+  return o;
+}
 
 }  // namespace rafthttp::test

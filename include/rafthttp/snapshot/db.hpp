@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <tuple>
@@ -22,9 +23,24 @@
 #include <asio/thread_pool.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rafthttp {
+
+// The bytes of a source that are a range of an open file: a sender on a
+// plain TCP connection moves them from the page cache to the socket in the
+// kernel (sendfile, snapshot/sendfile.hpp) instead of reading them. (A
+// constructor, not aggregate initialisation: see raftpb::message on GCC 12.)
+struct file_range {
+  file_range(int file, std::uint64_t from, std::uint64_t length, asio::thread_pool* thread = nullptr)
+      : fd(file), offset(from), size(length), io(thread) {}
+
+  int fd;                  // open for reading for as long as the source lives
+  std::uint64_t offset;    // the first byte
+  std::uint64_t size;      // how many bytes the range has (the file's end may come sooner)
+  asio::thread_pool* io;   // where blocking calls on the file may run (read-ahead), or none
+};
 
 // Where the database bytes of an outgoing snapshot come from: read_some fills
 // `into` and returns how the read ended and how many bytes it wrote (0 at
@@ -34,6 +50,11 @@ class db_source {
   using read_result = std::tuple<std::error_code, std::size_t>;
   virtual ~db_source() = default;
   virtual asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) = 0;
+
+  // The bytes as a range of a file, for a sender that can send them without
+  // reading them; asked once, before any read_some. A sender over TLS, and
+  // any source that says none (the default), read with read_some.
+  [[nodiscard]] virtual std::optional<file_range> as_file() { return std::nullopt; }
 };
 
 // A DB in memory (the caller keeps the bytes alive until the send ends).
@@ -64,6 +85,17 @@ class file_db_source final : public db_source {
   file_db_source(const file_db_source&) = delete;
 
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
+
+  // From the file's current position to its end as it is now (a file that
+  // cannot be opened or is not a regular file has none: its reads say why).
+  [[nodiscard]] std::optional<file_range> as_file() override {
+    struct stat status {};
+    if (fd_ < 0 || ::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) return std::nullopt;
+    const off_t position = ::lseek(fd_, 0, SEEK_CUR);
+    if (position < 0 || position > status.st_size) return std::nullopt;
+    return file_range(fd_, static_cast<std::uint64_t>(position), static_cast<std::uint64_t>(status.st_size - position),
+                      &io_);
+  }
 
   asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
     // A file that could not be opened fails the first read, with open's error.
