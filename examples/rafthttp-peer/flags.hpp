@@ -89,6 +89,10 @@ struct config {
   std::uint64_t snap_data_size = 0;
   std::uint64_t db_size = 1 << 20;
   duration snap_timeout = std::chrono::seconds(60);
+
+  // send: --background-snapshot-to, a --peer that gets a snapshot (the flags
+  // above) while the send loop runs (doc/peer-cli.md 5.7); 0: none.
+  rafthttp::member_id background_snapshot_to = 0;
 };
 
 // What parse_flags found: a configuration, a request for the usage text, or
