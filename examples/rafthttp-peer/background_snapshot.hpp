@@ -13,7 +13,7 @@
 // as measured only while the transfer is in flight (until its outcome).
 #pragma once
 
-#include "json_writer.hpp"
+#include "background_report.hpp"
 #include "peer_env.hpp"
 #include "snapshots.hpp"
 
@@ -26,26 +26,6 @@
 #include <system_error>
 
 namespace peer_cli {
-
-// The send JSON's background_snapshot object (doc/peer-cli.md 9.3).
-struct background_snapshot_report {
-  rafthttp::member_id to = 0;
-  std::uint64_t snap_index = 0;
-  std::uint64_t db_size = 0;
-  std::string db_sha256;   // --digest full, else ""
-  std::string db_check64;  // --digest cheap, else ""
-  std::uint64_t total_bytes = 0;
-  std::uint64_t wire_total_bytes = 0;
-  std::string status = "interrupted";  // finish, failure, timeout, interrupted
-  std::uint64_t db_bytes_read = 0;     // DB bytes the transport took from the file
-  double first_byte_s = -1;            // send_snapshot to the first DB bytes taken; -1: none
-  double elapsed_s = 0;                // send_snapshot to the outcome
-  double mb_per_s = 0;                 // total_bytes / 10^6 / elapsed_s
-  double measured_s = 0;               // first measured request to last measured answer
-  bool overlap = false;                // every measured round trip within the transfer
-};
-
-void write_background_snapshot(json_writer& w, const background_snapshot_report& report);
 
 // Where the transfer stands; shared with the transport's completion callback
 // and the DB source, which may outlive the mode.
