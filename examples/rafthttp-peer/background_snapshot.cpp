@@ -86,7 +86,8 @@ asio::awaitable<void> background_snapshot::wait_first_byte() {
 }
 
 asio::awaitable<void> background_snapshot::wait_end() {
-  while (!ended() && !env_.control.interrupted() && clock::now() < deadline_) co_await env_.control.wait_until(deadline_);
+  while (!ended() && !env_.control.interrupted() && clock::now() < deadline_)
+    co_await env_.control.wait_until(deadline_);
   if (ended()) status_ = state_->outcome->value() ? "failure" : "finish";
   else if (env_.control.interrupted()) status_ = "interrupted";
   else status_ = "timeout";
@@ -102,7 +103,8 @@ background_snapshot_report background_snapshot::report() const {
   r.db_sha256 = db_.sha256;
   r.db_check64 = db_.check64;
   r.total_bytes = rafthttp::raftpb::encoded_size(msnap) + cfg.db_size;
-  r.wire_total_bytes = rafthttp::raftpb::encoded_size(msnap, rafthttp::profile_of(cfg.version).wire_style) + cfg.db_size;
+  const auto style = rafthttp::profile_of(cfg.version).wire_style;
+  r.wire_total_bytes = rafthttp::raftpb::encoded_size(msnap, style) + cfg.db_size;
   r.status = status_;
   r.db_bytes_read = state_->bytes_read;
   if (!started_) return r;

@@ -373,7 +373,9 @@ asio::awaitable<std::string> run_send(peer_env& env) {
   std::unique_ptr<background_snapshot> background;
   if (cfg.background_snapshot_to != 0) {
     background = std::make_unique<background_snapshot>(env);
-    if (auto error = background->prepare(); !error.empty()) std::fprintf(stderr, "rafthttp-peer: warning: %s\n", error.c_str());  // then ended(), a failure
+    // After an error the transfer counts as ended, a failure: the loop sends nothing.
+    if (auto error = background->prepare(); !error.empty())
+      std::fprintf(stderr, "rafthttp-peer: warning: %s\n", error.c_str());
   }
   const readiness ready = co_await wait_ready(env);
   send_loop loop(env, acks ? &*acks : nullptr);
