@@ -22,11 +22,16 @@ run's digests are checked (the receiver's equal the sender's).
     benchmarks/run.py --cpp B --go G37 --go34 G34 --ceiling C --micro M [--reps N] [--only W,...]
 
 Workloads (--only takes these names): ceiling, acked, latency, busypoll,
-oneway, snapshot, tls, micro. tls runs acked (128 B, 1 KiB), window-1 latency
-and a 64 MiB snapshot over mutual TLS (https:// URLs, certificates made once
-per run with the openssl tool). snapshot sends 64 MiB and 1 GiB DBs that the
-receiver saves on disk (the work directory) and a 256 MiB DB that it saves in
-a tmpfs (/dev/shm), where only the transport counts.
+oneway, snapshot, hbsnap, tls, micro. tls runs acked (128 B, 1 KiB), window-1
+latency and a 64 MiB snapshot over mutual TLS (https:// URLs, certificates
+made once per run with the openssl tool). snapshot sends 64 MiB and 1 GiB DBs
+that the receiver saves on disk (the work directory) and a 256 MiB DB that it
+saves in a tmpfs (/dev/shm), where only the transport counts. hbsnap (issue 16)
+runs window-1 MsgHeartbeat round trips from member 1 to an echo (member 2) with
+a sink (member 3) beside it, idle and while member 1 streams a 1 GiB snapshot
+to member 3 (send --background-snapshot-to, doc/peer-cli.md 5.7; --quick:
+256 MiB), both DB files in a tmpfs (/dev/shm) that is emptied after each run,
+and reports p99 during / p99 idle per implementation.
 
 Python 3 standard library only. Each peer process is reaped with os.wait4, so
 its CPU time (user + sys) and peak RSS come from the kernel; the peers also
@@ -67,6 +72,17 @@ SNAPSHOT_SIZES = [64 * MIB, 1 * GIB]
 # transport counts (on disk the receiver's write-back is part of the figure).
 TMPFS_SNAPSHOT_SIZE = 256 * MIB
 TMPFS_ROOT = "/dev/shm"
+# hbsnap: window-1 heartbeats idle and during a snapshot of this size to
+# another peer (--quick: HBSNAP_QUICK_SIZE); the idle runs make this many round
+# trips (--quick divides by 10), the runs during the snapshot as many as fit
+# in the transfer (HBSNAP_MAX_COUNT is never reached: the loop ends with the
+# transfer). The DB files go to HBSNAP_TMPFS when it exists.
+HBSNAP_SIZE = 1 * GIB
+HBSNAP_QUICK_SIZE = 256 * MIB
+HBSNAP_IDLE_COUNT = 20_000
+HBSNAP_MAX_COUNT = 1_000_000
+HBSNAP_TYPE = "MsgHeartbeat"
+HBSNAP_TMPFS = "/dev/shm"
 BUSY_POLL = "50us"
 # A window-1 round trip at 128 B on the wire, both implementations: the
 # MsgApp as a msgappv2 AppEntries record in an HTTP chunk (1+8+8+139+8 bytes
@@ -346,6 +362,56 @@ class Suite:
         log(f"  ! {impl} {tag}: no free ports")
         return None
 
+    def run_trio(self, impl, send_args, sink_args, timeout, tag=""):
+        """Members 2 (an echo) and 3 (a sink) first, each with member 1 as a
+        peer; then member 1 (the sender, `send_args`, both as peers, --to 2)
+        to completion; then SIGTERM to the echo and the sink, which print their
+        JSON. Returns (sender, echo, sink) results, or None after a failure
+        (logged)."""
+        wait_for_quiet(self.args.max_load)
+        binary = self.bins[impl]
+        for attempt in range(3):
+            p_send, p_echo, p_sink = free_ports(3)
+            u_send, u_echo, u_sink = (f"http://127.0.0.1:{p}" for p in (p_send, p_echo, p_sink))
+            self.counter += 1
+            base = os.path.join(self.work, f"{self.counter:04d}-{impl}-{tag}")
+            back = ["--peer", f"1={u_send}", "--duration", "1h", "--linger", "100ms"]
+            echo_argv = [binary, "--mode", "echo", "--id", "2", "--listen", u_echo] + back
+            sink_argv = [binary, "--mode", "sink", "--id", "3", "--listen", u_sink] + back + sink_args
+            send_argv = [binary, "--mode", "send", "--id", "1", "--listen", u_send, "--peer", f"2={u_echo}",
+                         "--peer", f"3={u_sink}", "--to", "2", "--linger", "100ms"] + send_args
+            load_before = loadavg()
+            receivers = [Child(echo_argv, base + "-echo.json"), Child(sink_argv, base + "-sink.json")]
+            ready = [c.wait_ready(15) for c in receivers]
+            if not all(ready):
+                for c in receivers:
+                    c.signal(signal.SIGTERM)
+                    c.wait(5)
+                results = [c.result() for c in receivers]
+                if any(r["exit"] == 2 and any("address" in l or "in use" in l for l in r["stderr"]) for r in results):
+                    continue  # a port was taken meanwhile: new ports
+                log(f"  ! {impl} {tag}: receivers not ready: {[r['stderr'][-3:] for r in results]}")
+                return None
+            sender = Child(send_argv, base + "-send.json")
+            sender.wait(timeout)
+            for c in receivers:
+                c.signal(signal.SIGTERM)
+            for c in receivers:
+                c.wait(15)
+            s, e, k = sender.result(), receivers[0].result(), receivers[1].result()
+            if s["exit"] == 2 and any("address" in l or "in use" in l for l in s["stderr"]):
+                continue
+            run = {"impl": impl, "tag": tag, "sender": s, "receiver": e, "sink": k,
+                   "load_before": load_before, "load_after": loadavg()}
+            self.runs.append(run)
+            if any(x["json"] is None or x["exit"] != 0 for x in (s, e, k)):
+                log(f"  ! {impl} {tag}: exit {s['exit']}/{e['exit']}/{k['exit']}: "
+                    f"{s['stderr'][-3:]} {e['stderr'][-3:]} {k['stderr'][-3:]}")
+                return None
+            return s, e, k
+        log(f"  ! {impl} {tag}: no free ports")
+        return None
+
     def add(self, key, impl, value):
         if value is None:
             return
@@ -506,6 +572,66 @@ class Suite:
         log(f"    {impl:>4} {pre}snapshot{where}{cheap} {size >> 20:>5} MiB: {sj['mb_per_s']:.0f} MB/s rss {sj['peak_rss_kb']}/"
             f"{r['json']['peak_rss_kb']} kB cpu {s['cpu_s']:.2f}+{r['cpu_s']:.2f} s load {loadavg():.1f}")
 
+    def hbsnap_run(self, impl, rep, size):
+        """One window-1 heartbeat run: idle (size 0) or during a `size`-byte
+        snapshot to member 3. Returns the sender's latency_us, or None."""
+        during = size > 0
+        tmpfs = HBSNAP_TMPFS if os.path.isdir(HBSNAP_TMPFS) else self.work
+        files = tempfile.mkdtemp(prefix=f"rafthttp-bench-hbsnap-{impl}-", dir=tmpfs)
+        send_dir, sink_dir = os.path.join(files, "send"), os.path.join(files, "sink")
+        count = HBSNAP_MAX_COUNT if during else max(500, HBSNAP_IDLE_COUNT // self.scale)
+        send_args = ["--type", HBSNAP_TYPE, "--await-acks", "--window", "1", "--count", str(count),
+                     "--snap-dir", send_dir]
+        if during:
+            send_args += ["--background-snapshot-to", "3", "--db-size", str(size), "--snap-timeout", "300s",
+                          "--snap-index", str(100 + rep)]
+        try:
+            res = self.run_trio(impl, send_args, ["--snap-dir", sink_dir], timeout=400,
+                                tag=f"hbsnap-{size if during else 'idle'}")
+        finally:
+            shutil.rmtree(files, ignore_errors=True)
+        if not res:
+            return None
+        s, _, k = res
+        sj = s["json"]
+        acks, bg = sj["acks"], sj.get("background_snapshot")
+        what = f"{impl} hbsnap {'during ' + size_name(size) if during else 'idle'}"
+        if acks["acked"] != sj["sent"] or acks["unmatched"] or sj["stop_reason"] not in ("done", "snapshot-ended"):
+            log(f"  ! {what}: acked {acks['acked']}/{sj['sent']} ({sj['stop_reason']})")
+            return None
+        if during:
+            received = [db.get("db_sha256") for db in k["json"].get("snapshots", [])]
+            if bg is None or bg["status"] != "finish" or not bg["overlap"] or bg["db_sha256"] not in received:
+                log(f"  ! {what}: background snapshot {bg}, sink's digests {received}")
+                return None
+            self.add(f"hbsnap/{size}/mb", impl, bg["mb_per_s"])
+            self.add(f"hbsnap/{size}/count", impl, acks["latency_us"]["count"])
+        elif acks["acked"] != count:
+            log(f"  ! {what}: acked {acks['acked']}/{count}")
+            return None
+        return acks["latency_us"]
+
+    def hbsnap(self, impl, rep):
+        """Window-1 heartbeat p50/p99 idle and during a snapshot to another
+        peer (idle first in even repetitions, second in odd ones); the ratio
+        of the two p99s is taken within the repetition."""
+        size = HBSNAP_QUICK_SIZE if self.args.quick else HBSNAP_SIZE
+        if rep % 2 == 0:
+            idle = self.hbsnap_run(impl, rep, 0)
+            during = self.hbsnap_run(impl, rep, size)
+        else:
+            during = self.hbsnap_run(impl, rep, size)
+            idle = self.hbsnap_run(impl, rep, 0)
+        for k, lat in (("hbsnap/idle", idle), (f"hbsnap/{size}", during)):
+            if lat:
+                for p in ("p50", "p99", "p999"):
+                    self.add(f"{k}/{p}", impl, lat[p])
+        if idle and during and idle["p99"] > 0:
+            self.add(f"hbsnap/{size}/ratio99", impl, during["p99"] / idle["p99"])
+            log(f"    {impl:>4} hbsnap: idle p50 {idle['p50']:.1f} p99 {idle['p99']:.1f} us ({idle['count']} round trips); "
+                f"during {size_name(size)} p50 {during['p50']:.1f} p99 {during['p99']:.1f} us ({during['count']}); "
+                f"p99 during / idle {during['p99'] / idle['p99']:.2f} load {loadavg():.1f}")
+
     def ceilings(self, rep):
         wait_for_quiet(self.args.max_load)
         c = self.args.ceiling
@@ -596,6 +722,9 @@ class Suite:
                     for digest in self.digest_modes:
                         for impl in order:
                             self.snapshot(impl, TMPFS_SNAPSHOT_SIZE, rep, digest=digest, tmpfs=True)
+            if on("hbsnap"):
+                for impl in order:
+                    self.hbsnap(impl, rep)
             if on("tls") and self.tls_flags:
                 for size in TLS_ACKED_SIZES:
                     for impl in order:
@@ -773,6 +902,19 @@ def build_rows(suite):
          lambda c, g, r: None if ceil_bw is None else c >= 0.75 * ceil_bw)
     pair(sec, f"{name} DB into a tmpfs, CPU sender (whole process)", "s/GB", f"{key}/cpu_send")
     pair(sec, f"{name} DB into a tmpfs, CPU receiver (whole process)", "s/GB", f"{key}/cpu_recv")
+
+    size = HBSNAP_QUICK_SIZE if suite.args.quick else HBSNAP_SIZE
+    name = size_name(size)
+    sec = (f"Heartbeats while a snapshot streams: window-1 {HBSNAP_TYPE} round trips to member 2, idle and while a "
+           f"{name} snapshot streams to member 3 (--background-snapshot-to; DB files in a tmpfs)")
+    for p, pname in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+        pair(sec, f"idle {pname}", "µs", f"hbsnap/idle/{p}")
+    for p, pname in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+        pair(sec, f"during the {name} snapshot {pname}", "µs", f"hbsnap/{size}/{p}")
+    pair(sec, "p99 during / p99 idle (same repetition)", "×", f"hbsnap/{size}/ratio99", "≤ 2× idle",
+         lambda c, g, r: c <= 2)
+    pair(sec, f"{name} snapshot beside the heartbeats", "MB/s", f"hbsnap/{size}/mb")
+    pair(sec, "round trips measured during the snapshot", "count", f"hbsnap/{size}/count")
 
     sec = "TLS (mutual, TLS 1.3 / the default suites)"
     for size in TLS_ACKED_SIZES:
@@ -954,7 +1096,8 @@ def main():
     ap.add_argument("--micro", default=os.path.join(ROOT, "build-bench", "benchmarks", "micro"))
     ap.add_argument("--reps", type=int, default=None, help="repetitions of every workload (default 3; --quick: 1)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 repetition, counts / 10")
-    ap.add_argument("--only", default="", help="comma-separated: ceiling,acked,latency,busypoll,oneway,snapshot,tls,micro")
+    ap.add_argument("--only", default="",
+                    help="comma-separated: ceiling,acked,latency,busypoll,oneway,snapshot,hbsnap,tls,micro")
     ap.add_argument("--max-load", type=float, default=0,
                     help="before each run wait (at most 30 s) until the 1-min load average is below this")
     ap.add_argument("--nice", type=int, default=0,

@@ -292,6 +292,7 @@ std::vector<flag_definition> flag_table(config& c, raw_flags& raw) {
       {"db-size", false, set_decimal(c.db_size)},
       {"db-file-dir", false, set_text(c.db_file_dir)},
       {"snap-timeout", false, set_duration(c.snap_timeout)},
+      {"background-snapshot-to", false, set_id(c.background_snapshot_to)},
       {"digest", false, set_text(raw.digest)},
   };
 }
@@ -466,6 +467,7 @@ std::string check_numbers(config& c, const raw_flags& raw) {
 }
 
 std::string check_sending(config& c) {
+  if (c.background_snapshot_to != 0 && c.mode != peer_mode::send) return "--background-snapshot-to is for --mode send";
   if (c.mode != peer_mode::send && c.mode != peer_mode::snapshot) return {};
   if (c.to == 0) return "--mode " + std::string(to_string(c.mode)) + " needs --to";
   c.content.from = c.id;
@@ -474,6 +476,10 @@ std::string check_sending(config& c) {
   if (c.mode == peer_mode::send && c.await_acks && !ack_response_type(c.content.type))
     return "--await-acks needs a --type the echo answers (MsgApp, MsgHeartbeat, MsgVote, MsgPreVote, MsgReadIndex), not " +
            rafthttp::raftpb::to_string(c.content.type);
+  if (c.background_snapshot_to != 0) {
+    if (!std::ranges::any_of(c.peers, [&c](const member_urls& m) { return m.id == c.background_snapshot_to; }))
+      return "--background-snapshot-to " + rafthttp::format_id(c.background_snapshot_to) + " must be a --peer";
+  }
   return {};
 }
 

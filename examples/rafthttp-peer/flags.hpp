@@ -92,6 +92,10 @@ struct config {
   // then sent from it (a file_db_source); empty: generated as it is sent.
   std::string db_file_dir;
   duration snap_timeout = std::chrono::seconds(60);
+
+  // send: --background-snapshot-to, a --peer that gets a snapshot (the flags
+  // above) while the send loop runs (doc/peer-cli.md 5.7); 0: none.
+  rafthttp::member_id background_snapshot_to = 0;
 };
 
 // What parse_flags found: a configuration, a request for the usage text, or

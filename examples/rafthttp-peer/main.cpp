@@ -235,7 +235,7 @@ int run_peer(const config& cfg) {
   identity.listen = listen.text;
   identity.etcd_version = std::string(transport.options().server_version);
   identity.digest = cfg.digest;
-  peer_env env{cfg, transport, raft, control, identity};
+  peer_env env{cfg, transport, raft, control, identity, snap_dir.path()};
   asio::co_spawn(io, watch_signals(signals, control), asio::detached);
   asio::co_spawn(io, run_and_exit(env, signals, io), asio::detached);
   rafthttp::run_polling(io, cfg.busy_poll);  // --busy-poll: the low-latency mode

@@ -9,6 +9,7 @@
 
 #include <rafthttp/transport.hpp>
 
+#include <filesystem>
 #include <string>
 
 namespace peer_cli {
@@ -23,6 +24,7 @@ struct peer_env {
   recorder& raft;
   run_control& control;
   peer_identity identity;
+  std::filesystem::path snap_dir;  // --snap-dir, or the temporary one
 };
 
 // --------------------------------------------------------------- helpers ---
@@ -39,6 +41,9 @@ struct readiness {
   double waited_s = 0;
 };
 asio::awaitable<readiness> wait_ready(peer_env& env);
+
+// The MsgSnap of doc/peer-cli.md 6.4, to `to` (--to, or --background-snapshot-to).
+[[nodiscard]] rafthttp::message snapshot_message(const config& cfg, rafthttp::member_id to);
 
 // --linger: keep serving after the work, unless a signal ended the run.
 asio::awaitable<void> linger(peer_env& env, std::string_view stop_reason);

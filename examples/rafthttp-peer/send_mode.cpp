@@ -10,6 +10,7 @@
 // `co_await transport.async_send(m, asio::use_awaitable)` instead (peers only).
 #include "peer_env.hpp"
 
+#include "background_snapshot.hpp"
 #include "content.hpp"
 #include "stats.hpp"
 
@@ -19,6 +20,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
@@ -60,6 +64,12 @@ class ack_tracker {
     latencies_us_.reserve(cfg.count);
   }
 
+  // --background-snapshot-to: answers are latency samples only while this
+  // says so (the transfer is in flight); the others are matched and counted.
+  void measure_while(std::function<bool()> measuring) { measuring_ = std::move(measuring); }
+  [[nodiscard]] std::uint64_t samples() const { return latencies_us_.size(); }
+  [[nodiscard]] clock::time_point last_sample() const { return last_sample_; }
+
   [[nodiscard]] std::uint64_t window() const { return window_; }
   [[nodiscard]] bool window_full() const { return outstanding_ >= window_; }
 
@@ -71,7 +81,10 @@ class ack_tracker {
       ++unmatched_;
       return;
     }
-    latencies_us_.push_back(std::chrono::duration<float, std::micro>(arrival - it->second.front()).count());
+    if (!measuring_ || measuring_()) {
+      latencies_us_.push_back(std::chrono::duration<float, std::micro>(arrival - it->second.front()).count());
+      last_sample_ = arrival;
+    }
     it->second.erase(it->second.begin());
     if (it->second.empty()) pending_.erase(it);
     --outstanding_;
@@ -165,6 +178,8 @@ class ack_tracker {
   // latency to 0.01 µs below 100 ms, far finer than the clock's jitter.
   mutable std::vector<float> latencies_us_;
   clock::time_point last_ack_{};
+  std::function<bool()> measuring_;
+  clock::time_point last_sample_{};
 };
 
 // -------------------------------------------------------------- send_loop ---
@@ -174,18 +189,31 @@ class send_loop {
   send_loop(peer_env& env, ack_tracker* acks)
       : env_(env), acks_(acks), generator_(env.cfg.content), digest_(env.cfg.digest), wire_digest_(env.cfg.digest) {}
 
-  // Sends the run; sets stop_reason(): done, signal or ack-timeout.
+  // --background-snapshot-to: the loop also ends (snapshot-ended) once this
+  // says so, before its next message.
+  void stop_when(std::function<bool()> ended) { background_ended_ = std::move(ended); }
+
+  // Sends the run; sets stop_reason(): done, signal, ack-timeout or
+  // snapshot-ended.
   asio::awaitable<void> run() {
     const auto& cfg = env_.cfg;
     auto executor = env_.transport.get_executor();
     start_ = clock::now();
     message m;
     for (std::uint64_t i = 0; i < cfg.count; ++i) {
+      if (background_ended_ && background_ended_()) {
+        stop_reason_ = "snapshot-ended";
+        break;
+      }
       const bool paced = co_await pace(i);
       if (!paced) break;
       generator_.build(i, m);
       const bool window_open = co_await wait_for_window();
       if (!window_open) break;
+      if (background_ended_ && background_ended_()) {  // it ended while we waited for the window
+        stop_reason_ = "snapshot-ended";
+        break;
+      }
       const auto outcome = co_await deliver(m);
       if (outcome == delivery::interrupted) break;
       // A burst ends when the window is full or every 256 messages: out now,
@@ -199,7 +227,7 @@ class send_loop {
     }
     end_ = clock::now();
     co_await drain();
-    if (acks_ && stop_reason_ == "done") {
+    if (acks_ && (stop_reason_ == "done" || stop_reason_ == "snapshot-ended")) {
       const auto all_answered = co_await acks_->wait_below(1);
       note_ack_wait(all_answered);
     }
@@ -314,6 +342,7 @@ class send_loop {
 
   peer_env& env_;
   ack_tracker* acks_;
+  std::function<bool()> background_ended_;
   message_generator generator_;
   std::vector<std::uint8_t> encoding_;
   message_digest digest_;
@@ -338,9 +367,38 @@ asio::awaitable<std::string> run_send(peer_env& env) {
     acks.emplace(cfg, env.control);
     env.raft.set_hook([&acks](const message& m, clock::time_point arrival) { acks->on_message(m, arrival); });
   }
+  // --background-snapshot-to: its DB file is written and digested before
+  // anything is measured; the loop starts once the transport took the first
+  // DB bytes and ends with the transfer (or at --count, whichever is first).
+  std::unique_ptr<background_snapshot> background;
+  if (cfg.background_snapshot_to != 0) {
+    background = std::make_unique<background_snapshot>(env);
+    // After an error the transfer counts as ended, a failure: the loop sends nothing.
+    if (auto error = background->prepare(); !error.empty())
+      std::fprintf(stderr, "rafthttp-peer: warning: %s\n", error.c_str());
+  }
   const readiness ready = co_await wait_ready(env);
   send_loop loop(env, acks ? &*acks : nullptr);
+  if (background && !env.control.interrupted()) {
+    background->start();
+    co_await background->wait_first_byte();
+    const background_snapshot* b = background.get();
+    loop.stop_when([b] { return b->ended(); });
+    if (acks) acks->measure_while([b] { return !b->ended(); });
+  }
   co_await loop.run();
+  std::optional<background_snapshot_report> background_report;
+  if (background) {
+    co_await background->wait_end();
+    background_report = background->report();
+    if (acks) {
+      const auto first = background->first_byte();
+      const auto end = background->ended_at();
+      background_report->measured_s = acks->samples() > 0 ? seconds_between(loop.start(), acks->last_sample()) : 0;
+      background_report->overlap = acks->samples() > 0 && first && loop.start() >= *first &&
+                                   (!end || acks->last_sample() <= *end);
+    }
+  }
   co_await linger(env, loop.stop_reason());
   env.raft.freeze();
   env.raft.set_hook({});  // the tracker goes with this frame
@@ -363,6 +421,9 @@ asio::awaitable<std::string> run_send(peer_env& env) {
       .field("report_unreachable_total", env.raft.unreachable_total());
   w.key("acks");
   if (acks) acks->write_json(w, loop.start(), loop.bytes());
+  else w.null();
+  w.key("background_snapshot");
+  if (background_report) write_background_snapshot(w, *background_report);
   else w.null();
   w.field("stop_reason", loop.stop_reason());
   w.key("received");

@@ -18,18 +18,14 @@
 
 namespace peer_cli {
 
-namespace {
-
-using clock = steady_clock;
-
 // The MsgSnap of doc/peer-cli.md 6.4: metadata --snap-index/--snap-term, ConfState
 // voters = this member and every --peer (ascending), Snapshot.Data of
 // --snap-data-size bytes.
-rafthttp::message snapshot_message(const config& cfg) {
+rafthttp::message snapshot_message(const config& cfg, rafthttp::member_id to) {
   rafthttp::message m;
   m.type = rafthttp::message_type::MsgSnap;
   m.from = cfg.id;
-  m.to = cfg.to;
+  m.to = to;
   m.term = cfg.snap_term;
   std::set<rafthttp::member_id> voters{cfg.id};
   for (const auto& p : cfg.peers) voters.insert(p.id);
@@ -42,12 +38,18 @@ rafthttp::message snapshot_message(const config& cfg) {
   return m;
 }
 
+<<<<<<< HEAD
 // The DB body's source: generated as it is sent, or the file `db_file`
 // (--db-file-dir), which a plain connection sends by sendfile.
 std::unique_ptr<rafthttp::db_source> db_source_for(const config& cfg, const std::filesystem::path& db_file) {
   if (db_file.empty()) return std::make_unique<deterministic_db_source>(cfg.content.seed, cfg.db_size);
   return std::make_unique<rafthttp::file_db_source>(db_file);
 }
+=======
+namespace {
+
+using clock = steady_clock;
+>>>>>>> heartbeat
 
 // Sends it and waits for the outcome: finish, failure, timeout or interrupted.
 asio::awaitable<std::string> send_and_wait(peer_env& env, rafthttp::message msnap, const std::filesystem::path& db_file) {
@@ -75,7 +77,7 @@ asio::awaitable<std::string> send_and_wait(peer_env& env, rafthttp::message msna
 
 asio::awaitable<std::string> run_snapshot(peer_env& env) {
   const auto& cfg = env.cfg;
-  auto msnap = snapshot_message(cfg);
+  auto msnap = snapshot_message(cfg, cfg.to);
   const auto message_bytes = rafthttp::raftpb::encoded_size(msnap);
   const auto total_bytes = message_bytes + cfg.db_size;  // etcd's TotalSize
   // The same as our release puts them on the wire (and counts them).

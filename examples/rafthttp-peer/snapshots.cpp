@@ -77,6 +77,25 @@ db_description describe_stream(std::uint64_t seed, std::uint64_t key, std::uint6
   return digest.result();
 }
 
+std::optional<db_description> write_stream_file(const std::filesystem::path& path, std::uint64_t seed,
+                                                std::uint64_t key, std::uint64_t size, digest_mode mode) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file) return std::nullopt;
+  byte_stream stream(seed, key);
+  body_digest digest(mode);
+  std::vector<std::uint8_t> chunk(chunk_bytes);
+  while (size > 0 && file) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(size, chunk_bytes));
+    stream.fill(std::span(chunk).first(n));
+    digest.update(std::span(chunk).first(n));
+    file.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(n));
+    size -= n;
+  }
+  file.close();
+  if (!file) return std::nullopt;
+  return digest.result();
+}
+
 db_description describe_file(const std::filesystem::path& path, digest_mode mode) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return {};

@@ -53,6 +53,12 @@ struct db_description {
 // The first `size` bytes of stream(seed, key), described.
 [[nodiscard]] db_description describe_stream(std::uint64_t seed, std::uint64_t key, std::uint64_t size, digest_mode mode);
 
+// The first `size` bytes of stream(seed, key) written into a new file at
+// `path` (replaced if it exists), and described; nothing if the file cannot
+// be written.
+[[nodiscard]] std::optional<db_description> write_stream_file(const std::filesystem::path& path, std::uint64_t seed,
+                                                              std::uint64_t key, std::uint64_t size, digest_mode mode);
+
 // A file on disk, described.
 [[nodiscard]] db_description describe_file(const std::filesystem::path& path, digest_mode mode);
 

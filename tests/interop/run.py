@@ -14,7 +14,7 @@ byte-identical to the Go peer's (wire_sha256). The etcd scenarios run with 3.4
 
 Scenarios (see README.md for what each checks): msgapp, types, echo, pipeline,
 snapshot, cluster-mismatch, removed, restart, dead-url, stability, tls, cheap,
-etcd, etcd-tls. The TLS scenarios make their certificates with the openssl tool.
+hbsnap, etcd, etcd-tls. The TLS scenarios make their certificates with the openssl tool.
 
 --go names the Go peer binary; it is built there (goref/build.sh <minor>) when
 missing or out of date. Exit status: 0 all checks passed, 1 a check failed, 77 skipped
@@ -245,6 +245,8 @@ def scenario_echo(t):
                 "stop_reason": s["stop_reason"], "echo_replies": r.get("echo_replies"),
                 "answers": s["received"]["by_type"]},
                 {"sent": n, "acked": n, "unmatched": 0, "stop_reason": "done", "echo_replies": n, "answers": {answer: n}})
+            t.check(f"{name}: background_snapshot null without --background-snapshot-to",
+                    "background_snapshot" in s and s["background_snapshot"] is None)
             t.check.equal(f"{name}: echo's sha256 == sender's", run.from_sender().get("sha256"), s["sha256"])
             if ref.taken_from(s_impl, r_impl, run):
                 return
@@ -400,6 +402,106 @@ def scenario_cheap(t):
 
     t.directions("cheap msgapp", messages)
     t.directions("cheap snapshot", snapshot)
+
+
+HBSNAP_DB_SIZE = 16 << 20
+HBSNAP_COUNT = 300
+
+
+def json_keys(value, path=""):
+    """The key paths of a JSON value; the keys of the maps keyed by member id
+    or message type are written '*'."""
+    out = set()
+    if isinstance(value, dict):
+        for key, v in value.items():
+            name = "*" if path.rsplit("/", 1)[-1] in ("senders", "by_type", "rejected_from_removed",
+                                                     "report_unreachable", "critical_errors") else key
+            out.add(f"{path}/{name}")
+            out |= json_keys(v, f"{path}/{name}")
+    elif isinstance(value, list):
+        for v in value:
+            out |= json_keys(v, path + "[]")
+    return out
+
+
+def scenario_hbsnap(t):
+    """Round trips while a snapshot streams to another peer (issue 16, the
+    heartbeat row of the benchmark): member 1 sends window-1 MsgHeartbeats with
+    --await-acks to an echo (member 2) and, with --background-snapshot-to 3, a
+    16 MiB snapshot to a sink (member 3); the two receivers are of one
+    implementation. The round trips complete (every one answered), the
+    snapshot arrives whole (the sink's SHA-256 and that of the file on disk are
+    the sender's), the sender left no DB file behind, the round trips were
+    measured within the transfer, and the three JSON objects have the keys of
+    the Go->Go run's."""
+    index = 77
+    ref = Reference()
+
+    def body(s_impl, r_impl, name):
+        t.seq += 1
+        label = f"{t.seq:03d}-hbsnap"
+        a, b, c = free_ports(3)
+        send_dir, sink_dir = t.path(f"hbsnap-send-{s_impl}-{r_impl}"), t.path(f"hbsnap-sink-{s_impl}-{r_impl}")
+        for d in (send_dir, sink_dir):
+            shutil.rmtree(d, ignore_errors=True)
+        back = ["--peer", "1=" + t.url(a), "--linger", FOREVER]
+        echo = t.peer(r_impl, label + ".echo", ["--mode", "echo", "--id", "2", "--listen", t.url(b),
+                                                "--duration", FOREVER] + back)
+        sink_proc = t.peer(r_impl, label + ".sink", ["--mode", "sink", "--id", "3", "--listen", t.url(c), "--expect", "1",
+                                                     "--duration", FOREVER, "--snap-dir", sink_dir] + back)
+        echo.wait_ready()
+        sink_proc.wait_ready()
+        sender = t.peer(s_impl, label + ".send", [
+            "--mode", "send", "--id", "1", "--listen", t.url(a), "--peer", "2=" + t.url(b), "--peer", "3=" + t.url(c),
+            "--to", "2", "--type", "MsgHeartbeat", "--await-acks", "--window", "1", "--count", str(HBSNAP_COUNT),
+            "--background-snapshot-to", "3", "--db-size", str(HBSNAP_DB_SIZE), "--snap-index", str(index),
+            "--snap-dir", send_dir, "--linger", "0s"])
+        sender.wait_ready()
+        sender.wait_exit(TIMEOUT, others=[echo, sink_proc])
+        echo.stop()
+        sink_proc.stop()
+        s, e, k = sender.json(), echo.json(), sink_proc.json()
+        acks, bg = s.get("acks") or {}, s.get("background_snapshot") or {}
+        sent = s["sent"]
+        t.check(f"{name}: round trips sent ({sent}), stop_reason {s['stop_reason']}",
+                sent >= 1 and (s["stop_reason"] == "snapshot-ended" or (s["stop_reason"] == "done" and sent == HBSNAP_COUNT)))
+        t.check.equal(f"{name}: every round trip answered", {
+            "acked": acks.get("acked"), "unmatched": acks.get("unmatched"), "echo_replies": e.get("echo_replies"),
+            "answers": s["received"]["by_type"].get("MsgHeartbeatResp")},
+            {"acked": sent, "unmatched": 0, "echo_replies": sent, "answers": sent})
+        samples = acks.get("latency_us", {}).get("count", 0)
+        t.check(f"{name}: latency samples ({samples}) taken within the transfer (overlap)",
+                1 <= samples <= sent and bg.get("overlap") is True and bg.get("measured_s", 0) > 0, str(bg))
+        got = k["snapshots"][0] if k["snapshots"] else {}
+        t.check.equal(f"{name}: background snapshot", {
+            "status": bg.get("status"), "to": bg.get("to"), "db_size": bg.get("db_size"),
+            "db_bytes_read": bg.get("db_bytes_read"), "report_snapshot": s["received"]["report_snapshot"],
+            "first byte before the end": 0 <= bg.get("first_byte_s", -1) <= bg.get("elapsed_s", 0)},
+            {"status": "finish", "to": "3", "db_size": HBSNAP_DB_SIZE, "db_bytes_read": HBSNAP_DB_SIZE,
+             "report_snapshot": [{"id": "3", "status": "finish"}], "first byte before the end": True})
+        file_name = f"{index:016x}.snap.db"
+        files = sorted(os.listdir(sink_dir)) if sink_dir.is_dir() else []
+        t.check.equal(f"{name}: the sink's snapshot", {
+            "from": got.get("from"), "index": got.get("index"), "db_size": got.get("db_size"),
+            "db_sha256": got.get("db_sha256"), "files": files, "by_type": k["by_type"],
+            "sender's --snap-dir after the run": sorted(os.listdir(send_dir)) if send_dir.is_dir() else []},
+            {"from": "1", "index": index, "db_size": HBSNAP_DB_SIZE, "db_sha256": bg.get("db_sha256"),
+             "files": [file_name], "by_type": {"MsgSnap": 1}, "sender's --snap-dir after the run": []})
+        if files == [file_name]:
+            t.check.equal(f"{name}: SHA-256 of {file_name} on disk", sha256_file(sink_dir / file_name), bg.get("db_sha256"))
+        if ref.taken_from(s_impl, r_impl, s, send=s, echo=e, sink=k):
+            return
+        for what, mine, theirs in (("sender", s, ref.data["send"]), ("echo", e, ref.data["echo"]),
+                                   ("sink", k, ref.data["sink"])):
+            mk, tk = json_keys(mine), json_keys(theirs)
+            t.check.equal(f"{name}: the {what}'s JSON keys == go->go's",
+                          {"extra": sorted(mk - tk), "missing": sorted(tk - mk)}, {"extra": [], "missing": []})
+        t.check.equal(f"{name}: background snapshot's db_sha256, total_bytes, wire_total_bytes == go->go's",
+                      (bg.get("db_sha256"), bg.get("total_bytes"), bg.get("wire_total_bytes")),
+                      tuple(ref.data["send"]["background_snapshot"].get(k) for k in
+                            ("db_sha256", "total_bytes", "wire_total_bytes")))
+
+    t.directions("hbsnap", body)
 
 
 def go_log_messages(proc, about):
@@ -1061,7 +1163,7 @@ SCENARIOS = {
     "msgapp": scenario_msgapp, "types": scenario_types, "echo": scenario_echo, "pipeline": scenario_pipeline,
     "snapshot": scenario_snapshot, "cluster-mismatch": scenario_cluster_mismatch, "removed": scenario_removed,
     "restart": scenario_restart, "dead-url": scenario_dead_url, "stability": scenario_stability, "tls": scenario_tls,
-    "cheap": scenario_cheap,
+    "cheap": scenario_cheap, "hbsnap": scenario_hbsnap,
     "etcd": scenario_etcd, "etcd-tls": scenario_etcd_tls,
 }
 WITH_ETCD = ("etcd", "etcd-tls")

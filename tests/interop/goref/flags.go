@@ -52,6 +52,10 @@ type config struct {
 	snapDataSize uint64
 	dbSize       uint64
 	snapTimeout  time.Duration
+
+	// send: a --peer that gets a snapshot (the flags above) while the send
+	// loop runs (doc/peer-cli.md 5.7); 0: none.
+	backgroundSnapshotTo memberID
 }
 
 type repeated []string
@@ -165,6 +169,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.Var(decimalFlag{&cfg.snapDataSize}, "snap-data-size", "snapshot: Snapshot.Data size")
 	fs.Var(decimalFlag{&cfg.dbSize}, "db-size", "snapshot: DB body size")
 	fs.DurationVar(&cfg.snapTimeout, "snap-timeout", 60*time.Second, "snapshot: max wait for the report")
+	fs.Var(idFlag{&cfg.backgroundSnapshotTo}, "background-snapshot-to", "send: a --peer to send a snapshot to meanwhile")
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -265,6 +270,9 @@ func parseFlags(args []string) (*config, error) {
 			return nil, fmt.Errorf("bad --wait-streams element %q (want msgapp,message)", s)
 		}
 	}
+	if cfg.backgroundSnapshotTo != 0 && cfg.mode != "send" {
+		return nil, errors.New("--background-snapshot-to is for --mode send")
+	}
 	if cfg.mode == "send" || cfg.mode == "snapshot" {
 		if cfg.to == 0 {
 			return nil, fmt.Errorf("--mode %s needs --to", cfg.mode)
@@ -277,6 +285,9 @@ func parseFlags(args []string) (*config, error) {
 		if _, ok := ackResponseType(cfg.content.msgType); !ok {
 			return nil, fmt.Errorf("--await-acks needs a --type the echo answers (MsgApp, MsgHeartbeat, MsgVote, MsgPreVote, MsgReadIndex), not %s", msgType)
 		}
+	}
+	if cfg.backgroundSnapshotTo != 0 && !isListed(cfg.peers, cfg.backgroundSnapshotTo) {
+		return nil, fmt.Errorf("--background-snapshot-to %s must be a --peer", cfg.backgroundSnapshotTo)
 	}
 	return cfg, nil
 }
@@ -329,6 +340,15 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func isListed(members []memberURLs, id memberID) bool {
+	for _, m := range members {
+		if m.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 func nonEmpty(values []string) []string {

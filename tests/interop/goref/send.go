@@ -100,6 +100,10 @@ type ackTracker struct {
 	latencies   []float64 // microseconds
 	lastAck     time.Time
 	progress    chan struct{}
+	// --background-snapshot-to: answers that arrive after this (the
+	// transfer's outcome) are matched and counted but are not samples.
+	measureUntil time.Time
+	lastSample   time.Time
 }
 
 func newAckTracker(cfg *config) *ackTracker {
@@ -133,7 +137,10 @@ func (a *ackTracker) onMessage(m *message, arrival time.Time) {
 	}
 	a.outstanding--
 	a.acked++
-	a.latencies = append(a.latencies, float64(arrival.Sub(sent).Nanoseconds())/1e3)
+	if a.measureUntil.IsZero() || !arrival.After(a.measureUntil) {
+		a.latencies = append(a.latencies, float64(arrival.Sub(sent).Nanoseconds())/1e3)
+		a.lastSample = arrival
+	}
 	a.lastAck = arrival
 	a.mu.Unlock()
 	select {
@@ -166,6 +173,19 @@ func (a *ackTracker) waitBelow(ctx context.Context, limit int) (ok bool, stalled
 			return false, false
 		}
 	}
+}
+
+func (a *ackTracker) stopMeasuring(at time.Time) {
+	a.mu.Lock()
+	a.measureUntil = at
+	a.mu.Unlock()
+}
+
+// samples: how many latencies were measured, and the arrival of the last.
+func (a *ackTracker) samples() (int, time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.latencies), a.lastSample
 }
 
 func (a *ackTracker) begin(key uint64, at time.Time) {
@@ -263,20 +283,21 @@ type sendJSON struct {
 	Bytes        uint64 `json:"bytes"`
 	PayloadBytes uint64 `json:"payload_bytes"`
 	digestJSON
-	WireBytes              uint64       `json:"wire_bytes"`
-	WireSha256             string       `json:"wire_sha256"`
-	WireCheck64            string       `json:"wire_check64"`
-	StreamsReady           bool         `json:"streams_ready"`
-	PeersActive            bool         `json:"peers_active"`
-	WaitS                  float64      `json:"wait_s"`
-	ElapsedS               float64      `json:"elapsed_s"`
-	MsgsPerS               float64      `json:"msgs_per_s"`
-	MBPerS                 float64      `json:"mb_per_s"`
-	ReportUnreachableTotal uint64       `json:"report_unreachable_total"`
-	Acks                   *acksJSON    `json:"acks"`
-	StopReason             string       `json:"stop_reason"`
-	Received               receiverJSON `json:"received"`
-	PeakRSSKB              int64        `json:"peak_rss_kb"`
+	WireBytes              uint64                  `json:"wire_bytes"`
+	WireSha256             string                  `json:"wire_sha256"`
+	WireCheck64            string                  `json:"wire_check64"`
+	StreamsReady           bool                    `json:"streams_ready"`
+	PeersActive            bool                    `json:"peers_active"`
+	WaitS                  float64                 `json:"wait_s"`
+	ElapsedS               float64                 `json:"elapsed_s"`
+	MsgsPerS               float64                 `json:"msgs_per_s"`
+	MBPerS                 float64                 `json:"mb_per_s"`
+	ReportUnreachableTotal uint64                  `json:"report_unreachable_total"`
+	Acks                   *acksJSON               `json:"acks"`
+	BackgroundSnapshot     *backgroundSnapshotJSON `json:"background_snapshot"`
+	StopReason             string                  `json:"stop_reason"`
+	Received               receiverJSON            `json:"received"`
+	PeakRSSKB              int64                   `json:"peak_rss_kb"`
 }
 
 // Drop detection for --on-drop. rafthttp drops silently when a send queue is
@@ -299,6 +320,19 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	}
 	acks := env.acks
 
+	// --background-snapshot-to: its DB file is written and digested before
+	// anything is measured; the loop starts once the transport read the first
+	// DB bytes and ends with the transfer (or at --count, whichever is first).
+	var background *backgroundSnapshot
+	var backgroundEnded <-chan struct{} // nil without: never ready
+	if cfg.backgroundSnapshotTo != 0 {
+		background = newBackgroundSnapshot(env)
+		defer background.remove()
+		if err := background.prepare(); err != nil {
+			warnf("%v", err)
+		}
+	}
+
 	ready := waitReady(ctx, env)
 	out.PeersActive, out.StreamsReady, out.WaitS = ready.peersActive, ready.streamsReady, ready.waited.Seconds()
 
@@ -319,6 +353,24 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 		return atomic.LoadInt32(&env.rec.dropSeen) != 0
 	}
 
+	if background != nil && ctx.Err() == nil {
+		var atEnd func(time.Time)
+		if acks != nil {
+			atEnd = acks.stopMeasuring
+		}
+		background.start(atEnd)
+		background.waitFirstByte(ctx)
+		backgroundEnded = background.ended
+	}
+	snapshotEnded := func() bool {
+		select {
+		case <-backgroundEnded:
+			return true
+		default:
+			return false
+		}
+	}
+
 	cheap := cfg.digest == "cheap"
 	digest := newMessageDigest(cheap)
 	wire := newMessageDigest(cheap)
@@ -327,6 +379,10 @@ func runSend(ctx context.Context, env *peerEnv) sendJSON {
 	backoff := retryBackoffMin
 send:
 	for i := uint64(0); i < cfg.count; i++ {
+		if snapshotEnded() {
+			out.StopReason = "snapshot-ended"
+			break
+		}
 		if ctx.Err() != nil {
 			out.StopReason = "signal"
 			break
@@ -349,6 +405,10 @@ send:
 				}
 				break
 			}
+		}
+		if snapshotEnded() { // it ended while we waited for the window
+			out.StopReason = "snapshot-ended"
+			break
 		}
 		for {
 			if acks != nil {
@@ -388,7 +448,7 @@ send:
 	elapsed := time.Since(start)
 	atomic.StoreInt64(&env.rec.senderGoroutine, 0)
 
-	if acks != nil && out.StopReason == "done" {
+	if acks != nil && (out.StopReason == "done" || out.StopReason == "snapshot-ended") {
 		if ok, stalled := acks.waitBelow(ctx, 1); !ok {
 			out.StopReason = "signal"
 			if stalled {
@@ -404,6 +464,19 @@ send:
 	out.MBPerS = perSecond(float64(out.Bytes)/1e6, out.ElapsedS)
 	if acks != nil {
 		out.Acks = acks.summary(start, out.Bytes)
+	}
+	if background != nil {
+		background.waitEnd(ctx)
+		out.BackgroundSnapshot = background.report()
+		if acks != nil {
+			n, last := acks.samples()
+			first, end := background.firstByteAt(), background.endedAtTime()
+			if n > 0 {
+				out.BackgroundSnapshot.MeasuredS = last.Sub(start).Seconds()
+			}
+			out.BackgroundSnapshot.Overlap = n > 0 && !first.IsZero() && !start.Before(first) &&
+				(end.IsZero() || !last.After(end))
+		}
 	}
 
 	env.linger(ctx, out.StopReason)
@@ -445,7 +518,7 @@ type snapshotJSON struct {
 
 // snapshotMessage builds the MsgSnap of the snapshot mode: ConfState voters are
 // this member and every --peer, ascending.
-func snapshotMessage(cfg *config) message {
+func snapshotMessage(cfg *config, to memberID) message {
 	voters := map[uint64]bool{uint64(cfg.id): true}
 	for _, p := range cfg.peers {
 		voters[uint64(p.id)] = true
@@ -458,7 +531,7 @@ func snapshotMessage(cfg *config) message {
 	return message{
 		Type: msgSnap,
 		From: uint64(cfg.id),
-		To:   uint64(cfg.to),
+		To:   uint64(to),
 		Term: cfg.snapTerm,
 		Snapshot: &snapshot{
 			Data:      streamBytes(cfg.content.seed, snapDataKey, int(cfg.snapDataSize)),
@@ -471,7 +544,7 @@ func snapshotMessage(cfg *config) message {
 
 func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 	cfg := env.cfg
-	msg := snapshotMessage(cfg)
+	msg := snapshotMessage(cfg, cfg.to)
 	encoding, wireEncoding := encodeBoth(&msg)
 	out := snapshotJSON{
 		identityJSON: env.identity(),
