@@ -11,9 +11,10 @@ namespace peer_cli {
 namespace {
 
 // The file source as the transport sees it, noting when it first gave bytes
-// and how many it gave. (The wrapper hides the source's type: should the
-// transport ever pick a path by the source's type, such as a zero-copy one
-// for files, this wrapper must offer the same.)
+// and how many it gave. It offers the file as a file_db_source does, so that
+// on a plain connection the transport sends it by sendfile as it would any
+// user's file DB: then the transport takes the whole range at once, right
+// before its first bytes go out, and that is when the bytes count as taken.
 class watched_db_source final : public rafthttp::db_source {
  public:
   watched_db_source(const std::filesystem::path& path, std::shared_ptr<background_transfer_state> state,
@@ -22,16 +23,25 @@ class watched_db_source final : public rafthttp::db_source {
 
   asio::awaitable<read_result> read_some(std::span<std::uint8_t> into) override {
     const auto result = co_await file_.read_some(into);
-    const auto n = std::get<1>(result);
+    took(std::get<1>(result));
+    co_return result;
+  }
+
+  [[nodiscard]] std::optional<rafthttp::file_range> as_file() override {
+    auto range = file_.as_file();
+    if (range) took(range->size);
+    return range;
+  }
+
+ private:
+  void took(std::uint64_t n) {
     if (n > 0 && !state_->first_byte) {
       state_->first_byte = std::chrono::steady_clock::now();
       if (!state_->outcome) control_->wake();  // the mode is still there to be woken
     }
     state_->bytes_read += n;
-    co_return result;
   }
 
- private:
   rafthttp::file_db_source file_;
   std::shared_ptr<background_transfer_state> state_;
   run_control* control_;

@@ -38,18 +38,16 @@ rafthttp::message snapshot_message(const config& cfg, rafthttp::member_id to) {
   return m;
 }
 
-<<<<<<< HEAD
+namespace {
+
+using clock = steady_clock;
+
 // The DB body's source: generated as it is sent, or the file `db_file`
 // (--db-file-dir), which a plain connection sends by sendfile.
 std::unique_ptr<rafthttp::db_source> db_source_for(const config& cfg, const std::filesystem::path& db_file) {
   if (db_file.empty()) return std::make_unique<deterministic_db_source>(cfg.content.seed, cfg.db_size);
   return std::make_unique<rafthttp::file_db_source>(db_file);
 }
-=======
-namespace {
-
-using clock = steady_clock;
->>>>>>> heartbeat
 
 // Sends it and waits for the outcome: finish, failure, timeout or interrupted.
 asio::awaitable<std::string> send_and_wait(peer_env& env, rafthttp::message msnap, const std::filesystem::path& db_file) {
@@ -92,7 +90,7 @@ asio::awaitable<std::string> run_snapshot(peer_env& env) {
   if (!cfg.db_file_dir.empty()) {
     db_file = std::filesystem::path(cfg.db_file_dir) /
               ("rafthttp-peer-db-" + std::to_string(::getpid()) + "-" + std::to_string(cfg.snap_index));
-    if (!write_stream_file(db_file, cfg.content.seed, db_stream_key, cfg.db_size))
+    if (!write_stream_file(db_file, cfg.content.seed, db_stream_key, cfg.db_size, cfg.digest))
       std::cerr << "rafthttp-peer: cannot write the DB file " << db_file << "\n";
   }
 

@@ -18,24 +18,6 @@ namespace {
 
 constexpr std::size_t chunk_bytes = 1 << 20;
 
-}  // namespace
-
-bool write_stream_file(const std::filesystem::path& path, std::uint64_t seed, std::uint64_t key, std::uint64_t size) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  byte_stream stream(seed, key);
-  std::vector<std::uint8_t> piece(chunk_bytes);
-  for (std::uint64_t left = size; left > 0 && out;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, piece.size()));
-    stream.fill(std::span(piece).first(n));
-    out.write(reinterpret_cast<const char*>(piece.data()), static_cast<std::streamsize>(n));
-    left -= n;
-  }
-  out.close();
-  return static_cast<bool>(out);
-}
-
-namespace {
-
 // The digest of --digest's mode over a body given in pieces.
 class body_digest {
  public:

@@ -38,11 +38,6 @@ class deterministic_db_source final : public rafthttp::db_source {
   std::uint64_t left_;
 };
 
-// Writes the first `size` bytes of stream(seed, key) into a new file `path`
-// (--db-file-dir); false when it cannot.
-[[nodiscard]] bool write_stream_file(const std::filesystem::path& path, std::uint64_t seed, std::uint64_t key,
-                                     std::uint64_t size);
-
 // A DB body's size and digest in one --digest mode (the other digest empty).
 struct db_description {
   std::int64_t size = -1;  // -1: the file could not be read
