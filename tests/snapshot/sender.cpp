@@ -23,6 +23,21 @@ using namespace rafthttp;
 using namespace rafthttp::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Each of `n` snapshots sent to member 2 failed as etcd's would: raft heard
+// of a failure and of an unreachable peer for each (as for a failed write),
+// the receiver handed nothing to raft and removed each cut body's temp file.
+asio::awaitable<void> expect_failed_snapshots(snapshot_pair& p, std::size_t n) {
+  CO_WAIT_UNTIL(p.dir.files().empty());
+  CHECK(p.receiver_raft.processed.empty());
+  REQUIRE(p.sender_raft.snapshot_reports.size() == n);
+  for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
+  CHECK(p.sender_raft.unreachable[2] == n);
+}
+
+}  // namespace
+
 CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: failure, no file") {
   snapshot_pair p(ctx);
   const auto db = db_bytes(1000);
@@ -35,11 +50,7 @@ CORO_TEST_CASE("a DB source that fails, is shorter or longer than declared: fail
   CHECK(failing == errc::snapshot_source_failed);
   CHECK(shorter == errc::snapshot_source_failed);
   CHECK(longer == errc::snapshot_source_failed);
-  CO_WAIT_UNTIL(p.dir.files().empty());  // the receiver removes each cut body's temp file
-  CHECK(p.receiver_raft.processed.empty());
-  CHECK(p.sender_raft.snapshot_reports.size() == 3);
-  for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
-  CHECK(p.sender_raft.unreachable[2] == 3);
+  co_await expect_failed_snapshots(p, 3);
   co_await p.sender.async_stop(asio::use_awaitable);
   co_await p.receiver.async_stop(asio::use_awaitable);
 }
@@ -292,11 +303,7 @@ CORO_TEST_CASE("a file DB shorter or longer than declared, or ending inside its 
   CHECK(shorter == errc::snapshot_source_failed);
   CHECK(longer == errc::snapshot_source_failed);
   CHECK(cut == errc::snapshot_source_failed);
-  CO_WAIT_UNTIL(p.dir.files().empty());  // the receiver removes each cut body's temp file
-  CHECK(p.receiver_raft.processed.empty());
-  REQUIRE(p.sender_raft.snapshot_reports.size() == 3);
-  for (const auto& r : p.sender_raft.snapshot_reports) CHECK(r.second == snapshot_status::failure);
-  CHECK(p.sender_raft.unreachable[2] == 3);  // as for a failed write (etcd's)
+  co_await expect_failed_snapshots(p, 3);
   co_await p.sender.async_stop(asio::use_awaitable);
   co_await p.receiver.async_stop(asio::use_awaitable);
 }

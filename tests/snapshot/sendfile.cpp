@@ -113,6 +113,16 @@ std::string expected_chunks(const std::string& bytes, std::size_t offset, std::s
   return out;
 }
 
+// Starts sending the first `size` bytes of `file` as one chunk on `c`, in
+// the background (the test meanwhile holds the peer's reads back); `sent`
+// gets the outcome.
+void start_chunk(asio::io_context& ctx, connected& c, const test_file& file, std::size_t size,
+                 std::optional<std::error_code>& sent) {
+  asio::co_spawn(ctx, [&c, &file, size, &sent]() -> asio::awaitable<void> {
+    sent = co_await detail::send_file_chunk(*c.conn, file.fd, 0, size, http::deadline_after(10s));
+  }, asio::detached);
+}
+
 }  // namespace
 
 CORO_TEST_CASE("file chunks carry the file's bytes as write_chunk frames them, of every size") {
@@ -156,9 +166,7 @@ CORO_TEST_CASE("a peer that stops reading: the chunk waits for room, then every 
   const test_file file(bytes);
   connected c(ctx, true);
   std::optional<std::error_code> sent;
-  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-    sent = co_await detail::send_file_chunk(*c.conn, file.fd, 0, bytes.size(), http::deadline_after(10s));
-  }, asio::detached);
+  start_chunk(ctx, c, file, bytes.size(), sent);
   co_await elapse(ctx, 200ms);
   CHECK_FALSE(sent);  // the socket is full: the sender waits, it neither failed nor spun
   const auto got = co_await read_exactly(c.peer, chunk_on_wire(bytes).size());
@@ -172,9 +180,7 @@ CORO_TEST_CASE("closing the connection while a chunk waits for room ends the chu
   const test_file file(bytes);
   connected c(ctx, true);
   std::optional<std::error_code> sent;
-  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-    sent = co_await detail::send_file_chunk(*c.conn, file.fd, 0, bytes.size(), http::deadline_after(10s));
-  }, asio::detached);
+  start_chunk(ctx, c, file, bytes.size(), sent);
   co_await elapse(ctx, 100ms);
   REQUIRE_FALSE(sent);
   c.conn->close();  // a cancelled or stopped snapshot
