@@ -2,16 +2,20 @@
 // file_snapshotter, a Snapshotter policy ready to use.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <random>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include <rafthttp/detail/on_thread.hpp>
@@ -20,6 +24,7 @@
 #include <rafthttp/units.hpp>
 
 #include <asio/awaitable.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/thread_pool.hpp>
 
 #include <fcntl.h>
@@ -37,6 +42,10 @@ class file_snapshotter {
   // `before_io(operation)` runs on the I/O thread before each "write" and
   // "fsync": a place to observe or throttle the disk work (tests make the
   // disk slow with it).
+  // What one write (one hand-off to the I/O thread) carries at most; two such
+  // buffers per snapshot being received.
+  static constexpr std::size_t batch_bytes = 1 * mib;
+
   explicit file_snapshotter(std::filesystem::path dir, std::function<void(std::string_view operation)> before_io = {})
       : dir_(std::move(dir)), before_io_(std::move(before_io)) {}
   file_snapshotter(const file_snapshotter&) = delete;
@@ -72,32 +81,81 @@ class file_snapshotter {
     if (before_io_) before_io_(operation);
   }
 
+  // Two batch buffers: the I/O thread writes one while the event loop fills
+  // the other from the body, so socket reads and file writes overlap, and
+  // each hand-off between the threads carries a batch, not one socket read.
   asio::awaitable<std::error_code> copy(db_reader& body, int fd) {
-    std::uint64_t written = 0, written_back = 0;
-    for (;;) {
-      const auto [read_error, piece] = co_await body.read_some();
-      if (read_error) co_return read_error;
-      if (piece.empty()) co_return std::error_code{};
-      const auto ec = co_await detail::on_thread(io_, [&] { return write_all(fd, piece, written, written_back); });
-      if (ec) co_return ec;
+    using namespace asio::experimental::awaitable_operators;
+    batch_filler fill(body);
+    auto filling = std::make_unique_for_overwrite<std::uint8_t[]>(batch_bytes);
+    auto writing = std::make_unique_for_overwrite<std::uint8_t[]>(batch_bytes);
+    write_position at;
+    auto [read_error, filled] = co_await fill(std::span(filling.get(), batch_bytes));
+    while (!read_error && filled > 0) {
+      std::swap(filling, writing);
+      const std::span<const std::uint8_t> batch(writing.get(), filled);
+      const auto [write_error, next] =
+          co_await (write_batch(fd, batch, at) && fill(std::span(filling.get(), batch_bytes)));
+      if (write_error) co_return write_error;
+      std::tie(read_error, filled) = next;
     }
+    co_return read_error;
+  }
+
+  // Copies the body's pieces into a batch until it is full or the body ends;
+  // the part of a piece that did not fit goes first into the next batch.
+  class batch_filler {
+   public:
+    explicit batch_filler(db_reader& body) : body_(body) {}
+
+    // How the reads ended and how many bytes the batch holds (0: the end).
+    asio::awaitable<std::tuple<std::error_code, std::size_t>> operator()(std::span<std::uint8_t> batch) {
+      std::size_t filled = 0;
+      while (filled < batch.size()) {
+        if (rest_.empty() && !ended_) {
+          auto [ec, piece] = co_await body_.read_some();
+          if (ec) co_return std::tuple(ec, filled);
+          ended_ = piece.empty();
+          rest_ = piece;
+        }
+        if (rest_.empty()) break;
+        const std::size_t n = std::min(rest_.size(), batch.size() - filled);
+        std::memcpy(batch.data() + filled, rest_.data(), n);
+        rest_ = rest_.subspan(n);
+        filled += n;
+      }
+      co_return std::tuple(std::error_code{}, filled);
+    }
+
+   private:
+    db_reader& body_;
+    std::span<const std::uint8_t> rest_;  // of the last piece read: valid until the next read
+    bool ended_ = false;
+  };
+
+  struct write_position {
+    std::uint64_t written = 0;
+    std::uint64_t written_back = 0;
+  };
+
+  asio::awaitable<std::error_code> write_batch(int fd, std::span<const std::uint8_t> batch, write_position& at) {
+    co_return co_await detail::on_thread(io_, [&] { return write_all(fd, batch, at); });
   }
 
   // On the I/O thread.
-  std::error_code write_all(int fd, std::span<const std::uint8_t> piece, std::uint64_t& written,
-                            std::uint64_t& written_back) const {
+  std::error_code write_all(int fd, std::span<const std::uint8_t> batch, write_position& at) const {
     before("write");
-    for (std::size_t at = 0; at < piece.size();) {
-      const ssize_t n = ::write(fd, piece.data() + at, piece.size() - at);
+    for (std::size_t done = 0; done < batch.size();) {
+      const ssize_t n = ::write(fd, batch.data() + done, batch.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return std::error_code(errno, std::generic_category());
-      at += static_cast<std::size_t>(n);
+      done += static_cast<std::size_t>(n);
     }
-    written += piece.size();
-    if (written - written_back >= writeback_bytes) {
-      ::sync_file_range(fd, static_cast<off_t>(written_back), static_cast<off_t>(written - written_back),
+    at.written += batch.size();
+    if (at.written - at.written_back >= writeback_bytes) {
+      ::sync_file_range(fd, static_cast<off_t>(at.written_back), static_cast<off_t>(at.written - at.written_back),
                         SYNC_FILE_RANGE_WRITE);
-      written_back = written;
+      at.written_back = at.written;
     }
     return {};
   }
