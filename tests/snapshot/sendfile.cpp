@@ -146,6 +146,21 @@ CORO_TEST_CASE("file chunks carry the file's bytes as write_chunk frames them, o
   }
 }
 
+CORO_TEST_CASE("a chunk the socket takes at once still lets the event loop run other work before it completes") {
+  // A snapshot's chunks then take turns with everything else on the loop
+  // (heartbeats to other peers) instead of running until the socket is full.
+  const auto bytes = random_bytes(chunk_bytes);
+  const test_file file(bytes);
+  connected c(ctx);
+  bool other_work_ran = false;
+  asio::post(ctx, [&] { other_work_ran = true; });
+  const auto ec = co_await detail::send_file_chunk(*c.conn, file.fd, 0, 1000, http::deadline_after(10s));
+  CHECK_FALSE(ec);
+  CHECK(other_work_ran);
+  CHECK(co_await read_exactly(c.peer, chunk_on_wire(bytes.substr(0, 1000)).size()) ==
+        chunk_on_wire(bytes.substr(0, 1000)));
+}
+
 CORO_TEST_CASE("a file chunk from the middle of a file: its range, not the file's start") {
   const auto bytes = random_bytes(3 * chunk_bytes);
   const test_file file(bytes);

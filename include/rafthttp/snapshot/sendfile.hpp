@@ -16,7 +16,9 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/error.hpp>
+#include <asio/post.hpp>
 #include <asio/socket_base.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <signal.h>
 #include <sys/sendfile.h>
@@ -128,7 +130,13 @@ inline asio::awaitable<std::error_code> send_file_chunk(http::connection& conn, 
   ec = co_await until_moved(conn, line_length, send_line, never_empty);
   if (!ec) ec = co_await until_moved(conn, size, send_data, file_ended);
   if (!ec) ec = co_await until_moved(conn, 2, send_crlf, never_empty);
-  co_return ec == file_ended ? ec : guard.result(ec);
+  // As Asio's own writes do, the chunk completes through the event loop even
+  // when the socket took it all at once: else a sender whose socket keeps
+  // room runs chunk after chunk, megabytes of them, while other peers'
+  // heartbeats wait for their turn.
+  const auto result = ec == file_ended ? ec : guard.result(ec);
+  co_await asio::post(conn.socket().get_executor(), asio::use_awaitable);
+  co_return result;
 }
 
 }  // namespace rafthttp::detail
