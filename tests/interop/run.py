@@ -293,20 +293,20 @@ def scenario_pipeline(t):
 
 
 def scenario_snapshot(t):
-    """send_snapshot of a 16 MiB DB: etcd's file name, SHA-256, reports. The
-    C++ sender sends its DB from a file (--db-file-dir), by sendfile; the
-    'cheap' scenario's C++ sender generates it as it goes (read, then write)."""
+    """send_snapshot of a 16 MiB DB: etcd's file name, SHA-256, reports. Every
+    sender sends its DB from a file (--db-file-dir; the C++ sender by
+    sendfile, Go's etcd reading the file) and removes it after; the 'cheap'
+    scenario's senders generate it as they go."""
     db_size, index, term = 16 << 20, 42, 7
     ref = Reference()
 
     def body(s_impl, r_impl, name):
         snap_dir = t.path(f"snap-{s_impl}-{r_impl}")
         shutil.rmtree(snap_dir, ignore_errors=True)
-        from_file = []
-        if s_impl == "cpp":
-            db_dir = t.path(f"db-{s_impl}-{r_impl}")
-            db_dir.mkdir(parents=True, exist_ok=True)
-            from_file = ["--db-file-dir", str(db_dir)]
+        db_dir = t.path(f"db-{s_impl}-{r_impl}")
+        shutil.rmtree(db_dir, ignore_errors=True)
+        db_dir.mkdir(parents=True, exist_ok=True)
+        from_file = ["--db-file-dir", str(db_dir)]
         run = t.pair("snapshot", s_impl, r_impl,
                      ["--mode", "sink", "--expect", "1", "--duration", FOREVER, "--snap-dir", snap_dir],
                      ["--mode", "snapshot", "--snap-index", str(index), "--snap-term", str(term),
@@ -326,6 +326,7 @@ def scenario_snapshot(t):
              "db_path": file_name, "files in --snap-dir": [file_name], "by_type": {"MsgSnap": 1}})
         if files == [file_name]:
             t.check.equal(f"{name}: SHA-256 of {file_name} on disk", sha256_file(snap_dir / file_name), s["db_sha256"])
+        t.check.equal(f"{name}: the sender's DB file removed after the transfer", sorted(os.listdir(db_dir)), [])
         if not ref.taken_from(s_impl, r_impl, run):
             # The MsgSnap envelope as the release encodes it (its TotalSize).
             t.check.equal(f"{name}: sender's wire_message_bytes and wire_total_bytes == go->go's",
@@ -927,6 +928,7 @@ def scenario_tls(t):
              "db_path": file_name, "files in --snap-dir": [file_name]})
         if files == [file_name]:
             t.check.equal(f"{name}: SHA-256 of {file_name} on disk", sha256_file(snap_dir / file_name), s["db_sha256"])
+        t.check.equal(f"{name}: the sender's DB file removed after the transfer", sorted(os.listdir(db_dir)), [])
         if not snap_ref.taken_from(s_impl, r_impl, run):
             compare_logs(t, name, run, snap_ref.run)
 

@@ -13,11 +13,9 @@ package main
 // outcome.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -90,21 +88,8 @@ func (b *backgroundSnapshot) prepare() error {
 	return nil
 }
 
-func (b *backgroundSnapshot) writeFile() error {
-	cfg := b.env.cfg
-	f, err := os.Create(b.path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	body := io.TeeReader(newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize), w)
-	_, b.out.DBSha256, b.out.DBCheck64, err = describeBody(body, cfg.digest == "cheap")
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+func (b *backgroundSnapshot) writeFile() (err error) {
+	b.out.DBSha256, b.out.DBCheck64, err = writeDBFile(b.path, b.env.cfg)
 	return err
 }
 
@@ -123,13 +108,10 @@ func (b *backgroundSnapshot) isEnded() bool {
 }
 
 // watchedFile is the DB file as etcd's snapshot sender reads it, noting
-// when it first gave bytes and how many it gave. It is closed more than once
-// (the POST body, then snap.Message.CloseWithError, whose outcome is a
-// failure if Close fails): only the first Close closes the file.
+// when it first gave bytes and how many it gave.
 type watchedFile struct {
-	f         *os.File
-	b         *backgroundSnapshot
-	closeOnce *sync.Once
+	dbFile
+	b *backgroundSnapshot
 }
 
 func (w watchedFile) Read(p []byte) (int, error) {
@@ -142,12 +124,6 @@ func (w watchedFile) Read(p []byte) (int, error) {
 		atomic.AddUint64(&w.b.bytesRead, uint64(n))
 	}
 	return n, err
-}
-
-func (w watchedFile) Close() error {
-	var err error
-	w.closeOnce.Do(func() { err = w.f.Close() })
-	return err
 }
 
 // start hands the snapshot to Transport.SendSnapshot; --snap-timeout counts
@@ -165,7 +141,7 @@ func (b *backgroundSnapshot) start(atEnd func(time.Time)) {
 		b.end(time.Now(), false)
 		return
 	}
-	done, total := b.env.tr.SendSnapshot(&b.msg, watchedFile{f, b, new(sync.Once)}, int64(cfg.dbSize))
+	done, total := b.env.tr.SendSnapshot(&b.msg, watchedFile{newDBFile(f), b}, int64(cfg.dbSize))
 	b.out.WireTotalBytes = total
 	go func() {
 		ok := <-done

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
+	"os"
+	"sync"
 )
 
 // messageDigest accumulates the digests of doc/peer-cli.md 7 over a sequence
@@ -112,4 +115,41 @@ func describeBody(body io.Reader, cheap bool) (size int64, sha256Hex, check64Tex
 	h := sha256.New()
 	size, err = io.Copy(h, body)
 	return size, hex.EncodeToString(h.Sum(nil)), "", err
+}
+
+// writeDBFile writes the DB body of the snapshot modes into the file at path
+// and returns its digests (those --digest asks for), computed as it is written.
+func writeDBFile(path string, cfg *config) (sha256Hex, check64Text string, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return "", "", err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	body := io.TeeReader(newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize), w)
+	_, sha256Hex, check64Text, err = describeBody(body, cfg.digest == "cheap")
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return sha256Hex, check64Text, err
+}
+
+// dbFile is a DB file as etcd's snapshot sender takes it: it is closed more
+// than once (the POST body, then snap.Message.CloseWithError, whose outcome
+// is a failure if Close fails), so only the first Close closes the file.
+type dbFile struct {
+	f         *os.File
+	closeOnce *sync.Once
+}
+
+func newDBFile(f *os.File) dbFile { return dbFile{f, new(sync.Once)} }
+
+func (d dbFile) Read(p []byte) (int, error) { return d.f.Read(p) }
+
+func (d dbFile) Close() error {
+	var err error
+	d.closeOnce.Do(func() { err = d.f.Close() })
+	return err
 }

@@ -52,6 +52,9 @@ type config struct {
 	snapDataSize uint64
 	dbSize       uint64
 	snapTimeout  time.Duration
+	// snapshot: a directory to write the DB body into first and send it
+	// from, as etcd sends its DB file ("": generated as it is sent).
+	dbFileDir string
 
 	// send: a --peer that gets a snapshot (the flags above) while the send
 	// loop runs (doc/peer-cli.md 5.7); 0: none.
@@ -169,6 +172,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.Var(decimalFlag{&cfg.snapDataSize}, "snap-data-size", "snapshot: Snapshot.Data size")
 	fs.Var(decimalFlag{&cfg.dbSize}, "db-size", "snapshot: DB body size")
 	fs.DurationVar(&cfg.snapTimeout, "snap-timeout", 60*time.Second, "snapshot: max wait for the report")
+	fs.StringVar(&cfg.dbFileDir, "db-file-dir", "", "snapshot: write the DB into a file here first and send the file")
 	fs.Var(idFlag{&cfg.backgroundSnapshotTo}, "background-snapshot-to", "send: a --peer to send a snapshot to meanwhile")
 
 	if err := fs.Parse(args); err != nil {

@@ -4,7 +4,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -542,6 +546,33 @@ func snapshotMessage(cfg *config, to memberID) message {
 	}
 }
 
+// snapshotDB is the DB body the snapshot mode sends: generated as it is
+// sent, or (--db-file-dir) the file it was written into first.
+type snapshotDB struct {
+	reader io.ReadCloser
+	path   string // the file's, removed after the transfer; "" when generated
+}
+
+// snapshotBody digests the DB body into out and returns what sends it; with
+// --db-file-dir the body is written into a file first (both off the clock).
+func snapshotBody(cfg *config, out *snapshotJSON) (snapshotDB, error) {
+	if cfg.dbFileDir == "" {
+		_, out.DBSha256, out.DBCheck64, _ = describeBody(newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize),
+			cfg.digest == "cheap")
+		return snapshotDB{reader: newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize)}, nil
+	}
+	path := filepath.Join(cfg.dbFileDir, fmt.Sprintf("rafthttp-peer-db-%d-%d", os.Getpid(), cfg.snapIndex))
+	var err error
+	if out.DBSha256, out.DBCheck64, err = writeDBFile(path, cfg); err != nil {
+		return snapshotDB{path: path}, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return snapshotDB{path: path}, err
+	}
+	return snapshotDB{reader: newDBFile(f), path: path}, nil
+}
+
 func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 	cfg := env.cfg
 	msg := snapshotMessage(cfg, cfg.to)
@@ -553,8 +584,13 @@ func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 		SnapDataSize: cfg.snapDataSize, MessageBytes: len(encoding), WireMessageBytes: len(wireEncoding),
 	}
 	// Before the transfer, off its clock (as the C++ peer does).
-	_, out.DBSha256, out.DBCheck64, _ = describeBody(newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize),
-		cfg.digest == "cheap")
+	body, err := snapshotBody(cfg, &out)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "rafthttp-peer-go: cannot write the DB file: %v\n", err)
+	}
+	if body.path != "" {
+		defer os.Remove(body.path)
+	}
 
 	ready := waitReady(ctx, env)
 	out.PeersActive, out.StreamsReady, out.WaitS = ready.peersActive, ready.streamsReady, ready.waited.Seconds()
@@ -568,8 +604,11 @@ func runSnapshot(ctx context.Context, env *peerEnv) snapshotJSON {
 	if ctx.Err() != nil {
 		out.Status = "interrupted"
 		out.WireTotalBytes = int64(len(wireEncoding)) + int64(cfg.dbSize)
+	} else if err != nil {
+		out.Status = "failure"
+		out.WireTotalBytes = int64(len(wireEncoding)) + int64(cfg.dbSize)
 	} else {
-		done, total := env.tr.SendSnapshot(&msg, newExactStream(cfg.content.seed, dbStreamKey, cfg.dbSize), int64(cfg.dbSize))
+		done, total := env.tr.SendSnapshot(&msg, body.reader, int64(cfg.dbSize))
 		out.WireTotalBytes = total
 		select {
 		case ok := <-done:
