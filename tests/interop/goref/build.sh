@@ -13,7 +13,8 @@
 # (-mod=readonly: nothing is written in this directory; the build directory is
 # OUTDIR/goref-build-<minor>). GOREF_VET=1 also runs go vet on the build,
 # GOREF_TEST=1 its Go tests (etcd37_test.go: the 3.7 presence rule against raft;
-# check64_test.go: the --digest cheap checksum).
+# check64_test.go: the --digest cheap checksum; snapshot_body_test.go:
+# --db-file-dir; flags_test.go).
 # GOREF_TOOLCHAIN (module builds): "local" (the default) builds with the Go
 # found below and never downloads one; "etcd" builds with the Go toolchain the
 # release's own go.mod names (the toolchain line of go.etcd.io/etcd/server/v3's
