@@ -910,10 +910,15 @@ def scenario_tls(t):
     def snapshot(s_impl, r_impl, name):
         snap_dir = t.path(f"tls-snap-{s_impl}-{r_impl}")
         shutil.rmtree(snap_dir, ignore_errors=True)
+        # From a file, as in `snapshot`: over TLS the C++ sender reads it (no sendfile).
+        db_dir = t.path(f"tls-db-{s_impl}-{r_impl}")
+        shutil.rmtree(db_dir, ignore_errors=True)
+        db_dir.mkdir(parents=True, exist_ok=True)
         run = t.pair("tls-snapshot", s_impl, r_impl,
                      ["--mode", "sink", "--expect", "1", "--duration", FOREVER, "--snap-dir", snap_dir],
                      ["--mode", "snapshot", "--snap-index", str(index), "--snap-term", str(term),
-                      "--snap-data-size", "1000", "--db-size", str(db_size), "--linger", "0s"], first="sender")
+                      "--snap-data-size", "1000", "--db-size", str(db_size), "--linger", "0s",
+                      "--db-file-dir", str(db_dir)], first="sender")
         s, r = run.send, run.recv
         file_name = f"{index:016x}.snap.db"
         files = sorted(os.listdir(snap_dir)) if snap_dir.is_dir() else []
