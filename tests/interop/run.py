@@ -68,6 +68,13 @@ class Suite:
     def path(self, name):
         return self.work / name
 
+    def fresh_dir(self, name):
+        """An empty directory `name` in the work directory (emptied if it was there)."""
+        d = self.path(name)
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        return d
+
     def peer(self, impl, name, args, env=None):
         return Proc(name, [self.bins[impl], "--etcd-version", self.release] + list(args), self.work, env)
 
@@ -303,9 +310,7 @@ def scenario_snapshot(t):
     def body(s_impl, r_impl, name):
         snap_dir = t.path(f"snap-{s_impl}-{r_impl}")
         shutil.rmtree(snap_dir, ignore_errors=True)
-        db_dir = t.path(f"db-{s_impl}-{r_impl}")
-        shutil.rmtree(db_dir, ignore_errors=True)
-        db_dir.mkdir(parents=True, exist_ok=True)
+        db_dir = t.fresh_dir(f"db-{s_impl}-{r_impl}")
         from_file = ["--db-file-dir", str(db_dir)]
         run = t.pair("snapshot", s_impl, r_impl,
                      ["--mode", "sink", "--expect", "1", "--duration", FOREVER, "--snap-dir", snap_dir],
@@ -911,9 +916,7 @@ def scenario_tls(t):
         snap_dir = t.path(f"tls-snap-{s_impl}-{r_impl}")
         shutil.rmtree(snap_dir, ignore_errors=True)
         # From a file, as in `snapshot`: over TLS the C++ sender reads it (no sendfile).
-        db_dir = t.path(f"tls-db-{s_impl}-{r_impl}")
-        shutil.rmtree(db_dir, ignore_errors=True)
-        db_dir.mkdir(parents=True, exist_ok=True)
+        db_dir = t.fresh_dir(f"tls-db-{s_impl}-{r_impl}")
         run = t.pair("tls-snapshot", s_impl, r_impl,
                      ["--mode", "sink", "--expect", "1", "--duration", FOREVER, "--snap-dir", snap_dir],
                      ["--mode", "snapshot", "--snap-index", str(index), "--snap-term", str(term),

@@ -39,13 +39,13 @@ namespace rafthttp {
 // exists already, the received bytes are discarded and the save succeeds.
 class file_snapshotter {
  public:
-  // `before_io(operation)` runs on the I/O thread before each "write" and
-  // "fsync": a place to observe or throttle the disk work (tests make the
-  // disk slow with it).
   // What one write (one hand-off to the I/O thread) carries at most; two such
   // buffers per snapshot being received.
   static constexpr std::size_t batch_bytes = 1 * mib;
 
+  // `before_io(operation)` runs on the I/O thread before each "write" and
+  // "fsync": a place to observe or throttle the disk work (tests make the
+  // disk slow with it).
   explicit file_snapshotter(std::filesystem::path dir, std::function<void(std::string_view operation)> before_io = {})
       : dir_(std::move(dir)), before_io_(std::move(before_io)) {}
   file_snapshotter(const file_snapshotter&) = delete;
