@@ -7,6 +7,7 @@
 
 #include "faults/heap_watch.hpp"
 #include "support/coro.hpp"
+#include "support/fake_peer.hpp"  // loopback(), url_of()
 #include "support/fault_proxy.hpp"
 #include "support/recorded_log.hpp"
 #include "support/recording_raft.hpp"
@@ -24,12 +25,8 @@ namespace rafthttp::test::faults {
 
 using namespace std::chrono_literals;
 using test_transport = transport<recording_raft, memory_snapshotter>;
-
-inline http::tcp::endpoint loopback() { return {asio::ip::make_address("127.0.0.1"), 0}; }
-
-inline url_list url_of(http::tcp::endpoint e) {
-  return *url_list::parse("http://127.0.0.1:" + std::to_string(e.port()));
-}
+using test::loopback;
+using test::url_of;
 
 // Timeouts short enough for a whole scenario to take a second or two, with
 // link heartbeats well inside the read timeout.

@@ -8,6 +8,7 @@
 // stays bounded, and legitimate peers are served afterwards.
 #include "faults/common.hpp"
 #include "support/raw_http.hpp"
+#include "support/snapshots.hpp"
 
 #include <rafthttp/raftpb/codec.hpp>
 
@@ -79,11 +80,14 @@ asio::awaitable<std::shared_ptr<http::connection>> connect(asio::io_context& ctx
   co_return conn;
 }
 
-asio::awaitable<raw_answer> read_all(http::connection& conn, std::chrono::milliseconds bound) {
+// What came back for bytes written, until the server closed the connection
+// (closed) or `bound` passed; with `one_head`, only until the end of the
+// first response head.
+asio::awaitable<raw_answer> read_all(http::connection& conn, std::chrono::milliseconds bound, bool one_head = false) {
   raw_answer out;
   const auto until = http::deadline_after(bound);
   std::error_code ec;
-  while (!ec) {
+  while (!ec && !(one_head && out.text.find("\r\n\r\n") != std::string::npos)) {
     char data[4096];
     std::size_t n;
     std::tie(ec, n) = co_await conn.read_some(asio::buffer(data), until);
@@ -364,5 +368,63 @@ CORO_TEST_CASE("hostile clients: thousands of idle connections: the connection l
     s.close(ignored);
   }
   server.stop();
+  co_await t.async_stop(asio::use_awaitable);
+}
+
+CORO_TEST_CASE("hostile clients: many snapshot receives at once, stalled mid-DB: the file snapshotter's batch "
+               "memory stays bounded, and a receive beyond the budget still saves its DB whole") {
+  constexpr std::size_t senders = 40;
+  constexpr std::size_t db_total = 3 * file_snapshotter::batch_bytes;
+  constexpr std::size_t db_first = 200 * kib;  // what comes before the stall
+  auto options = fast_options(1);
+  options.server.read_timeout = 10s;  // the stalls must outlast the setup
+  recorded_log log;
+  options.log = log.sink();
+  recording_raft raft;
+  scratch_dir dir;
+  file_snapshotter snaps(dir.path);
+  transport<recording_raft, file_snapshotter> t(ctx.get_executor(), raft, snaps, options);
+  REQUIRE_FALSE(t.listen(loopback()));
+  t.add_peer(2, *url_list::parse("http://127.0.0.1:1"));
+
+  message m = msnap(7, 1);
+  m.from = 2;
+  const auto envelope = encoded(m);
+  const auto db = db_bytes(db_total);
+  const std::string head = "POST /raft/snapshot HTTP/1.1\r\nHost: test\r\n" + go_header_lines() +
+                           "Content-Length: " + std::to_string(8 + envelope.size() + db_total) + "\r\n\r\n" +
+                           be64(envelope.size()) + envelope;
+
+  const auto mark = heap::mark();
+  std::vector<std::shared_ptr<http::connection>> conns;
+  for (std::size_t i = 0; i < senders; ++i) {
+    conns.push_back(co_await connect(ctx, t.local_endpoint()));
+    const std::string first = head + db.substr(0, db_first);
+    const auto ec = co_await conns.back()->write(asio::buffer(first), http::deadline_after(2s));
+    REQUIRE_FALSE(ec);
+  }
+  CO_WAIT_UNTIL(log.find("receiving database snapshot").size() == senders);
+  if (heap::tracking()) {
+    // Before the budget each receive held two 1 MiB batches (80 MiB here);
+    // now the budget plus, beyond it, two small batches and a read buffer each.
+    const auto growth = heap::growth_since(mark);
+    CHECK_MESSAGE(growth < file_snapshotter::batch_memory_budget + senders * 512 * kib,
+                  "live heap grew by " << growth << " bytes");
+  }
+
+  // The last receive (small batches: the budget is spent) completes whole.
+  const std::string rest = db.substr(db_first);
+  const auto ec = co_await conns.back()->write(asio::buffer(rest), http::deadline_after(2s));
+  REQUIRE_FALSE(ec);
+  const auto answer = co_await read_all(*conns.back(), 3000ms, true);
+  CHECK(answer.statuses() == std::vector{204});
+  CHECK(read_file(snaps.db_path(7)) == db);
+  REQUIRE(raft.processed.size() == 1);
+  CHECK(raft.processed[0].type == message_type::MsgSnap);
+
+  // The others are cut off: their temporary files go, the saved DB stays.
+  for (auto& c : conns) c->close();
+  CO_WAIT_UNTIL(log.find("failed to save incoming database snapshot").size() == senders - 1);
+  CHECK(dir.files() == std::vector<std::string>{"0000000000000007.snap.db"});
   co_await t.async_stop(asio::use_awaitable);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -42,6 +43,12 @@ class file_snapshotter {
   // What one write (one hand-off to the I/O thread) carries at most; two such
   // buffers per snapshot being received.
   static constexpr std::size_t batch_bytes = 1 * mib;
+  // The batches of all the snapshots being received at once share this much;
+  // a receive that finds it spent gathers into batches of small_batch_bytes,
+  // what one socket read brings, so that a crowd of concurrent (or stalled)
+  // senders holds no more than it did before batching.
+  static constexpr std::size_t batch_memory_budget = 16 * mib;
+  static constexpr std::size_t small_batch_bytes = 64 * kib;
 
   // `before_io(operation)` runs on the I/O thread before each "write" and
   // "fsync": a place to observe or throttle the disk work (tests make the
@@ -81,21 +88,52 @@ class file_snapshotter {
     if (before_io_) before_io_(operation);
   }
 
+  // The two batch buffers of one receive, sized by what the budget has left,
+  // and given back to it when the receive ends. (Atomic: transports on
+  // different threads may share a snapshotter.)
+  class batch_pair {
+   public:
+    explicit batch_pair(std::atomic<std::size_t>& in_use)
+        : in_use_(in_use),
+          each_(reserve(in_use)),
+          filling_(std::make_unique_for_overwrite<std::uint8_t[]>(each_)),
+          writing_(std::make_unique_for_overwrite<std::uint8_t[]>(each_)) {}
+    batch_pair(const batch_pair&) = delete;
+    ~batch_pair() { in_use_ -= 2 * each_; }
+
+    [[nodiscard]] std::span<std::uint8_t> filling() { return {filling_.get(), each_}; }
+    // The batch just filled with `filled` bytes becomes the one to write.
+    std::span<const std::uint8_t> turn(std::size_t filled) {
+      std::swap(filling_, writing_);
+      return {writing_.get(), filled};
+    }
+
+   private:
+    // The size of each batch, both counted in `in_use`.
+    static std::size_t reserve(std::atomic<std::size_t>& in_use) {
+      if (in_use.fetch_add(2 * batch_bytes) + 2 * batch_bytes <= batch_memory_budget) return batch_bytes;
+      in_use -= 2 * (batch_bytes - small_batch_bytes);
+      return small_batch_bytes;
+    }
+
+    std::atomic<std::size_t>& in_use_;
+    std::size_t each_;
+    std::unique_ptr<std::uint8_t[]> filling_;
+    std::unique_ptr<std::uint8_t[]> writing_;
+  };
+
   // Two batch buffers: the I/O thread writes one while the event loop fills
   // the other from the body, so socket reads and file writes overlap, and
   // each hand-off between the threads carries a batch, not one socket read.
   asio::awaitable<std::error_code> copy(db_reader& body, int fd) {
     using namespace asio::experimental::awaitable_operators;
     batch_filler fill(body);
-    auto filling = std::make_unique_for_overwrite<std::uint8_t[]>(batch_bytes);
-    auto writing = std::make_unique_for_overwrite<std::uint8_t[]>(batch_bytes);
+    batch_pair batches(batch_memory_in_use_);
     write_position at;
-    auto [read_error, filled] = co_await fill(std::span(filling.get(), batch_bytes));
+    auto [read_error, filled] = co_await fill(batches.filling());
     while (!read_error && filled > 0) {
-      std::swap(filling, writing);
-      const std::span<const std::uint8_t> batch(writing.get(), filled);
-      const auto [write_error, next] =
-          co_await (write_batch(fd, batch, at) && fill(std::span(filling.get(), batch_bytes)));
+      const auto batch = batches.turn(filled);
+      const auto [write_error, next] = co_await (write_batch(fd, batch, at) && fill(batches.filling()));
       if (write_error) co_return write_error;
       std::tie(read_error, filled) = next;
     }
@@ -195,6 +233,7 @@ class file_snapshotter {
 
   std::filesystem::path dir_;
   std::function<void(std::string_view)> before_io_;
+  std::atomic<std::size_t> batch_memory_in_use_ = 0;  // by the receives under way
   asio::thread_pool io_{1};
 };
 
