@@ -88,28 +88,18 @@ class file_snapshotter {
     if (before_io_) before_io_(operation);
   }
 
-  // The two batch buffers of one receive, sized by what the budget has left,
-  // and given back to it when the receive ends. (Atomic: transports on
+  // A receive's share of the batch budget: the size of each of its two
+  // batches, counted in `in_use` until the share ends. (Atomic: transports on
   // different threads may share a snapshotter.)
-  class batch_pair {
+  class budget_share {
    public:
-    explicit batch_pair(std::atomic<std::size_t>& in_use)
-        : in_use_(in_use),
-          each_(reserve(in_use)),
-          filling_(std::make_unique_for_overwrite<std::uint8_t[]>(each_)),
-          writing_(std::make_unique_for_overwrite<std::uint8_t[]>(each_)) {}
-    batch_pair(const batch_pair&) = delete;
-    ~batch_pair() { in_use_ -= 2 * each_; }
+    explicit budget_share(std::atomic<std::size_t>& in_use) : in_use_(in_use), each_(reserve(in_use)) {}
+    budget_share(const budget_share&) = delete;
+    ~budget_share() { in_use_ -= 2 * each_; }
 
-    [[nodiscard]] std::span<std::uint8_t> filling() { return {filling_.get(), each_}; }
-    // The batch just filled with `filled` bytes becomes the one to write.
-    std::span<const std::uint8_t> turn(std::size_t filled) {
-      std::swap(filling_, writing_);
-      return {writing_.get(), filled};
-    }
+    [[nodiscard]] std::size_t each() const { return each_; }
 
    private:
-    // The size of each batch, both counted in `in_use`.
     static std::size_t reserve(std::atomic<std::size_t>& in_use) {
       if (in_use.fetch_add(2 * batch_bytes) + 2 * batch_bytes <= batch_memory_budget) return batch_bytes;
       in_use -= 2 * (batch_bytes - small_batch_bytes);
@@ -118,6 +108,25 @@ class file_snapshotter {
 
     std::atomic<std::size_t>& in_use_;
     std::size_t each_;
+  };
+
+  // The two batch buffers of one receive, of the size its share allows.
+  class batch_pair {
+   public:
+    explicit batch_pair(std::atomic<std::size_t>& in_use)
+        : share_(in_use),
+          filling_(std::make_unique_for_overwrite<std::uint8_t[]>(share_.each())),
+          writing_(std::make_unique_for_overwrite<std::uint8_t[]>(share_.each())) {}
+
+    [[nodiscard]] std::span<std::uint8_t> filling() { return {filling_.get(), share_.each()}; }
+    // The batch just filled with `filled` bytes becomes the one to write.
+    std::span<const std::uint8_t> turn(std::size_t filled) {
+      std::swap(filling_, writing_);
+      return {writing_.get(), filled};
+    }
+
+   private:
+    budget_share share_;  // first: given back even when a buffer cannot be allocated
     std::unique_ptr<std::uint8_t[]> filling_;
     std::unique_ptr<std::uint8_t[]> writing_;
   };
