@@ -88,14 +88,19 @@ class file_snapshotter {
     if (before_io_) before_io_(operation);
   }
 
-  // A receive's share of the batch budget: the size of each of its two
-  // batches, counted in `in_use` until the share ends. (Atomic: transports on
+  // What the receives under way hold in batches. Shared with each receive's
+  // share: a receive that a stopped transport abandons is destroyed with its
+  // io_context, which may be after this snapshotter. (Atomic: transports on
   // different threads may share a snapshotter.)
+  using budget_count = std::shared_ptr<std::atomic<std::size_t>>;
+
+  // A receive's share of the batch budget: the size of each of its two
+  // batches, counted in `in_use` until the share ends.
   class budget_share {
    public:
-    explicit budget_share(std::atomic<std::size_t>& in_use) : in_use_(in_use), each_(reserve(in_use)) {}
+    explicit budget_share(budget_count in_use) : in_use_(std::move(in_use)), each_(reserve(*in_use_)) {}
     budget_share(const budget_share&) = delete;
-    ~budget_share() { in_use_ -= 2 * each_; }
+    ~budget_share() { *in_use_ -= 2 * each_; }
 
     [[nodiscard]] std::size_t each() const { return each_; }
 
@@ -106,15 +111,15 @@ class file_snapshotter {
       return small_batch_bytes;
     }
 
-    std::atomic<std::size_t>& in_use_;
+    budget_count in_use_;
     std::size_t each_;
   };
 
   // The two batch buffers of one receive, of the size its share allows.
   class batch_pair {
    public:
-    explicit batch_pair(std::atomic<std::size_t>& in_use)
-        : share_(in_use),
+    explicit batch_pair(budget_count in_use)
+        : share_(std::move(in_use)),
           filling_(std::make_unique_for_overwrite<std::uint8_t[]>(share_.each())),
           writing_(std::make_unique_for_overwrite<std::uint8_t[]>(share_.each())) {}
 
@@ -242,7 +247,7 @@ class file_snapshotter {
 
   std::filesystem::path dir_;
   std::function<void(std::string_view)> before_io_;
-  std::atomic<std::size_t> batch_memory_in_use_ = 0;  // by the receives under way
+  budget_count batch_memory_in_use_ = std::make_shared<std::atomic<std::size_t>>(0);
   asio::thread_pool io_{1};
 };
 
