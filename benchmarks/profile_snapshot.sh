@@ -3,8 +3,10 @@
 # under `perf record` (benchmarks/RESULTS.md, "Where a snapshot's time goes"):
 #
 #   benchmarks/profile_snapshot.sh PEER [--size BYTES] [--perf send|recv|none]
-#                                       [--out FILE.data] [-- EXTRA PEER FLAGS]
+#                                       [--out FILE.data] [--tmpfs DIR] [-- EXTRA PEER FLAGS]
 #
+# The sink saves into a fresh directory under --tmpfs (/dev/shm, run.py's
+# TMPFS_ROOT), removed at the end, as is a receiver left running by a failure.
 # PEER is a rafthttp-peer (ours or a Go reference peer: same flags). The extra
 # flags go to both peers (e.g. --digest cheap); --db-file-dir is the sender's
 # alone. Prints the sender's MB/s and status; `perf report -i FILE.data
@@ -18,6 +20,7 @@ shift
 size=$((256 << 20))
 side=none
 out=""
+tmpfs=/dev/shm
 extra=()
 sender_only=()
 while (($#)); do
@@ -25,6 +28,7 @@ while (($#)); do
     --size) size=$2; shift 2 ;;
     --perf) side=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --tmpfs) tmpfs=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
@@ -33,8 +37,13 @@ while (($#)); do
   if [[ $1 == --db-file-dir ]]; then sender_only+=("$1" "$2"); shift 2; else extra+=("$1"); shift; fi
 done
 
-work=$(mktemp -d /dev/shm/rafthttp-profile-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d "$tmpfs/rafthttp-profile-XXXXXX")
+receiver=""
+clean_up() {
+  if [[ -n $receiver ]]; then kill "$receiver" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap clean_up EXIT
 ports=$(python3 -c 'import socket
 s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]
@@ -59,5 +68,6 @@ for _ in $(seq 150); do  # the receiver's READY line, 15 s at most
 done
 under_perf send "$peer" --mode snapshot --id 1 --listen "$send_url" --peer "2=$recv_url" --to 2 --linger 100ms \
   --db-size "$size" --snap-timeout 300s --snap-index 100 "${extra[@]}" "${sender_only[@]}" >"$work/send.json" 2>"$work/send.err"
-wait $receiver
+wait "$receiver"
+receiver=""
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("MB/s", round(s["mb_per_s"]), s["status"])' "$work/send.json"
