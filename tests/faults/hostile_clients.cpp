@@ -395,11 +395,11 @@ CORO_TEST_CASE("hostile clients: many snapshot receives at once, stalled mid-DB:
                            "Content-Length: " + std::to_string(8 + envelope.size() + db_total) + "\r\n\r\n" +
                            be64(envelope.size()) + envelope;
 
+  const std::string first = head + db.substr(0, db_first);
   const auto mark = heap::mark();
   std::vector<std::shared_ptr<http::connection>> conns;
   for (std::size_t i = 0; i < senders; ++i) {
     conns.push_back(co_await connect(ctx, t.local_endpoint()));
-    const std::string first = head + db.substr(0, db_first);
     const auto ec = co_await conns.back()->write(asio::buffer(first), http::deadline_after(2s));
     REQUIRE_FALSE(ec);
   }
