@@ -1,6 +1,7 @@
 #include "check64.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 
@@ -8,9 +9,15 @@ namespace peer_cli {
 
 namespace {
 
+// One load on a little-endian machine (g++ does not fold the byte loop into
+// it); the byte loop elsewhere.
 std::uint64_t load_little_endian(const std::uint8_t* p) {
   std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, sizeof v);
+  } else {
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  }
   return v;
 }
 
@@ -27,9 +34,17 @@ void check64::update(std::span<const std::uint8_t> bytes) {
     absorb(load_little_endian(tail_.data()));
     tail_size_ = 0;
   }
+  // The whole words, with the running state in locals: through the members
+  // each word's update is stored and reloaded (the input bytes may alias
+  // them), a third slower. The position term grows by one key per word
+  // instead of a multiplication.
   const std::uint8_t* p = bytes.data();
   const std::size_t words = bytes.size() / 8;
-  for (std::size_t i = 0; i < words; ++i) absorb(load_little_endian(p + 8 * i));
+  std::uint64_t sum = sum_;
+  std::uint64_t position = words_ * position_key;
+  for (std::size_t i = 0; i < words; ++i, position += position_key) sum += mix(load_little_endian(p + 8 * i), position);
+  sum_ = sum;
+  words_ += words;
   tail_size_ = bytes.size() % 8;
   std::memcpy(tail_.data(), p + 8 * words, tail_size_);
 }

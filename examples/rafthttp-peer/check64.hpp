@@ -32,9 +32,13 @@ class check64 {
   [[nodiscard]] static std::uint64_t of(std::span<const std::uint8_t> bytes);
 
  private:
+  // One word's term, `position` being its index times position_key.
+  static std::uint64_t mix(std::uint64_t word, std::uint64_t position) {
+    const std::uint64_t z = (word ^ position) * word_key;
+    return z ^ (z >> 29);
+  }
   void absorb(std::uint64_t word) {
-    const std::uint64_t z = (word ^ (words_ * position_key)) * word_key;
-    sum_ += z ^ (z >> 29);
+    sum_ += mix(word, words_ * position_key);
     ++words_;
   }
 

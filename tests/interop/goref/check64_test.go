@@ -96,3 +96,15 @@ func TestCheck64Mismatches(t *testing.T) {
 		t.Errorf("two words swapped: not seen")
 	}
 }
+
+// go test -bench Check64: the throughput the cheap digest mode costs per byte.
+func BenchmarkCheck64(b *testing.B) {
+	data := make([]byte, 1<<20)
+	for i := range data {
+		data[i] = byte(i*7 + 3)
+	}
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		check64Of(data)
+	}
+}
