@@ -2,10 +2,11 @@
 // is dialled by the receiver (GET /raft/stream/<type>/<its id>) and the sender
 // writes into the response body.
 //
-// stream_writer: the sending end. Messages are encoded straight into a pending
-// buffer when send() picks the stream, and the attached connection's coroutine
-// writes everything pending as one chunk: natural batching, no copy, no
-// allocation in steady state. What raft answers while a reader of the peer
+// stream_writer: the sending end. Messages are encoded straight into the
+// pending queue's last segment when send() picks the stream, and the attached
+// connection's coroutine writes a whole segment (up to 4 MiB) as one chunk:
+// natural batching, no copy, no allocation in steady state, and buffers that
+// stay near a segment's size whatever the queue holds (detail/write_queue.hpp). What raft answers while a reader of the peer
 // delivers, and what transport::flush() finds, leaves at once instead, in one
 // non-blocking write from the caller. Link heartbeats keep the stream alive.
 // Encoded bytes count against the peer's byte cap until the write that
@@ -26,6 +27,7 @@
 #include <rafthttp/detail/peer_context.hpp>
 #include <rafthttp/detail/spawn.hpp>
 #include <rafthttp/detail/version.hpp>
+#include <rafthttp/detail/write_queue.hpp>
 #include <rafthttp/http/client.hpp>
 #include <rafthttp/http/server.hpp>
 
@@ -51,12 +53,6 @@ enum class stream_type { message, msgapp };
 
 class stream_writer {
  public:
-  // Three buffers take turns (pending_, unsent_ and the coroutine's writing);
-  // the one left idle in unsent_ keeps up to this much capacity, so that a
-  // burst of large messages pins its peak in two of them, not three, while
-  // small messages never allocate.
-  static constexpr std::size_t kept_write_capacity = 4 * 1024 * 1024;
-
   stream_writer(detail::peer_context& peer, stream_type type)
       : peer_(peer), type_(type), wakeup_(peer.core->executor) {}
   stream_writer(const stream_writer&) = delete;
@@ -70,11 +66,17 @@ class stream_writer {
   // nothing); the caller reports.
   bool try_enqueue(const message& m, std::size_t size) {
     if (!working() || queued_ >= peer_.core->options.stream_buffer_size) return false;
-    if (!peer_.has_room_for(codec::frame_header_bytes + size)) return false;
-    const std::size_t before = pending_.size();
-    if (!append(m, size, pending_)) return false;
-    pending_protobuf_bytes_ += size;
-    peer_.queued_bytes += pending_.size() - before;
+    const std::size_t frame = codec::frame_header_bytes + size;
+    if (!peer_.has_room_for(frame)) return false;
+    auto& segment = pending_.back_for(frame);
+    const std::size_t before = segment.bytes.size();
+    if (!append(m, size, segment.bytes)) {
+      pending_.drop_empty_back();
+      return false;
+    }
+    segment.protobuf_bytes += size;
+    ++segment.messages;
+    peer_.queued_bytes += segment.bytes.size() - before;
     ++queued_;
     // An answer raft gives while the peer's reader delivers waits for the
     // end of the delivery, which flushes (peer_context::delivery).
@@ -82,15 +84,16 @@ class stream_writer {
     return true;
   }
 
-  // Writes what is pending now, in one non-blocking write from the caller,
-  // rather than after a hop through the event loop to this writer's
-  // coroutine (that hop, and the reactor pass Asio makes before it, cost a
-  // window-1 round trip more than the rest of its user-space work). Called
+  // Writes what is pending now (its first segment; the coroutine writes the
+  // rest), in one non-blocking write from the caller, rather than after a hop
+  // through the event loop to this writer's coroutine (that hop, and the
+  // reactor pass Asio makes before it, cost a window-1 round trip more than
+  // the rest of its user-space work). Called
   // when a stream reader of this peer has delivered what one read brought
   // (raft's answers), and by transport::flush at the end of a burst.
   void flush() {
     if (pending_.empty()) return;
-    if (writing_now_ || !unsent_.empty() || !write_at_once()) wakeup_.notify();
+    if (writing_now_ || !unsent_.empty() || !write_at_once() || !pending_.empty()) wakeup_.notify();
   }
 
   // Serves a connection that the stream handler has answered with 200 until
@@ -114,12 +117,14 @@ class stream_writer {
       if (unsent_.empty() && now >= next_heartbeat) {
         append_heartbeat();
         next_heartbeat = now + interval;
+        if (pending_.empty()) continue;  // it failed to encode: nothing to write
       }
       const batch b = take_next(writing);
       writing_now_ = true;
       const auto ec = co_await ex.write_chunk(writing.bytes(), b.already_written);
       peer_.release(writing.size());
       writing.clear();
+      writing.trim(detail::write_queue::max_spare_capacity);  // a one-off large message's buffer
       if (generation_ != generation) break;  // replaced: the queue is the new connection's
       writing_now_ = false;
       if (ec) {
@@ -157,35 +162,42 @@ class stream_writer {
   // A link heartbeat, counted as any message is (it fits whatever the cap;
   // one that failed to encode appended nothing and counts 0).
   void append_heartbeat() {
-    const std::size_t before = pending_.size();
-    pending_protobuf_bytes_ += append(raftpb::link_heartbeat(), pending_);
-    peer_.queued_bytes += pending_.size() - before;
+    auto& segment = pending_.back_for(codec::frame_header_bytes);  // a few bytes at most
+    const std::size_t before = segment.bytes.size();
+    segment.protobuf_bytes += append(raftpb::link_heartbeat(), segment.bytes);
+    peer_.queued_bytes += segment.bytes.size() - before;
+    pending_.drop_empty_back();
   }
 
-  // Writes pending_ as one chunk without waiting. True when the socket took
-  // all of it. After a partial write the chunk's data moves to unsent_ and the
-  // coroutine writes the rest, uncopied.
+  // Writes the first pending segment as one chunk without waiting (the
+  // coroutine writes any others). True when the socket took all of it. After
+  // a partial write the chunk's data moves to unsent_ and the coroutine
+  // writes the rest, uncopied.
   bool write_at_once() {
     const auto now = http::clock::now();
     peer_.core->stamp_append_requests(now);
-    const http::chunk_buffers chunk(pending_.bytes());
+    const std::size_t size = pending_.front().bytes.size();
+    const http::chunk_buffers chunk(pending_.front().bytes.bytes());
+    const std::size_t whole = asio::buffer_size(chunk.buffers());
     const std::size_t n = current_->conn().write_now(chunk.buffers());
     if (n == 0) return false;  // the coroutine writes it (and meets any error)
-    written(std::exchange(queued_, 0), std::exchange(pending_protobuf_bytes_, 0), now);
-    if (n == asio::buffer_size(chunk.buffers())) {
-      peer_.release(pending_.size());
-      pending_.clear();
+    const auto taken = pending_.pop_front(unsent_);  // the same bytes, not copied
+    queued_ -= taken.messages;
+    written(taken.messages, taken.protobuf_bytes, now);
+    if (n == whole) {
+      peer_.release(size);
+      pending_.give_back(std::move(unsent_));
       return true;
     }
-    unsent_.swap(pending_);  // still counted: the coroutine releases it once written
-    unsent_written_ = n;
+    unsent_written_ = n;  // still counted: the coroutine releases it once written
     peer_.dequeued();
     return false;
   }
 
   // What the coroutine writes next, moved into its `writing`: the rest of a
-  // chunk write_at_once() began (its messages were counted then), else all
-  // that is pending. Its bytes stay counted against the cap until written.
+  // chunk write_at_once() began (its messages were counted then), else the
+  // first pending segment. Its bytes stay counted against the cap until
+  // written.
   struct batch {
     std::size_t messages = 0;
     std::size_t protobuf_bytes = 0;
@@ -194,13 +206,13 @@ class stream_writer {
   batch take_next(detail::byte_buffer& writing) {
     if (!unsent_.empty()) {
       writing.swap(unsent_);
-      unsent_.trim(kept_write_capacity);  // an idle buffer: pending_ and writing take turns
+      pending_.give_back(std::move(unsent_));
       return {0, 0, unsent_written_};
     }
-    const batch b{std::exchange(queued_, 0), std::exchange(pending_protobuf_bytes_, 0), 0};
-    writing.swap(pending_);
+    const auto taken = pending_.pop_front(writing);
+    queued_ -= taken.messages;
     peer_.dequeued();
-    return b;
+    return {taken.messages, taken.protobuf_bytes, 0};
   }
 
   // A batch reached the connection: etcd's flush accounting. On msgappv2,
@@ -243,7 +255,6 @@ class stream_writer {
     pending_.clear();
     unsent_.clear();
     writing_now_ = false;  // a write still in flight belongs to the old connection
-    pending_protobuf_bytes_ = 0;
     if (had_messages) peer_.report_unreachable();
   }
 
@@ -265,12 +276,11 @@ class stream_writer {
   http::exchange* current_ = nullptr;
   std::uint64_t generation_ = 0;  // which attached connection is current
   std::optional<codec::msgappv2_encoder> msgapp_encoder_;
-  detail::byte_buffer pending_;   // encoded, waiting for the connection
+  detail::write_queue pending_;   // encoded, waiting for the connection
   detail::byte_buffer unsent_;    // the data of a chunk write_at_once() wrote in part
   std::size_t unsent_written_ = 0;  // how much of that chunk it wrote
   bool writing_now_ = false;      // the coroutine awaits a write
   std::size_t queued_ = 0;        // messages in pending_
-  std::size_t pending_protobuf_bytes_ = 0;  // their protobuf sizes (and heartbeats'), for sent bytes
 };
 
 class stream_reader {

@@ -189,6 +189,54 @@ CORO_TEST_CASE("faults: a receiver that stops reading: the sender's queue stays 
   co_await pair.stop();
 }
 
+CORO_TEST_CASE("faults: a receiver that stalls again and again while 1 MiB messages flow: the sender's stream "
+               "writer allocates about its byte cap, not twice it") {
+  constexpr std::size_t mib = 1024 * 1024;
+  auto receiver = fast_options(1);
+  receiver.client.read_timeout = 30s;  // 1 keeps the stalled stream
+  auto sender = fast_options(2);
+  sender.server.write_timeout = 30s;  // 2 keeps it too
+  const std::size_t cap = sender.max_queued_bytes_per_peer;  // the default, 64 MiB
+  proxied_pair pair(ctx, receiver, sender);
+  CO_WAIT_UNTIL(pair.all_attached());
+  // What arrives is counted, not kept: the heap measures the sender. (The
+  // message is not used after on_process returns.)
+  std::size_t arrived = 0;
+  pair.raft1.on_process = [&](const message&) {
+    ++arrived;
+    pair.raft1.processed.clear();
+  };
+  const auto type = stream_type::message;
+  const auto& to_one = *pair.t2.find_peer(1);
+  auto m = numbered(message_type::MsgHeartbeat, 2, 1, 1, mib);
+  std::uint64_t sent = 0;
+
+  // Two rounds: the receiver stalls, the sender fills its byte cap at once
+  // (the writer's coroutine runs only after), then the receiver reads it all.
+  // Before, the writer kept its queue in one buffer that grew by doubling to
+  // the cap (and another that took turns with it): the cap and half again
+  // at the last doubling.
+  const auto mark = heap::mark();
+  for (int round = 0; round < 2; ++round) {
+    pair.p12.set(direction::to_client, fault::stall(), stream_path(type, 1));
+    for (;;) {
+      REQUIRE(sent < 1000);
+      m.commit = sent + 1;
+      if (pair.t2.send(m) == errc::queue_full) break;
+      ++sent;
+    }
+    CHECK(to_one.queued_bytes() > cap - 2 * mib);  // the cap is full
+    pair.p12.heal();
+    CO_WAIT_UNTIL(arrived == sent);
+  }
+  if (heap::tracking()) {
+    const auto growth = heap::growth_since(mark);
+    // The cap's worth of segments, the one being filled, and the spares.
+    CHECK_MESSAGE(growth < cap + 4 * detail::write_queue::segment_bytes, "live heap grew by " << growth << " bytes");
+  }
+  co_await pair.stop();
+}
+
 CORO_TEST_CASE("faults: a peer that accepts and never answers: dials time out and are paced, the pipeline stays "
                "bounded, sends drop with reports, stop does not hang; streams recover once it answers") {
   recorded_log log1;

@@ -1,0 +1,124 @@
+// The encoded bytes a stream writer holds for its connection, as a queue of
+// segments: the writer appends to the last segment until it holds about
+// segment_bytes, and its coroutine takes the first one whole and writes it as
+// one chunk. So the buffer on the socket and the one being filled stay near
+// segment_bytes each whatever the queue holds: what a writer touches follows
+// what it holds (the peer's byte cap bounds that), rather than growing two
+// buffers that take turns to the size of the whole queue. Each segment
+// written frees its share of the cap while the rest wait.
+//
+// A few emptied buffers are kept as spares for the next segments, so a steady
+// flow, of small messages or of large ones, does not allocate.
+#pragma once
+
+#include <rafthttp/detail/byte_buffer.hpp>
+
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <vector>
+
+namespace rafthttp::detail {
+
+class write_queue {
+ public:
+  // What one segment holds, and so what one write carries, at most (a single
+  // larger message makes a segment of its own).
+  static constexpr std::size_t segment_bytes = 4 * 1024 * 1024;
+  // Emptied buffers kept for reuse, and the largest capacity kept: a buffer
+  // a one-off large message grew is freed.
+  static constexpr std::size_t max_spares = 2;
+  static constexpr std::size_t max_spare_capacity = 2 * segment_bytes;
+
+  struct segment {
+    byte_buffer bytes;
+    std::size_t messages = 0;        // raft messages in it (not link heartbeats)
+    std::size_t protobuf_bytes = 0;  // their protobuf sizes, heartbeats' included
+  };
+
+  write_queue() {
+    segments_.reserve(4);
+    spares_.reserve(max_spares);
+  }
+  write_queue(const write_queue&) = delete;
+  write_queue& operator=(const write_queue&) = delete;
+
+  [[nodiscard]] bool empty() const { return segments_.empty(); }
+  [[nodiscard]] std::size_t segments() const { return segments_.size(); }
+  [[nodiscard]] segment& front() { return segments_.front(); }
+
+  // Encoded bytes in all segments.
+  [[nodiscard]] std::size_t size() const {
+    std::size_t n = 0;
+    for (const auto& s : segments_) n += s.bytes.size();
+    return n;
+  }
+
+  // The segment to append about `n` more bytes to: the last one while they
+  // fit within segment_bytes, or within the capacity its buffer already has
+  // (a buffer grows by doubling: four frames of a little over 1 MiB fill the
+  // 4 MiB and some bytes the third one grew it to), else a new one. An append
+  // that writes nothing must be followed by drop_empty_back().
+  [[nodiscard]] segment& back_for(std::size_t n) {
+    if (segments_.empty() || !fits(segments_.back().bytes, n)) {
+      segments_.push_back({take_spare(), 0, 0});
+    }
+    return segments_.back();
+  }
+
+  // Forgets a last segment that stayed empty (its append failed).
+  void drop_empty_back() {
+    if (!segments_.empty() && segments_.back().bytes.empty()) {
+      give_back(std::move(segments_.back().bytes));
+      segments_.pop_back();
+    }
+  }
+
+  // Moves the first segment's bytes into `into` and returns its counts;
+  // `into`'s previous buffer becomes a spare.
+  struct counts {
+    std::size_t messages = 0;
+    std::size_t protobuf_bytes = 0;
+  };
+  counts pop_front(byte_buffer& into) {
+    assert(!segments_.empty());
+    segment& first = segments_.front();
+    const counts taken{first.messages, first.protobuf_bytes};
+    into.swap(first.bytes);
+    byte_buffer previous = std::move(first.bytes);
+    segments_.erase(segments_.begin());
+    give_back(std::move(previous));
+    return taken;
+  }
+
+  // Drops every segment.
+  void clear() {
+    for (auto& s : segments_) give_back(std::move(s.bytes));
+    segments_.clear();
+  }
+
+  // An emptied buffer for reuse: kept as a spare if there is room, else freed.
+  void give_back(byte_buffer buffer) {
+    buffer.clear();
+    if (spares_.size() < max_spares && buffer.capacity() > 0 && buffer.capacity() <= max_spare_capacity) {
+      spares_.push_back(std::move(buffer));
+    }
+  }
+
+ private:
+  static bool fits(const byte_buffer& b, std::size_t n) {
+    return b.size() + n <= std::max(segment_bytes, b.capacity());
+  }
+
+  byte_buffer take_spare() {
+    if (spares_.empty()) return {};
+    byte_buffer b = std::move(spares_.back());
+    spares_.pop_back();
+    return b;
+  }
+
+  std::vector<segment> segments_;
+  std::vector<byte_buffer> spares_;
+};
+
+}  // namespace rafthttp::detail
