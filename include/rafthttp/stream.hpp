@@ -53,6 +53,10 @@ enum class stream_type { message, msgapp };
 
 class stream_writer {
  public:
+  // How often the queue frees the spare buffers that stayed unused (each
+  // trim looks at the period since the last; detail/write_queue.hpp).
+  static constexpr auto spare_trim_period = std::chrono::seconds(1);
+
   stream_writer(detail::peer_context& peer, stream_type type)
       : peer_(peer), type_(type), wakeup_(peer.core->executor) {}
   stream_writer(const stream_writer&) = delete;
@@ -105,11 +109,16 @@ class stream_writer {
   asio::awaitable<void> serve(http::exchange& ex) {
     const std::uint64_t generation = attach(ex);
     auto next_heartbeat = http::clock::now();  // a first heartbeat at once
+    auto next_trim = next_heartbeat + spare_trim_period;
     const auto interval = peer_.core->options.link_heartbeat_interval;
     detail::byte_buffer writing;
     while (generation_ == generation && !peer_.stopped()) {
       const auto now = http::clock::now();
       peer_.core->stamp_append_requests(now);
+      if (now >= next_trim) {
+        pending_.trim_unused_spares();
+        next_trim = now + spare_trim_period;
+      }
       if (pending_.empty() && unsent_.empty() && now < next_heartbeat) {
         co_await wakeup_.wait_until(next_heartbeat);
         continue;

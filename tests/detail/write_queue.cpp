@@ -111,3 +111,41 @@ TEST_CASE("write_queue: an append that wrote nothing leaves no empty segment beh
   CHECK(q.empty());
   CHECK(q.size() == 0);
 }
+
+TEST_CASE("write_queue: the spares a whole period did not need are freed at its end, all but two") {
+  write_queue q;
+  for (int i = 0; i < 5; ++i) {
+    byte_buffer b;
+    b.reserve(1000);
+    q.give_back(std::move(b));
+  }
+  CHECK(q.spares() == 5);
+  q.trim_unused_spares();  // the first period: nothing is known yet
+  CHECK(q.spares() == 5);
+
+  // A period that needed one of them: three were never used.
+  append_message(q, 100, 1);
+  CHECK(q.spares() == 4);
+  byte_buffer writing;
+  (void)q.pop_front(writing);
+  CHECK(q.spares() == 4);  // `writing` had no buffer to give back
+  q.trim_unused_spares();
+  CHECK(q.spares() == write_queue::idle_spares);
+  q.trim_unused_spares();  // idle: two stay
+  CHECK(q.spares() == write_queue::idle_spares);
+
+  // A period that used every spare keeps what it gave back.
+  writing.clear();
+  append_message(q, 100, 2);
+  append_message(q, write_queue::segment_bytes, 3);
+  append_message(q, write_queue::segment_bytes, 4);  // no spare left: a new buffer
+  CHECK(q.spares() == 0);
+  while (!q.empty()) {
+    (void)q.pop_front(writing);
+    writing.clear();
+  }
+  const auto kept = q.spares();
+  CHECK(kept >= 2);
+  q.trim_unused_spares();
+  CHECK(q.spares() == kept);
+}

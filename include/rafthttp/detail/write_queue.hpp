@@ -7,8 +7,10 @@
 // buffers that take turns to the size of the whole queue. Each segment
 // written frees its share of the cap while the rest wait.
 //
-// A few emptied buffers are kept as spares for the next segments, so a steady
-// flow, of small messages or of large ones, does not allocate.
+// Emptied buffers are kept as spares for the next segments, so a steady flow,
+// of small messages or of large ones, does not allocate; the spares a whole
+// period between two trim_unused_spares() calls did not need are freed, so
+// that a burst does not pin its peak after it ends.
 #pragma once
 
 #include <rafthttp/detail/byte_buffer.hpp>
@@ -25,9 +27,9 @@ class write_queue {
   // What one segment holds, and so what one write carries, at most (a single
   // larger message makes a segment of its own).
   static constexpr std::size_t segment_bytes = 4 * 1024 * 1024;
-  // Emptied buffers kept for reuse, and the largest capacity kept: a buffer
-  // a one-off large message grew is freed.
-  static constexpr std::size_t max_spares = 2;
+  // Spares kept however long they stay unused, and the largest capacity kept
+  // at all: a buffer a one-off large message grew is freed.
+  static constexpr std::size_t idle_spares = 2;
   static constexpr std::size_t max_spare_capacity = 2 * segment_bytes;
 
   struct segment {
@@ -38,7 +40,7 @@ class write_queue {
 
   write_queue() {
     segments_.reserve(4);
-    spares_.reserve(max_spares);
+    spares_.reserve(idle_spares * 2);
   }
   write_queue(const write_queue&) = delete;
   write_queue& operator=(const write_queue&) = delete;
@@ -60,8 +62,15 @@ class write_queue {
   // 4 MiB and some bytes the third one grew it to), else a new one. An append
   // that writes nothing must be followed by drop_empty_back().
   [[nodiscard]] segment& back_for(std::size_t n) {
-    if (segments_.empty() || !fits(segments_.back().bytes, n)) {
+    if (segments_.empty()) {
       segments_.push_back({take_spare(), 0, 0});
+    } else if (!fits(segments_.back().bytes, n)) {
+      // A queue longer than a segment: a flow that fills them, so a new
+      // buffer gets at once what the last one grew to (within bounds)
+      // rather than growing by doubling.
+      const std::size_t like_last = std::clamp(segments_.back().bytes.capacity(), segment_bytes, max_spare_capacity);
+      segments_.push_back({take_spare(), 0, 0});
+      segments_.back().bytes.reserve(std::max(like_last, n));
     }
     return segments_.back();
   }
@@ -97,13 +106,23 @@ class write_queue {
     segments_.clear();
   }
 
-  // An emptied buffer for reuse: kept as a spare if there is room, else freed.
+  // An emptied buffer for reuse: kept as a spare unless a one-off large
+  // message grew it.
   void give_back(byte_buffer buffer) {
     buffer.clear();
-    if (spares_.size() < max_spares && buffer.capacity() > 0 && buffer.capacity() <= max_spare_capacity) {
-      spares_.push_back(std::move(buffer));
-    }
+    if (buffer.capacity() > 0 && buffer.capacity() <= max_spare_capacity) spares_.push_back(std::move(buffer));
   }
+
+  // Frees the spares that stayed unused since the last call (beyond
+  // idle_spares): the fewest spares there were in that period were not
+  // needed by it. The writer calls this at each link heartbeat.
+  void trim_unused_spares() {
+    const std::size_t unused = std::min(fewest_spares_, spares_.size());
+    for (std::size_t i = idle_spares; i < unused; ++i) spares_.pop_back();
+    fewest_spares_ = spares_.size();
+  }
+
+  [[nodiscard]] std::size_t spares() const { return spares_.size(); }
 
  private:
   static bool fits(const byte_buffer& b, std::size_t n) {
@@ -111,14 +130,19 @@ class write_queue {
   }
 
   byte_buffer take_spare() {
-    if (spares_.empty()) return {};
+    if (spares_.empty()) {
+      fewest_spares_ = 0;
+      return {};
+    }
     byte_buffer b = std::move(spares_.back());
     spares_.pop_back();
+    fewest_spares_ = std::min(fewest_spares_, spares_.size());
     return b;
   }
 
   std::vector<segment> segments_;
   std::vector<byte_buffer> spares_;
+  std::size_t fewest_spares_ = 0;  // since the last trim_unused_spares()
 };
 
 }  // namespace rafthttp::detail
