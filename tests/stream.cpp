@@ -482,7 +482,7 @@ CORO_TEST_CASE("the writer: messages queued behind a stuck connection are droppe
   // cannot get through the socket buffers; what is sent next waits behind it.
   t.send(big);
   CO_WAIT_UNTIL(t.find_peer(2)->queued_messages() == 0);  // the writer took it
-  big.context = std::string(256 * 1024, 'x');
+  big.context = std::string(1024 * 1024, 'x');  // 8 MiB: more than one segment waits
   for (int i = 0; i < 8; ++i) t.send(big);
   REQUIRE(t.find_peer(2)->queued_messages() == 8);
   const auto fresh = co_await connect();

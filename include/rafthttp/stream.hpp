@@ -56,6 +56,9 @@ class stream_writer {
   // How often the queue frees the spare buffers that stayed unused (each
   // trim looks at the period since the last; detail/write_queue.hpp).
   static constexpr auto spare_trim_period = std::chrono::seconds(1);
+  // More than a link heartbeat's frame takes on either stream (an empty
+  // MsgHeartbeat and its length; one byte on msgappv2).
+  static constexpr std::size_t link_heartbeat_frame_bound = 64;
 
   stream_writer(detail::peer_context& peer, stream_type type)
       : peer_(peer), type_(type), wakeup_(peer.core->executor) {}
@@ -92,9 +95,9 @@ class stream_writer {
   // rest), in one non-blocking write from the caller, rather than after a hop
   // through the event loop to this writer's coroutine (that hop, and the
   // reactor pass Asio makes before it, cost a window-1 round trip more than
-  // the rest of its user-space work). Called
-  // when a stream reader of this peer has delivered what one read brought
-  // (raft's answers), and by transport::flush at the end of a burst.
+  // the rest of its user-space work). Called when a stream reader of this
+  // peer has delivered what one read brought (raft's answers), and by
+  // transport::flush at the end of a burst.
   void flush() {
     if (pending_.empty()) return;
     if (writing_now_ || !unsent_.empty() || !write_at_once() || !pending_.empty()) wakeup_.notify();
@@ -129,6 +132,7 @@ class stream_writer {
         if (pending_.empty()) continue;  // it failed to encode: nothing to write
       }
       const batch b = take_next(writing);
+      if (writing.empty()) continue;  // a segment an append that threw left empty: an empty chunk would end the body
       writing_now_ = true;
       const auto ec = co_await ex.write_chunk(writing.bytes(), b.already_written);
       peer_.release(writing.size());
@@ -171,7 +175,7 @@ class stream_writer {
   // A link heartbeat, counted as any message is (it fits whatever the cap;
   // one that failed to encode appended nothing and counts 0).
   void append_heartbeat() {
-    auto& segment = pending_.back_for(codec::frame_header_bytes);  // a few bytes at most
+    auto& segment = pending_.back_for(link_heartbeat_frame_bound);
     const std::size_t before = segment.bytes.size();
     segment.protobuf_bytes += append(raftpb::link_heartbeat(), segment.bytes);
     peer_.queued_bytes += segment.bytes.size() - before;
@@ -186,6 +190,7 @@ class stream_writer {
     const auto now = http::clock::now();
     peer_.core->stamp_append_requests(now);
     const std::size_t size = pending_.front().bytes.size();
+    if (size == 0) return false;  // left empty by an append that threw: the coroutine drops it
     const http::chunk_buffers chunk(pending_.front().bytes.bytes());
     const std::size_t whole = asio::buffer_size(chunk.buffers());
     const std::size_t n = current_->conn().write_now(chunk.buffers());
@@ -262,7 +267,8 @@ class stream_writer {
     queued_ = 0;
     peer_.release(pending_.size() + unsent_.size());
     pending_.clear();
-    unsent_.clear();
+    pending_.give_back(std::move(unsent_));
+    pending_.free_spares();  // until a connection needs them again
     writing_now_ = false;  // a write still in flight belongs to the old connection
     if (had_messages) peer_.report_unreachable();
   }

@@ -149,3 +149,15 @@ TEST_CASE("write_queue: the spares a whole period did not need are freed at its 
   q.trim_unused_spares();
   CHECK(q.spares() == kept);
 }
+
+TEST_CASE("write_queue: free_spares lets every spare go (a writer without a connection)") {
+  write_queue q;
+  append_message(q, write_queue::segment_bytes, 1);
+  append_message(q, write_queue::segment_bytes, 2);
+  q.clear();
+  CHECK(q.spares() == 2);
+  q.free_spares();
+  CHECK(q.spares() == 0);
+  append_message(q, 100, 3);  // a new segment from a new buffer
+  CHECK(q.segments() == 1);
+}

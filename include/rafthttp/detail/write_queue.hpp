@@ -122,6 +122,12 @@ class write_queue {
     fewest_spares_ = spares_.size();
   }
 
+  // Frees every spare (the writer lost its connection).
+  void free_spares() {
+    spares_.clear();
+    fewest_spares_ = 0;
+  }
+
   [[nodiscard]] std::size_t spares() const { return spares_.size(); }
 
  private:
