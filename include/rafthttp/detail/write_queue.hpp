@@ -115,7 +115,8 @@ class write_queue {
 
   // Frees the spares that stayed unused since the last call (beyond
   // idle_spares): the fewest spares there were in that period were not
-  // needed by it. The writer calls this at each link heartbeat.
+  // needed by it. The writer calls this once a second
+  // (stream_writer::spare_trim_period).
   void trim_unused_spares() {
     const std::size_t unused = std::min(fewest_spares_, spares_.size());
     for (std::size_t i = idle_spares; i < unused; ++i) spares_.pop_back();
