@@ -1,8 +1,10 @@
 // check64, the checksum of the peers' --digest cheap (examples/rafthttp-peer/
 // check64.hpp, doc/peer-cli.md 7.6): the vectors shared with the Go peer's
 // test (tests/interop/goref/check64_test.go), computed independently in
-// Python, and what a corrupted or short transfer does to it.
+// Python, what a corrupted or short transfer does to it, and the message
+// digests of cheap mode (digest.hpp).
 #include "../examples/rafthttp-peer/check64.hpp"
+#include "../examples/rafthttp-peer/digest.hpp"
 
 #include <doctest/doctest.h>
 
@@ -102,4 +104,23 @@ TEST_CASE("check64: corrupted, moved and short data do not match") {
     REQUIRE(swapped != data);
     CHECK(check64::of(swapped) != good);
   }
+}
+
+TEST_CASE("message digests of --digest cheap: the shared vector, and the order seen only by the ordered one") {
+  const auto digest_of = [](std::initializer_list<std::vector<std::uint8_t>> encodings) {
+    peer_cli::message_digest d(peer_cli::digest_mode::cheap);
+    for (const auto& e : encodings) d.add(e);
+    return d;
+  };
+  const auto abc = bytes_of("abc");
+  const auto hundred = counting(100);
+  const auto d = digest_of({abc, hundred});
+  CHECK(d.count() == 2);
+  CHECK(d.check64_hex() == "36d31516b8959ad8");
+  CHECK(d.check64_unordered_hex() == "df6f60b9e82f5e15");
+  const auto reversed = digest_of({hundred, abc});
+  CHECK(reversed.check64_hex() == "1de91cfd0ac06187");
+  CHECK(reversed.check64_unordered_hex() == d.check64_unordered_hex());
+  CHECK(d.ordered_hex().empty());
+  CHECK(d.unordered_hex().empty());
 }

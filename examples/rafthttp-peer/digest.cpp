@@ -13,6 +13,10 @@ std::uint64_t load_big_endian(const std::uint8_t* p) {
   return v;
 }
 
+void store_big_endian(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<std::uint8_t>(v);
+}
+
 }  // namespace
 
 sha256::sha256() { SHA256_Init(&ctx_); }
@@ -49,15 +53,20 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 std::string_view to_string(digest_mode mode) { return mode == digest_mode::full ? "full" : "cheap"; }
 
 void message_digest::add(std::span<const std::uint8_t> encoding, const sha256_sum* encoding_sum) {
-  std::array<std::uint8_t, 8> frame_length{};
-  for (int i = 0; i < 8; ++i) frame_length[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(encoding.size() >> (56 - 8 * i));
   ++count_;
   if (mode_ == digest_mode::cheap) {
-    ordered_check_.update(frame_length);
-    ordered_check_.update(encoding);
-    unordered_check_ += check64::of(encoding);
+    // One pass over the encoding: the ordered check chains the messages'
+    // own check64s (with their lengths) rather than re-reading their bytes.
+    const std::uint64_t own = check64::of(encoding);
+    std::array<std::uint8_t, 16> record{};
+    store_big_endian(record.data(), encoding.size());
+    store_big_endian(record.data() + 8, own);
+    ordered_check_.update(record);
+    unordered_check_ += own;
     return;
   }
+  std::array<std::uint8_t, 8> frame_length{};
+  store_big_endian(frame_length.data(), encoding.size());
   const sha256_sum sum = encoding_sum ? *encoding_sum : sha256::of(encoding);
   ordered_.update(frame_length);
   ordered_.update(encoding);

@@ -57,8 +57,9 @@ class sha256 {
 //    (uint64 big-endian length, then the bytes), in order;
 //  - unordered: the lane-wise sum mod 2^64 of the four big-endian words of
 //    SHA-256(encoding), printed as 4 x 16 hex digits.
-// --digest cheap: the same two with check64 in place of SHA-256 (check64 over
-// the framed sequence; the sum mod 2^64 of check64(encoding)).
+// --digest cheap, one pass over each encoding: check64 over the sequence of
+// 16-byte records (length, check64(encoding), both uint64 big-endian), and
+// the sum mod 2^64 of check64(encoding).
 class message_digest {
  public:
   explicit message_digest(digest_mode mode = digest_mode::full) : mode_(mode) {}

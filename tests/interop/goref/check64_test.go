@@ -108,3 +108,34 @@ func BenchmarkCheck64(b *testing.B) {
 		check64Of(data)
 	}
 }
+
+// --digest cheap's message digests (doc/peer-cli.md 7.6): the vector shared
+// with tests/peer_check64.cpp, computed independently in Python; the ordered
+// one sees the order, the unordered one does not.
+func TestCheapMessageDigest(t *testing.T) {
+	digestOf := func(encodings ...[]byte) *messageDigest {
+		d := newMessageDigest(true)
+		for _, e := range encodings {
+			d.add(e, nil)
+		}
+		return d
+	}
+	abc, hundred := []byte("abc"), counting(100)
+	d := digestOf(abc, hundred)
+	if got := d.check64Hex(); got != "36d31516b8959ad8" {
+		t.Errorf("check64 = %s, want 36d31516b8959ad8", got)
+	}
+	if got := d.check64UnorderedHex(); got != "df6f60b9e82f5e15" {
+		t.Errorf("check64_unordered = %s, want df6f60b9e82f5e15", got)
+	}
+	reversed := digestOf(hundred, abc)
+	if got := reversed.check64Hex(); got != "1de91cfd0ac06187" {
+		t.Errorf("check64 of the reversed order = %s, want 1de91cfd0ac06187", got)
+	}
+	if reversed.check64UnorderedHex() != d.check64UnorderedHex() {
+		t.Errorf("check64_unordered depends on the order")
+	}
+	if d.orderedHex() != "" || d.unorderedHex() != "" {
+		t.Errorf("cheap mode printed SHA-256 keys")
+	}
+}

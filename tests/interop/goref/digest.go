@@ -19,8 +19,9 @@ import (
 //   - digest_unordered: lane-wise sum mod 2^64 of the four big-endian words of
 //     SHA-256(encoding).
 //
-// --digest cheap (7.6): the same two with check64 in place of SHA-256
-// (check64 over the framed sequence; the sum mod 2^64 of check64(encoding)).
+// --digest cheap (7.6), one pass over each encoding: check64 over the
+// sequence of 16-byte records (length, check64(encoding), both uint64
+// big-endian), and the sum mod 2^64 of check64(encoding).
 // The keys of the other mode are printed empty.
 type messageDigest struct {
 	cheap          bool
@@ -41,15 +42,20 @@ func newMessageDigest(cheap bool) *messageDigest {
 // add takes the encoding and, for --digest full, its SHA-256 (nil: computed
 // here).
 func (d *messageDigest) add(encoding []byte, sum *[sha256.Size]byte) {
-	var frameLen [8]byte
-	binary.BigEndian.PutUint64(frameLen[:], uint64(len(encoding)))
 	d.count++
 	if d.cheap {
-		d.orderedCheck.Write(frameLen[:])
-		d.orderedCheck.Write(encoding)
-		d.unorderedCheck += check64Of(encoding)
+		// The ordered check chains the messages' own check64s (with their
+		// lengths) rather than re-reading their bytes.
+		own := check64Of(encoding)
+		var record [16]byte
+		binary.BigEndian.PutUint64(record[:8], uint64(len(encoding)))
+		binary.BigEndian.PutUint64(record[8:], own)
+		d.orderedCheck.Write(record[:])
+		d.unorderedCheck += own
 		return
 	}
+	var frameLen [8]byte
+	binary.BigEndian.PutUint64(frameLen[:], uint64(len(encoding)))
 	if sum == nil {
 		s := sha256.Sum256(encoding)
 		sum = &s

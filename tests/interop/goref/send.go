@@ -439,9 +439,12 @@ send:
 		}
 		backoff = retryBackoffMin
 		// SHA-256 or check64 (--digest) after Send, as the C++ peer's send
-		// loop does it after send().
+		// loop does it after send(). --digest cheap takes no wire digest
+		// (doc/peer-cli.md 7.6).
 		digest.add(encoding, nil)
-		wire.add(wireEncoding, nil)
+		if !cheap {
+			wire.add(wireEncoding, nil)
+		}
 		out.Sent++
 		out.Bytes += uint64(len(encoding))
 		out.WireBytes += uint64(len(wireEncoding))
@@ -462,7 +465,7 @@ send:
 	}
 
 	out.digestJSON = digest.json()
-	out.WireSha256, out.WireCheck64 = wire.orderedHex(), wire.check64Hex()
+	out.WireSha256 = wire.orderedHex() // "" with --digest cheap, as wire_check64 always is
 	out.ElapsedS = elapsed.Seconds()
 	out.MsgsPerS = perSecond(float64(out.Sent), out.ElapsedS)
 	out.MBPerS = perSecond(float64(out.Bytes)/1e6, out.ElapsedS)
