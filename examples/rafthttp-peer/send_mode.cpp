@@ -321,8 +321,8 @@ class send_loop {
   // 3.4 and 3.5), comparable with the Go peer of that release. SHA-256 or
   // check64 as --digest says, here after send() as the Go peer's send loop
   // does it after Send (doc/peer-cli.md 7.6). --digest cheap takes no wire
-  // digest: that the release's encoding is Go's byte for byte is what the
-  // wire_sha256 of a full run shows, and a throughput run need not re-read it.
+  // digest (that the release's encoding is Go's byte for byte is what the
+  // wire_sha256 of a full run shows), so it only sizes the wire encoding.
   void count_sent(const message& m) {
     rafthttp::raftpb::encode_into(m, encoding_);
     const bool full = env_.cfg.digest == digest_mode::full;
@@ -336,11 +336,13 @@ class send_loop {
     if (style == rafthttp::raftpb::wire_style::etcd_3_4) {
       if (full) wire_digest_.add(encoding_, &*sum);
       wire_bytes_ += encoding_.size();
-      return;
+    } else if (full) {
+      rafthttp::raftpb::encode_into(m, encoding_, style);
+      wire_digest_.add(encoding_);
+      wire_bytes_ += encoding_.size();
+    } else {
+      wire_bytes_ += rafthttp::raftpb::encoded_size(m, style);
     }
-    rafthttp::raftpb::encode_into(m, encoding_, style);
-    if (full) wire_digest_.add(encoding_);
-    wire_bytes_ += encoding_.size();
   }
 
   peer_env& env_;

@@ -378,9 +378,10 @@ def scenario_cheap(t):
                       (got.get("check64"), got.get("check64_unordered")), (s.get("check64"), s.get("check64_unordered")))
         if ref.taken_from(s_impl, r_impl, run):
             return
-        t.check.equal(f"{name}: sender's check64, check64_unordered == go->go's",
-                      (s.get("check64"), s.get("check64_unordered")),
-                      (ref.run.send.get("check64"), ref.run.send.get("check64_unordered")))
+        t.check.equal(f"{name}: sender's check64, check64_unordered, wire_bytes (sized, not encoded) == go->go's",
+                      (s.get("check64"), s.get("check64_unordered"), s.get("wire_bytes")),
+                      (ref.run.send.get("check64"), ref.run.send.get("check64_unordered"),
+                       ref.run.send.get("wire_bytes")))
 
     def snapshot(s_impl, r_impl, name):
         index = 42

@@ -132,6 +132,9 @@ func encodeBoth(m *message) (digest, wire []byte) {
 	return encodeDigest(m), pbutil.MustMarshal(toPB36(m))
 }
 
+// wireSize: the size of what pbutil.MustMarshal writes.
+func wireSize(m *message, _ []byte) int { return toPB36(m).Size() }
+
 func tlsInfo(t *tlsFlags, lg *zap.Logger) transport.TLSInfo {
 	info := transport.TLSInfo{
 		CertFile:       t.certFile,

@@ -170,6 +170,9 @@ func encodeBoth(m *message) (digest, wire []byte) {
 	return encodeDigest(m), pbutil.MustMarshalMessage(toPB37(m))
 }
 
+// wireSize: the size of what pbutil.MustMarshalMessage writes.
+func wireSize(m *message, _ []byte) int { return proto.Size(toPB37(m)) }
+
 func tlsInfo(t *tlsFlags, lg *zap.Logger) transport.TLSInfo {
 	return transport.TLSInfo{
 		CertFile:         t.certFile,

@@ -15,6 +15,8 @@ package main
 //	encodeDigest(*message) []byte          the etcd 3.4 encoding (digests, sizes)
 //	encodeBoth(*message) (digest, wire []byte)  the 3.4 encoding and the bytes
 //	                                       this release's own Marshal produces
+//	wireSize(*message, digest []byte) int  the size of those bytes, without
+//	                                       making them (digest: the 3.4 encoding)
 //
 // The adapter converts messages both ways: what rafthttp hands to Process
 // becomes a *message for the recorder, and a *message given to Send is built

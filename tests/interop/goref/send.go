@@ -399,7 +399,17 @@ send:
 			}
 		}
 		m := cfg.content.message(i)
-		encoding, wireEncoding := encodeBoth(&m)
+		// --digest cheap takes no wire digest (doc/peer-cli.md 7.6): it
+		// sizes the wire encoding instead of making it.
+		var encoding, wireEncoding []byte
+		var wireLen int
+		if cheap {
+			encoding = encodeDigest(&m)
+			wireLen = wireSize(&m, encoding)
+		} else {
+			encoding, wireEncoding = encodeBoth(&m)
+			wireLen = len(wireEncoding)
+		}
 		key := ackKey(&m)
 		if acks != nil {
 			if ok, stalled := acks.waitBelow(ctx, acks.window); !ok {
@@ -447,7 +457,7 @@ send:
 		}
 		out.Sent++
 		out.Bytes += uint64(len(encoding))
-		out.WireBytes += uint64(len(wireEncoding))
+		out.WireBytes += uint64(wireLen)
 		for j := range m.Entries {
 			out.PayloadBytes += uint64(len(m.Entries[j].Data))
 		}
