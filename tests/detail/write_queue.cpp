@@ -48,6 +48,45 @@ TEST_CASE("write_queue: messages fill a segment up to segment_bytes, then the ne
   CHECK(q.segments() == 5);
 }
 
+TEST_CASE("write_queue: a spare reused for a later segment gets the capacity asked for, not twice its own") {
+  // A segment past the first reserves what the last one grew to; a spare a
+  // little smaller than that used to be doubled, so segments crept towards
+  // max_spare_capacity.
+  write_queue q;
+  byte_buffer four;
+  four.reserve(write_queue::segment_bytes);
+  q.give_back(std::move(four));  // the spare the second segment gets
+  byte_buffer small;
+  small.reserve(256);
+  q.give_back(std::move(small));  // the first segment's: it grows by doubling
+  for (int i = 0; i < 5; ++i) append_message(q, mib + 25, static_cast<std::uint8_t>(i));
+  REQUIRE(q.segments() == 2);
+  CHECK(q.front().messages == 4);
+  const std::size_t last_grew_to = q.front().bytes.capacity();
+  CHECK(last_grew_to > write_queue::segment_bytes);
+  byte_buffer writing;
+  (void)q.pop_front(writing);
+  CHECK(q.front().bytes.capacity() == last_grew_to);
+}
+
+TEST_CASE("byte_buffer: reserve gives exactly what is asked when it allocates, keeps the bytes, and compacts when that suffices") {
+  byte_buffer b;
+  b.append(std::vector<std::uint8_t>(300, 7));
+  const std::size_t grown = b.capacity();
+  b.reserve(grown + 1);
+  CHECK(b.capacity() == grown + 1);
+  CHECK(b.size() == 300);
+  CHECK(b.data()[299] == 7);
+  b.consume(200);
+  b.reserve(b.capacity() - 10);  // fits once the 100 bytes left move to the front
+  CHECK(b.capacity() == grown + 1);
+  CHECK(b.size() == 100);
+  CHECK(b.data()[0] == 7);
+  CHECK(b.data()[99] == 7);
+  b.reserve(50);  // already there: nothing changes
+  CHECK(b.capacity() == grown + 1);
+}
+
 TEST_CASE("write_queue: the writer takes the first segment whole, without a copy, in order") {
   write_queue q;
   for (int i = 0; i < 6; ++i) append_message(q, mib, static_cast<std::uint8_t>(i));

@@ -38,9 +38,16 @@ class byte_buffer {
     if (!bytes.empty()) std::memcpy(grow(bytes.size()), bytes.data(), bytes.size());
   }
 
-  // Makes room for `n` bytes in all without growing again.
+  // Makes room for `n` bytes in all without growing again: exactly `n` when
+  // it allocates (unlike growth by appends, which doubles), so that a reused
+  // buffer reserved for a known size does not grow to twice its capacity.
   void reserve(std::size_t n) {
-    if (n > capacity_ - begin_) make_room(n - size());
+    if (n <= capacity_ - begin_) return;
+    if (n <= capacity_) {
+      compact();
+    } else {
+      reallocate(n);
+    }
   }
 
   // Drops n bytes from the front (a read buffer hands out what it parsed).
@@ -74,14 +81,27 @@ class byte_buffer {
   void make_room(std::size_t n) {
     const std::size_t used = size();
     if (begin_ > 0 && capacity_ - used >= n && used <= capacity_ / 2) {
-      std::memmove(storage_.get(), data(), used);  // compact instead of growing
+      compact();  // instead of growing
     } else {
-      const std::size_t wanted = std::max({used + n, capacity_ * 2, std::size_t{256}});
-      auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(wanted);
-      if (used > 0) std::memcpy(bigger.get(), data(), used);
-      storage_ = std::move(bigger);
-      capacity_ = wanted;
+      reallocate(std::max({used + n, capacity_ * 2, std::size_t{256}}));
     }
+  }
+
+  // Moves the bytes to the front of the storage.
+  void compact() {
+    const std::size_t used = size();
+    if (begin_ > 0 && used > 0) std::memmove(storage_.get(), data(), used);
+    begin_ = 0;
+    end_ = used;
+  }
+
+  // New storage of `capacity` bytes (at least size()) holding the bytes.
+  void reallocate(std::size_t capacity) {
+    const std::size_t used = size();
+    auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    if (used > 0) std::memcpy(bigger.get(), data(), used);
+    storage_ = std::move(bigger);
+    capacity_ = capacity;
     begin_ = 0;
     end_ = used;
   }
