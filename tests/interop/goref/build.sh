@@ -13,8 +13,9 @@
 # (-mod=readonly: nothing is written in this directory; the build directory is
 # OUTDIR/goref-build-<minor>). GOREF_VET=1 also runs go vet on the build,
 # GOREF_TEST=1 its Go tests (etcd37_test.go: the 3.7 presence rule against raft;
-# check64_test.go: the --digest cheap checksum; snapshot_body_test.go:
-# --db-file-dir; flags_test.go).
+# check64_test.go: the --digest cheap checksum and message digests;
+# wire_size_test.go: cheap mode's wire_bytes; snapshot_body_test.go:
+# --db-file-dir; flags_test.go); test.sh runs them as a meson test.
 # GOREF_TOOLCHAIN (module builds): "local" (the default) builds with the Go
 # found below and never downloads one; "etcd" builds with the Go toolchain the
 # release's own go.mod names (the toolchain line of go.etcd.io/etcd/server/v3's
@@ -236,6 +237,9 @@ if [ "$ORIGIN" = debian ]; then
         "$GO" build -tags "etcd$TAGNUM" -o "$OUT/$OUTNAME" goref
     if [ "${GOREF_VET:-}" = 1 ]; then
         GO111MODULE=off GOPATH="$GOPATH_DIR:$SYSTEM_GOPATH" "$GO" vet -tags "etcd$TAGNUM" goref
+    fi
+    if [ "${GOREF_TEST:-}" = 1 ]; then
+        GO111MODULE=off GOPATH="$GOPATH_DIR:$SYSTEM_GOPATH" "$GO" test -tags "etcd$TAGNUM" -count=1 -v goref >&2
     fi
     echo "goref: built $OUT/$OUTNAME (etcd $EXACT, $("$GO" env GOVERSION))" >&2
     exit 0
