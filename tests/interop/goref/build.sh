@@ -298,6 +298,7 @@ if [ "${GOREF_VET:-}" = 1 ]; then
     "$GO" vet -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" .
 fi
 if [ "${GOREF_TEST:-}" = 1 ]; then
-    "$GO" test -mod=readonly -buildvcs=false -tags "etcd$TAGNUM" -count=1 -v . >&2
+    # -trimpath as the build above: the test reuses what it compiled.
+    "$GO" test -mod=readonly -buildvcs=false -trimpath -tags "etcd$TAGNUM" -count=1 -v . >&2
 fi
 echo "goref: built $OUT/$OUTNAME (etcd $EXACT, $("$GO" env GOVERSION))" >&2
