@@ -267,8 +267,8 @@ class stream_writer {
     queued_ = 0;
     peer_.release(pending_.size() + unsent_.size());
     pending_.clear();
-    pending_.give_back(std::move(unsent_));
-    pending_.free_spares();  // until a connection needs them again
+    pending_.free_spares();  // the emptied segments too: until a connection needs them again
+    unsent_ = {};
     writing_now_ = false;  // a write still in flight belongs to the old connection
     if (had_messages) peer_.report_unreachable();
   }
